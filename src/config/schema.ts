@@ -1,0 +1,154 @@
+/**
+ * The configuration contract. Field names here are relied on by the chart, the
+ * CLI, the floor generator and users' files: rename nothing without a
+ * migration. Unknown keys are rejected so a typo never silently becomes a
+ * default.
+ */
+
+export interface TenantEntry {
+  name: string;
+  groups: string[];
+  users: string[];
+}
+
+export interface BaselineConfig {
+  /** `networkpolicy` works on every CNI; `cilium` needs the Cilium CRDs. */
+  flavour: 'networkpolicy' | 'cilium';
+  isolate: { enabled: boolean; name: string };
+  egress: { enabled: boolean; name: string; dns: boolean; world: boolean };
+}
+
+export interface Config {
+  tenantLabel: string;
+  platform: { value: string; namespaces: string[] };
+  tenants: TenantEntry[];
+  tenantGroupPrefix: string;
+  admins: { groups: string[]; users: string[] };
+  protectedCIDRs: string[];
+  cilium: { deniedEntities: string[] };
+  allowSameTenantAcrossNamespaces: boolean;
+  allowOpenEgress: boolean;
+  namespacePrefix: boolean;
+  baseline: BaselineConfig;
+  server: {
+    port: number;
+    host: string;
+    bodyLimitBytes: number;
+    certFile: string;
+    keyFile: string;
+    /** Above the API server's 90 s idle timeout, so it never reuses a socket we closed. */
+    keepAliveTimeoutMs: number;
+    /** Requests in flight past which the server sheds load with a fast 429. */
+    maxInFlight: number;
+    /** Milliseconds to finish in-flight requests after SIGTERM. */
+    shutdownGraceMs: number;
+  };
+}
+
+const stringList = { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true } as const;
+
+// A Kubernetes label key: optional DNS-subdomain prefix, then a name of up to 63 characters.
+const labelKeyPattern = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';
+// A label value that can also be a namespace-name prefix: DNS-1123 label.
+const tenantNamePattern = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
+
+export const configSchema = {
+  $id: 'https://tenant-guard.io/schemas/config.json',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    tenantLabel: { type: 'string', pattern: labelKeyPattern, default: 'tenant-guard.io/tenant' },
+    platform: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        value: { type: 'string', pattern: tenantNamePattern, default: 'platform' },
+        namespaces: { ...stringList, default: ['default', 'kube-system', 'kube-public', 'kube-node-lease'] },
+      },
+    },
+    tenants: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name'],
+        properties: {
+          name: { type: 'string', pattern: tenantNamePattern },
+          groups: { ...stringList, default: [] },
+          users: { ...stringList, default: [] },
+        },
+      },
+    },
+    tenantGroupPrefix: { type: 'string', default: 'tenant:' },
+    admins: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        groups: { ...stringList, default: ['system:masters'] },
+        users: { ...stringList, default: [] },
+      },
+    },
+    protectedCIDRs: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      default: ['10.244.0.0/16', '10.96.0.0/12'],
+    },
+    cilium: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        deniedEntities: { ...stringList, default: ['all', 'cluster'] },
+      },
+    },
+    allowSameTenantAcrossNamespaces: { type: 'boolean', default: true },
+    allowOpenEgress: { type: 'boolean', default: false },
+    namespacePrefix: { type: 'boolean', default: false },
+    baseline: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        flavour: { enum: ['networkpolicy', 'cilium'], default: 'networkpolicy' },
+        isolate: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            enabled: { type: 'boolean', default: true },
+            name: { type: 'string', pattern: tenantNamePattern, default: 'tenant-guard-isolate' },
+          },
+        },
+        egress: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            enabled: { type: 'boolean', default: false },
+            name: { type: 'string', pattern: tenantNamePattern, default: 'tenant-guard-egress' },
+            dns: { type: 'boolean', default: true },
+            world: { type: 'boolean', default: true },
+          },
+        },
+      },
+    },
+    server: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        port: { type: 'integer', minimum: 1, maximum: 65535, default: 8443 },
+        host: { type: 'string', minLength: 1, default: '0.0.0.0' },
+        bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 67108864, default: 6291456 },
+        certFile: { type: 'string', minLength: 1, default: 'certs/tls.crt' },
+        keyFile: { type: 'string', minLength: 1, default: 'certs/tls.key' },
+        keepAliveTimeoutMs: { type: 'integer', minimum: 1000, default: 95000 },
+        maxInFlight: { type: 'integer', minimum: 1, default: 256 },
+        shutdownGraceMs: { type: 'integer', minimum: 0, default: 20000 },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,37 @@
+/**
+ * What every rule needs to know about the object under review: whose
+ * namespace it sits in and what it may reach. Built once per review.
+ */
+import type { Config } from '../config/schema.js';
+import { ownerOf, type Owner } from './tenancy.js';
+import type { NamespaceView } from './types.js';
+
+export interface RuleContext {
+  config: Config;
+  view: NamespaceView;
+  /** The namespace the policy lives in. */
+  namespace: string;
+  owner: Owner;
+  /** The tenant label value that confines this policy (a tenant, or the platform for platform namespaces). */
+  tenant: string | undefined;
+  /** Tenant-label values a selector may name. */
+  allowedValues: ReadonlySet<string>;
+  /** Tenant names known from configuration (for the prefix rule). */
+  knownTenants: readonly string[];
+}
+
+export function buildRuleContext(namespace: string, view: NamespaceView, config: Config): RuleContext {
+  const owner = ownerOf(namespace, view, config);
+  const tenant = owner.kind === 'tenant' ? owner.tenant : owner.kind === 'platform' ? config.platform.value : undefined;
+  const allowedValues = new Set<string>([config.platform.value]);
+  if (tenant !== undefined && config.allowSameTenantAcrossNamespaces) allowedValues.add(tenant);
+  return {
+    config,
+    view,
+    namespace,
+    owner,
+    tenant,
+    allowedValues,
+    knownTenants: config.tenants.map((t) => t.name),
+  };
+}

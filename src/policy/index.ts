@@ -1,0 +1,8 @@
+/** The public surface of the pure policy engine. */
+export { review } from './review.js';
+export { renderDenial, renderViolation, subjectText, type Subject } from './render.js';
+export { classify, splitApiVersion, type JudgedKind } from './kinds.js';
+export { referencedNamespaces } from './references.js';
+export { isManaged, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './rules/managed.js';
+export { isAdmin, tenantsOf, ownerFromLabels } from './tenancy.js';
+export type { JsonPatchOp, NamespaceLookup, NamespaceView, Operation, Requester, ReviewInput, Verdict, Violation, ViolationCode } from './types.js';

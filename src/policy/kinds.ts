@@ -1,0 +1,22 @@
+/** The kinds tenant-guard judges, by API group and kind. */
+export type JudgedKind = 'Namespace' | 'NetworkPolicy' | 'CiliumNetworkPolicy' | 'ClusterScopedPolicy' | 'Unjudged';
+
+const CLUSTER_SCOPED: Record<string, readonly string[]> = {
+  'cilium.io': ['CiliumClusterwideNetworkPolicy'],
+  'policy.networking.k8s.io': ['AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy'],
+};
+
+export function classify(group: string, kind: string): JudgedKind {
+  if (group === '' && kind === 'Namespace') return 'Namespace';
+  if (group === 'networking.k8s.io' && kind === 'NetworkPolicy') return 'NetworkPolicy';
+  if (group === 'cilium.io' && kind === 'CiliumNetworkPolicy') return 'CiliumNetworkPolicy';
+  if (CLUSTER_SCOPED[group]?.includes(kind) === true) return 'ClusterScopedPolicy';
+  return 'Unjudged';
+}
+
+/** `networking.k8s.io/v1` → {group, version}; `v1` → core group. */
+export function splitApiVersion(apiVersion: unknown): { group: string; version: string } {
+  if (typeof apiVersion !== 'string') return { group: '', version: '' };
+  const i = apiVersion.lastIndexOf('/');
+  return i === -1 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
+}

@@ -1,0 +1,48 @@
+/**
+ * Collects every finding of one review; rules never stop at the first. In
+ * "warn" mode (Cilium deny rules, which only take access away) a violation is
+ * recorded as a warning instead.
+ */
+import type { JsonPatchOp, Violation, ViolationCode } from './types.js';
+
+export class Report {
+  readonly violations: Violation[] = [];
+  readonly warnings: string[] = [];
+
+  constructor(private readonly mode: 'deny' | 'warn' = 'deny', private readonly parent?: Report) {}
+
+  violation(code: ViolationCode, path: string, message: string, fix: string, suggestion?: JsonPatchOp[]): void {
+    if (this.mode === 'warn') {
+      this.warn(`${path}: ${message} (in a deny rule this only takes access away; fix: ${fix})`);
+      return;
+    }
+    const v: Violation = { code, path, message, fix };
+    if (suggestion !== undefined && suggestion.length > 0) v.suggestion = suggestion;
+    (this.parent ?? this).violations.push(v);
+  }
+
+  warn(text: string): void {
+    const target = this.parent ?? this;
+    if (!target.warnings.includes(text)) target.warnings.push(text);
+  }
+
+  /** A view that records violations as warnings into the same report. */
+  asWarnings(): Report {
+    return new Report('warn', this.parent ?? this);
+  }
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A list field: undefined/null → undefined; non-list → reported as malformed. */
+export function listAt(report: Report, parent: Record<string, unknown>, key: string, path: string): unknown[] | undefined {
+  const v = parent[key];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) {
+    report.violation('MalformedObject', path, `must be a list, found ${typeof v}`, 'write it as a YAML list');
+    return undefined;
+  }
+  return v;
+}

@@ -1,0 +1,85 @@
+/**
+ * The engine's only entry: review(input) → Verdict. Pure: no I/O, no clock,
+ * no randomness. The webhook, `check` and `audit` all call it.
+ */
+import { buildRuleContext } from './context.js';
+import { classify } from './kinds.js';
+import { isRecord, Report } from './report.js';
+import { validateCiliumNetworkPolicy } from './rules/cilium.js';
+import { validateManaged } from './rules/managed.js';
+import { validateNamespace } from './rules/namespace.js';
+import { validateNetworkPolicy } from './rules/networkpolicy.js';
+import { describeOwner, isAdmin, isSystemDeleter } from './tenancy.js';
+import type { JsonPatchOp, ReviewInput, Verdict } from './types.js';
+
+function metadataOf(obj: unknown): Record<string, unknown> {
+  return isRecord(obj) && isRecord(obj.metadata) ? obj.metadata : {};
+}
+
+function verdict(report: Report, patch: JsonPatchOp[] = []): Verdict {
+  return { allowed: report.violations.length === 0, violations: report.violations, warnings: report.warnings, patch: report.violations.length === 0 ? patch : [] };
+}
+
+export function review(input: ReviewInput): Verdict {
+  const report = new Report();
+  const kind = classify(input.kind.group, input.kind.kind);
+  const admin = isAdmin(input.requester, input.config);
+  const object = isRecord(input.object) ? input.object : undefined;
+  const oldObject = isRecord(input.oldObject) ? input.oldObject : undefined;
+  const label = `${input.kind.kind}`;
+
+  if (input.operation === 'CONNECT') return verdict(report);
+
+  switch (kind) {
+    case 'Unjudged':
+      report.warn(`tenant-guard does not judge ${input.kind.group === '' ? '' : `${input.kind.group}/`}${input.kind.kind}; it was allowed unchecked`);
+      return verdict(report);
+
+    case 'Namespace': {
+      const name = input.name ?? (metadataOf(object ?? oldObject).name as string | undefined) ?? '';
+      const patch = validateNamespace({ operation: input.operation, name, object, oldObject, requester: input.requester, admin, config: input.config }, report);
+      return verdict(report, patch);
+    }
+
+    case 'ClusterScopedPolicy':
+      if (!admin) {
+        report.violation('ClusterScopedPolicy', 'kind', `${label} applies to the whole cluster, across every tenant; only the platform team may ${input.operation === 'CREATE' ? 'create' : input.operation === 'DELETE' ? 'delete' : 'change'} one`,
+          'write a namespaced NetworkPolicy or CiliumNetworkPolicy in your own namespace instead');
+      }
+      return verdict(report);
+
+    case 'NetworkPolicy':
+    case 'CiliumNetworkPolicy': {
+      if (admin) return verdict(report);
+      const namespace = input.namespace ?? (metadataOf(object ?? oldObject).namespace as string | undefined);
+      if (typeof namespace !== 'string' || namespace === '') {
+        report.violation('MalformedObject', 'metadata.namespace', `a ${label} must belong to a namespace`, 'set metadata.namespace (or apply with -n)');
+        return verdict(report);
+      }
+      if (input.operation === 'DELETE') {
+        const ns = input.namespaces.lookup(namespace);
+        const terminating = ns.state === 'absent' || (ns.state === 'found' && ns.terminating === true);
+        // Deleting a policy only takes access away; only the platform's own policies are protected.
+        if (!isSystemDeleter(input.requester) && !terminating) validateManaged('DELETE', object, oldObject, label, report);
+        return verdict(report);
+      }
+      validateManaged(input.operation, object, oldObject, label, report);
+      if (object === undefined) {
+        report.violation('MalformedObject', '(object)', `the request carries no ${label}`, 'send the object');
+        return verdict(report);
+      }
+      // An object on its way out may lose finalizers without being judged again.
+      if (input.operation === 'UPDATE' && metadataOf(object).deletionTimestamp !== undefined) return verdict(report);
+      const ctx = buildRuleContext(namespace, input.namespaces, input.config);
+      if (ctx.owner.kind === 'unknown') {
+        report.violation('OwnershipUnknown', 'metadata.namespace', `the owner of namespace "${namespace}" cannot be established (${ctx.owner.reason}); tenant-guard refuses rather than guess`,
+          'retry in a moment; if it persists, ask the platform team to check tenant-guard\'s access to the API server');
+      } else if (ctx.owner.kind === 'none' || ctx.owner.kind === 'absent') {
+        report.warn(`namespace "${namespace}" is owned by ${describeOwner(ctx.owner)}: this policy may reach only its own namespace and the platform`);
+      }
+      if (kind === 'NetworkPolicy') validateNetworkPolicy(object, ctx, report);
+      else validateCiliumNetworkPolicy(object, ctx, report);
+      return verdict(report);
+    }
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * cilium.io/v2 CiliumNetworkPolicy (namespaced): `spec` and every entry of
+ * `specs`. A namespaced policy's endpoint selectors are pinned to its own
+ * namespace unless they carry a namespace label
+ * (`io.kubernetes.pod.namespace`, `io.cilium.k8s.namespace.labels.<key>`,
+ * with or without the `k8s:`/`any:` source prefix); those are judged like a
+ * NetworkPolicy namespaceSelector. Entities that include every tenant's pods,
+ * CIDRs that reach the cluster's ranges, services in other tenants'
+ * namespaces and L4-only rules (which allow every endpoint) are refused.
+ * Deny rules only take access away: the same findings become warnings there.
+ */
+import type { RuleContext } from '../context.js';
+import { parseAll, parseCidr, reachedProtected, type Cidr } from '../cidr.js';
+import { ciliumSelectorFix, cidrFix, openRuleFix } from '../fixes.js';
+import { judgeNamespaceReach, stringValues, toOp, type NamespaceRequirement } from '../namespace-reach.js';
+import { child, index } from '../paths.js';
+import { isRecord, listAt, type Report } from '../report.js';
+
+const POD_NAMESPACE = 'io.kubernetes.pod.namespace';
+const NAMESPACE_LABELS = 'io.cilium.k8s.namespace.labels.';
+const NAME_LABEL = 'kubernetes.io/metadata.name';
+
+const INGRESS_PEERS = ['fromEndpoints', 'fromEntities', 'fromCIDR', 'fromCIDRSet', 'fromGroups', 'fromNodes'] as const;
+const EGRESS_PEERS = ['toEndpoints', 'toEntities', 'toCIDR', 'toCIDRSet', 'toServices', 'toFQDNs', 'toGroups', 'toNodes'] as const;
+
+/** Strip the label source (`k8s:`, `any:`); other sources (reserved:, container:) are not namespace labels. */
+function namespaceSubject(rawKey: string, tenantLabel: string): NamespaceRequirement['subject'] | undefined {
+  let key = rawKey;
+  const m = /^([a-z0-9-]+):(.*)$/.exec(rawKey);
+  if (m !== null) {
+    if (m[1] !== 'k8s' && m[1] !== 'any') return undefined;
+    key = m[2] ?? '';
+  }
+  if (key === POD_NAMESPACE) return 'name';
+  if (key.startsWith(NAMESPACE_LABELS)) {
+    const label = key.slice(NAMESPACE_LABELS.length);
+    return label === tenantLabel ? 'tenant' : label === NAME_LABEL ? 'name' : 'other';
+  }
+  return undefined;
+}
+
+/** The namespace requirements of one endpoint selector (empty: pinned to the policy's namespace). */
+export function endpointNamespaceRequirements(selector: Record<string, unknown>, tenantLabel: string): NamespaceRequirement[] {
+  const reqs: NamespaceRequirement[] = [];
+  if (isRecord(selector.matchLabels)) {
+    for (const [key, value] of Object.entries(selector.matchLabels)) {
+      const subject = namespaceSubject(key, tenantLabel);
+      if (subject !== undefined) reqs.push({ subject, key, op: 'In', values: [typeof value === 'string' ? value : JSON.stringify(value)] });
+    }
+  }
+  if (Array.isArray(selector.matchExpressions)) {
+    for (const e of selector.matchExpressions) {
+      if (!isRecord(e) || typeof e.key !== 'string') continue;
+      const subject = namespaceSubject(e.key, tenantLabel);
+      if (subject !== undefined) reqs.push({ subject, key: e.key, op: toOp(e.operator), values: stringValues(e.values) });
+    }
+  }
+  return reqs;
+}
+
+interface Walk {
+  ctx: RuleContext;
+  report: Report;
+  protectedRanges: Cidr[];
+}
+
+function judgeSelectors(list: unknown[], path: string, w: Walk): void {
+  list.forEach((sel, i) => {
+    const p = index(path, i);
+    if (!isRecord(sel)) {
+      w.report.violation('MalformedObject', p, 'must be an endpoint selector', ciliumSelectorFix(w.ctx));
+      return;
+    }
+    const reqs = endpointNamespaceRequirements(sel, w.ctx.config.tenantLabel);
+    if (reqs.length === 0) return; // pinned to the policy's own namespace
+    const result = judgeNamespaceReach(reqs, w.ctx);
+    for (const warning of result.warnings) w.report.warn(`${p}: ${warning}`);
+    for (const f of result.findings) w.report.violation(f.code, p, f.message, ciliumSelectorFix(w.ctx));
+  });
+}
+
+function judgeEntities(list: unknown[], path: string, w: Walk): void {
+  const denied = w.ctx.config.cilium.deniedEntities.map((e) => e.toLowerCase());
+  list.forEach((e, i) => {
+    if (typeof e === 'string' && denied.includes(e.toLowerCase())) {
+      w.report.violation('EntityDenied', index(path, i), `entity "${e}" includes the pods of every tenant`,
+        `select endpoints instead: ${ciliumSelectorFix(w.ctx)}; "world" reaches outside the cluster`);
+    }
+  });
+}
+
+function judgeCidr(value: unknown, exceptRaw: unknown, path: string, w: Walk): void {
+  const cidr = parseCidr(value);
+  if (cidr === undefined) {
+    w.report.violation('CIDRInvalid', path, `${JSON.stringify(value)} is not a valid CIDR`, 'write an address and prefix length, like 203.0.113.0/24');
+    return;
+  }
+  const except = (Array.isArray(exceptRaw) ? exceptRaw : []).map(parseCidr).filter((c): c is Cidr => c !== undefined);
+  const reached = reachedProtected(cidr, except, w.protectedRanges);
+  if (reached.length > 0) {
+    w.report.violation('CIDRProtected', path,
+      `${cidr.text} reaches the cluster's pod/service range${reached.length > 1 ? 's' : ''} ${reached.map((r) => r.text).join(', ')}, so it would reach every tenant's pods`,
+      cidrFix(w.ctx, 'CIDRSet'));
+  }
+}
+
+function judgeCidrSets(list: unknown[], path: string, w: Walk): void {
+  list.forEach((entry, i) => {
+    const p = index(path, i);
+    if (!isRecord(entry)) {
+      w.report.violation('MalformedObject', p, 'must be a mapping with cidr and except', cidrFix(w.ctx, 'CIDRSet'));
+      return;
+    }
+    if (entry.cidr === undefined && (entry.cidrGroupRef !== undefined || entry.cidrGroupSelector !== undefined)) {
+      w.report.warn(`${p}: a CiliumCIDRGroup is not judged here; CIDR groups are cluster-scoped and belong to the platform`);
+      return;
+    }
+    judgeCidr(entry.cidr, entry.except, child(p, 'cidr'), w);
+  });
+}
+
+function judgeServices(list: unknown[], path: string, w: Walk): void {
+  list.forEach((svc, i) => {
+    const p = index(path, i);
+    if (!isRecord(svc)) return;
+    for (const key of ['k8sService', 'k8sServiceSelector'] as const) {
+      const ref = svc[key];
+      if (!isRecord(ref) || typeof ref.namespace !== 'string' || ref.namespace === '') continue;
+      const result = judgeNamespaceReach([{ subject: 'name', key: 'namespace', op: 'In', values: [ref.namespace] }], w.ctx);
+      for (const warning of result.warnings) w.report.warn(`${child(child(p, key), 'namespace')}: ${warning}`);
+      for (const f of result.findings) {
+        w.report.violation(f.code === 'SelectorOtherTenant' ? 'ServiceOtherTenant' : f.code, child(child(p, key), 'namespace'),
+          f.message.replace(/^names namespace/, 'points at a service in namespace'),
+          'reach services of your own tenant or the platform; for another tenant\'s service, ask that tenant or the platform to publish it');
+      }
+    }
+  });
+}
+
+function hasAny(rule: Record<string, unknown>, keys: readonly string[]): boolean {
+  return keys.some((k) => Array.isArray(rule[k]) && (rule[k] as unknown[]).length > 0);
+}
+
+function judgeRules(spec: Record<string, unknown>, specPath: string, w: Walk, deny: boolean, direction: 'ingress' | 'egress'): void {
+  const field = `${direction}${deny ? 'Deny' : ''}`;
+  const report = deny ? w.report.asWarnings() : w.report;
+  const walk: Walk = { ...w, report };
+  const rules = listAt(w.report, spec, field, child(specPath, field));
+  rules?.forEach((rule, i) => {
+    const rp = index(child(specPath, field), i);
+    if (!isRecord(rule)) {
+      w.report.violation('MalformedObject', rp, 'must be a rule mapping', 'write the rule as a mapping');
+      return;
+    }
+    const sel = direction === 'ingress' ? ['fromEndpoints', 'fromRequires'] : ['toEndpoints', 'toRequires'];
+    for (const key of sel) {
+      const list = listAt(w.report, rule, key, child(rp, key));
+      if (list !== undefined) judgeSelectors(list, child(rp, key), walk);
+    }
+    const entities = direction === 'ingress' ? 'fromEntities' : 'toEntities';
+    const ents = listAt(w.report, rule, entities, child(rp, entities));
+    if (ents !== undefined) judgeEntities(ents, child(rp, entities), walk);
+    const cidrKey = direction === 'ingress' ? 'fromCIDR' : 'toCIDR';
+    listAt(w.report, rule, cidrKey, child(rp, cidrKey))?.forEach((c, j) => judgeCidr(c, undefined, index(child(rp, cidrKey), j), walk));
+    const setKey = `${cidrKey}Set`;
+    const sets = listAt(w.report, rule, setKey, child(rp, setKey));
+    if (sets !== undefined) judgeCidrSets(sets, child(rp, setKey), walk);
+    if (direction === 'egress') {
+      const svcs = listAt(w.report, rule, 'toServices', child(rp, 'toServices'));
+      if (svcs !== undefined) judgeServices(svcs, child(rp, 'toServices'), walk);
+    }
+    if (!deny) {
+      const peers = direction === 'ingress' ? INGRESS_PEERS : EGRESS_PEERS;
+      const l4Only = !hasAny(rule, peers) && hasAny(rule, ['toPorts', 'icmps']);
+      if (l4Only && (direction === 'ingress' || !w.ctx.config.allowOpenEgress)) {
+        report.violation('OpenRule', rp,
+          `has ports but no ${direction === 'ingress' ? 'from' : 'to'}* peer, so it ${direction === 'ingress' ? 'accepts traffic from' : 'sends traffic to'} every endpoint of every tenant on those ports`,
+          openRuleFix(w.ctx, direction, 'cilium'));
+      }
+    }
+  });
+}
+
+function judgeRule(spec: unknown, specPath: string, w: Walk): void {
+  if (!isRecord(spec)) {
+    w.report.violation('MalformedObject', specPath, 'must be a rule mapping', 'write the rule as a mapping with endpointSelector, ingress and egress');
+    return;
+  }
+  for (const direction of ['ingress', 'egress'] as const) {
+    judgeRules(spec, specPath, w, false, direction);
+    judgeRules(spec, specPath, w, true, direction);
+  }
+}
+
+export function validateCiliumNetworkPolicy(obj: Record<string, unknown>, ctx: RuleContext, report: Report): void {
+  const w: Walk = { ctx, report, protectedRanges: parseAll(ctx.config.protectedCIDRs) };
+  const hasSpec = obj.spec !== undefined && obj.spec !== null;
+  const specs = listAt(report, obj, 'specs', 'specs');
+  if (!hasSpec && (specs === undefined || specs.length === 0)) {
+    report.violation('MalformedObject', 'spec', 'a CiliumNetworkPolicy needs spec or specs', 'add a spec with an endpointSelector');
+    return;
+  }
+  if (hasSpec) judgeRule(obj.spec, 'spec', w);
+  specs?.forEach((s, i) => judgeRule(s, index('specs', i), w));
+}

@@ -1,0 +1,136 @@
+/**
+ * Namespace ownership. The tenant label is the root of every other decision,
+ * so only the webhook writes it: on CREATE it is derived from who asks, and a
+ * tenant can never set another tenant's value or the platform's, change it,
+ * remove it (the mutation puts it back), or touch a namespace it does not own.
+ */
+import type { Config } from '../../config/schema.js';
+import { pointerToken } from '../paths.js';
+import { isRecord, type Report } from '../report.js';
+import { ownerFromLabels, prefixTenant, tenantsOf } from '../tenancy.js';
+import type { JsonPatchOp, Operation, Requester } from '../types.js';
+
+export interface NamespaceReview {
+  operation: Operation;
+  name: string;
+  object: Record<string, unknown> | undefined;
+  oldObject: Record<string, unknown> | undefined;
+  requester: Requester;
+  admin: boolean;
+  config: Config;
+}
+
+function labelsOf(obj: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  const md = obj?.metadata;
+  if (!isRecord(md)) return undefined;
+  return isRecord(md.labels) ? md.labels : undefined;
+}
+
+/** The patch that makes `obj` carry `key: value`, creating metadata.labels when absent (RFC 6901 escaping). */
+export function setLabelPatch(obj: Record<string, unknown> | undefined, key: string, value: string): JsonPatchOp[] {
+  const md = obj?.metadata;
+  if (!isRecord(md)) return [{ op: 'add', path: '/metadata', value: { labels: { [key]: value } } }];
+  if (!isRecord(md.labels)) return [{ op: 'add', path: '/metadata/labels', value: { [key]: value } }];
+  return [{ op: 'add', path: `/metadata/labels/${pointerToken(key)}`, value }];
+}
+
+const LABEL_PATH = (key: string) => `metadata.labels[${JSON.stringify(key)}]`;
+
+function choices(tenants: readonly string[]): string {
+  return tenants.map((t) => `"${t}"`).join(', ');
+}
+
+export function validateNamespace(r: NamespaceReview, report: Report): JsonPatchOp[] {
+  const { config, name } = r;
+  const key = config.tenantLabel;
+  const labelPath = LABEL_PATH(key);
+  const isPlatformName = config.platform.namespaces.includes(name);
+
+  if (r.admin) {
+    // Platform namespaces carry the platform value; admins may set anything else.
+    if (r.operation === 'CREATE' && isPlatformName && labelsOf(r.object)?.[key] === undefined) {
+      return setLabelPatch(r.object, key, config.platform.value);
+    }
+    return [];
+  }
+
+  const tenants = tenantsOf(r.requester, config);
+  if (r.operation === 'CREATE') {
+    if (tenants.length === 0) {
+      report.violation('NamespaceNoTenant', 'metadata', `${r.requester.username} is not a member of any tenant, so the namespace would have no owner`,
+        `ask the platform team to add you to a tenant (config tenants, or a group "${config.tenantGroupPrefix}<tenant>")`);
+      return [];
+    }
+    if (isPlatformName) {
+      report.violation('NamespaceName', 'metadata.name', `"${name}" is a platform namespace name`, 'choose another name');
+      return [];
+    }
+    const requested = labelsOf(r.object)?.[key];
+    let chosen: string | undefined;
+    if (requested !== undefined) {
+      if (requested === config.platform.value) {
+        report.violation('NamespacePlatformValue', labelPath, `"${config.platform.value}" is the platform's value; tenants cannot claim it`,
+          tenants.length === 1 ? `remove the label; it will be set to "${tenants[0]}"` : `set it to one of your tenants: ${choices(tenants)}`);
+        return [];
+      }
+      if (typeof requested !== 'string' || !tenants.includes(requested)) {
+        report.violation('NamespaceForeignTenant', labelPath, `${JSON.stringify(requested)} is not a tenant you belong to`,
+          tenants.length === 1 ? `remove the label; it will be set to "${tenants[0]}"` : `set it to one of your tenants: ${choices(tenants)}`);
+        return [];
+      }
+      chosen = requested;
+    } else if (tenants.length === 1) {
+      chosen = tenants[0];
+    } else if (config.namespacePrefix) {
+      chosen = prefixTenant(name, tenants);
+    }
+    if (chosen === undefined) {
+      report.violation('NamespaceTenantChoice', labelPath, `you belong to several tenants (${choices(tenants)}), so the owner must be chosen`,
+        `set the label ${key} to one of ${choices(tenants)}`);
+      return [];
+    }
+    if (config.namespacePrefix) {
+      const byPrefix = prefixTenant(name, [...new Set([...config.tenants.map((t) => t.name), ...tenants])]);
+      if (!name.startsWith(`${chosen}-`) || (byPrefix !== undefined && byPrefix !== chosen)) {
+        report.violation('NamespaceName', 'metadata.name',
+          byPrefix !== undefined && byPrefix !== chosen
+            ? `"${name}" carries the prefix of tenant ${byPrefix}; namespaces of tenant ${chosen} are named "${chosen}-…"`
+            : `namespaces of tenant ${chosen} must be named "${chosen}-…"`,
+          `rename it to "${chosen}-${name.startsWith(`${chosen}-`) ? name.slice(chosen.length + 1) : name}"`);
+        return [];
+      }
+    }
+    return requested === undefined ? setLabelPatch(r.object, key, chosen) : [];
+  }
+
+  if (r.operation === 'UPDATE' || r.operation === 'DELETE') {
+    const owner = ownerFromLabels(name, labelsOf(r.oldObject), config);
+    const verb = r.operation === 'UPDATE' ? 'change' : 'delete';
+    if (owner.kind === 'platform') {
+      report.violation('NamespaceNotOwned', 'metadata.name', `namespace "${name}" belongs to the platform; tenants cannot ${verb} it`, 'ask the platform team');
+      return [];
+    }
+    if (owner.kind === 'tenant' && !tenants.includes(owner.tenant)) {
+      report.violation('NamespaceNotOwned', 'metadata.name', `namespace "${name}" belongs to tenant ${owner.tenant}; you cannot ${verb} it`, `ask tenant ${owner.tenant} or the platform team`);
+      return [];
+    }
+    if (r.operation === 'DELETE') return [];
+    const now = labelsOf(r.object)?.[key];
+    if (owner.kind === 'none') {
+      if (now !== undefined) {
+        report.violation('NamespaceLabelClaimed', labelPath, `namespace "${name}" has no owner; tenants cannot claim it by setting ${key}`, 'remove the label and ask the platform team to assign the namespace');
+      }
+      return [];
+    }
+    if (owner.kind === 'tenant') {
+      // Removing the label is undone rather than refused: the label is the webhook's, not the tenant's.
+      if (now === undefined) return setLabelPatch(r.object, key, owner.tenant);
+      if (now !== owner.tenant) {
+        report.violation(now === config.platform.value ? 'NamespacePlatformValue' : 'NamespaceLabelChanged', labelPath,
+          `the owner of namespace "${name}" is ${owner.tenant} and cannot be changed to ${JSON.stringify(now)}`,
+          `keep ${key}: "${owner.tenant}"; to move a namespace between tenants, ask the platform team`);
+      }
+    }
+  }
+  return [];
+}

@@ -1,0 +1,119 @@
+/**
+ * networking.k8s.io/v1 NetworkPolicy. Peers in ingress[].from[] and
+ * egress[].to[] may only reach the tenant's own namespaces and the platform;
+ * ipBlocks may not reach the cluster's pod and service ranges; and a rule with
+ * no peers (which matches every source or destination) is refused, because
+ * NetworkPolicies add up and one open rule undoes the baseline.
+ */
+import type { RuleContext } from '../context.js';
+import { parseAll, parseCidr, reachedProtected, type Cidr } from '../cidr.js';
+import { cidrFix, namespaceSelectorFix, openRuleFix } from '../fixes.js';
+import { judgeNamespaceReach, stringValues, toOp, type NamespaceRequirement } from '../namespace-reach.js';
+import { child, index } from '../paths.js';
+import { isRecord, listAt, type Report } from '../report.js';
+
+const NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/** A label selector's requirements, each classified by what it constrains. */
+export function selectorRequirements(selector: Record<string, unknown>, tenantLabel: string): NamespaceRequirement[] {
+  const subject = (key: string): NamespaceRequirement['subject'] =>
+    key === tenantLabel ? 'tenant' : key === NAME_LABEL ? 'name' : 'other';
+  const reqs: NamespaceRequirement[] = [];
+  const ml = selector.matchLabels;
+  if (isRecord(ml)) {
+    for (const [key, value] of Object.entries(ml)) {
+      reqs.push({ subject: subject(key), key, op: 'In', values: [typeof value === 'string' ? value : JSON.stringify(value)] });
+    }
+  }
+  const me = selector.matchExpressions;
+  if (Array.isArray(me)) {
+    for (const e of me) {
+      if (!isRecord(e) || typeof e.key !== 'string') {
+        reqs.push({ subject: 'other', key: '(malformed expression)', op: 'Invalid', values: [] });
+        continue;
+      }
+      reqs.push({ subject: subject(e.key), key: e.key, op: toOp(e.operator), values: stringValues(e.values) });
+    }
+  }
+  return reqs;
+}
+
+function judgePeer(peer: unknown, path: string, ctx: RuleContext, report: Report, protectedRanges: Cidr[]): void {
+  if (!isRecord(peer)) {
+    report.violation('MalformedObject', path, 'must be a peer object (podSelector, namespaceSelector or ipBlock)', 'write the peer as a mapping');
+    return;
+  }
+  const nsSel = peer.namespaceSelector;
+  if (nsSel !== undefined && nsSel !== null) {
+    const selPath = child(path, 'namespaceSelector');
+    if (!isRecord(nsSel)) {
+      report.violation('MalformedObject', selPath, 'must be a label selector', namespaceSelectorFix(ctx));
+    } else {
+      const result = judgeNamespaceReach(selectorRequirements(nsSel, ctx.config.tenantLabel), ctx);
+      for (const w of result.warnings) report.warn(`${selPath}: ${w}`);
+      for (const f of result.findings) report.violation(f.code, selPath, f.message, namespaceSelectorFix(ctx));
+    }
+  }
+  const ipBlock = peer.ipBlock;
+  if (ipBlock !== undefined && ipBlock !== null) {
+    judgeIpBlock(ipBlock, child(path, 'ipBlock'), ctx, report, protectedRanges);
+  }
+}
+
+function judgeIpBlock(ipBlock: unknown, path: string, ctx: RuleContext, report: Report, protectedRanges: Cidr[]): void {
+  if (!isRecord(ipBlock)) {
+    report.violation('MalformedObject', path, 'must be a mapping with cidr and except', cidrFix(ctx, 'ipBlock'));
+    return;
+  }
+  const cidr = parseCidr(ipBlock.cidr);
+  if (cidr === undefined) {
+    report.violation('CIDRInvalid', child(path, 'cidr'), `${JSON.stringify(ipBlock.cidr)} is not a valid CIDR`, 'write an address and prefix length, like 203.0.113.0/24');
+    return;
+  }
+  const exceptList = Array.isArray(ipBlock.except) ? ipBlock.except : [];
+  const except: Cidr[] = [];
+  exceptList.forEach((e, i) => {
+    const c = parseCidr(e);
+    if (c === undefined) report.violation('CIDRInvalid', index(child(path, 'except'), i), `${JSON.stringify(e)} is not a valid CIDR`, 'write an address and prefix length, like 10.0.0.0/8');
+    else except.push(c);
+  });
+  const reached = reachedProtected(cidr, except, protectedRanges);
+  if (reached.length > 0) {
+    report.violation('CIDRProtected', child(path, 'cidr'),
+      `${cidr.text} reaches the cluster's pod/service range${reached.length > 1 ? 's' : ''} ${reached.map((r) => r.text).join(', ')}, so it would reach every tenant's pods`,
+      cidrFix(ctx, 'ipBlock'));
+  }
+}
+
+export function validateNetworkPolicy(obj: Record<string, unknown>, ctx: RuleContext, report: Report): void {
+  const spec = obj.spec;
+  if (!isRecord(spec)) {
+    report.violation('MalformedObject', 'spec', 'is missing or not a mapping', 'give the NetworkPolicy a spec');
+    return;
+  }
+  const protectedRanges = parseAll(ctx.config.protectedCIDRs);
+  for (const [direction, peersKey] of [['ingress', 'from'], ['egress', 'to']] as const) {
+    const rules = listAt(report, spec, direction, child('spec', direction));
+    if (rules === undefined) continue;
+    rules.forEach((rule, i) => {
+      const rulePath = index(child('spec', direction), i);
+      if (!isRecord(rule)) {
+        report.violation('MalformedObject', rulePath, 'must be a rule mapping', `write the rule as a mapping with ${peersKey} and ports`);
+        return;
+      }
+      const peers = listAt(report, rule, peersKey, child(rulePath, peersKey));
+      const raw = rule[peersKey];
+      const noPeers = raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0);
+      if (noPeers) {
+        const open = direction === 'ingress' || !ctx.config.allowOpenEgress;
+        if (open) {
+          const what = direction === 'ingress' ? 'accepts traffic from every source' : 'sends traffic to every destination';
+          report.violation('OpenRule', rulePath,
+            `has no ${peersKey} peers, so it ${what}: every pod of every tenant and the outside world${rule.ports !== undefined ? ' (on the listed ports)' : ''}`,
+            openRuleFix(ctx, direction, 'networkpolicy'));
+        }
+      }
+      peers?.forEach((peer, j) => judgePeer(peer, index(child(rulePath, peersKey), j), ctx, report, protectedRanges));
+    });
+  }
+}

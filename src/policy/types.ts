@@ -1,0 +1,96 @@
+/**
+ * The engine's vocabulary. Everything here is plain data: the webhook, the
+ * `check` CLI and the audit build a ReviewInput from their own I/O and get a
+ * Verdict back, so all three give the same answer for the same object.
+ */
+import type { Config } from '../config/schema.js';
+
+export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+
+export interface Requester {
+  username: string;
+  groups: readonly string[];
+}
+
+/** What is known about one namespace at decision time. */
+export type NamespaceLookup =
+  | { state: 'found'; labels: Readonly<Record<string, string>>; terminating?: boolean }
+  | { state: 'absent' }
+  /** Ownership could not be established (API unreachable, cache not synced, …). */
+  | { state: 'unknown'; reason: string };
+
+/** Read-only view of namespace ownership; the engine never fetches. */
+export interface NamespaceView {
+  lookup(name: string): NamespaceLookup;
+}
+
+/** One RFC 6902 operation. */
+export type JsonPatchOp =
+  | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
+  | { op: 'remove'; path: string }
+  | { op: 'move' | 'copy'; from: string; path: string };
+
+/** Stable codes: documented in the README, safe to match on. */
+export type ViolationCode =
+  | 'NamespaceNoTenant'
+  | 'NamespaceTenantChoice'
+  | 'NamespaceForeignTenant'
+  | 'NamespacePlatformValue'
+  | 'NamespaceLabelChanged'
+  | 'NamespaceLabelClaimed'
+  | 'NamespaceNotOwned'
+  | 'NamespaceName'
+  | 'SelectorAllNamespaces'
+  | 'SelectorOtherTenant'
+  | 'SelectorUnconfined'
+  | 'SelectorUnknownNamespace'
+  | 'CIDRProtected'
+  | 'CIDRInvalid'
+  | 'EntityDenied'
+  | 'ServiceOtherTenant'
+  | 'OpenRule'
+  | 'ClusterScopedPolicy'
+  | 'ManagedPolicy'
+  | 'OwnershipUnknown'
+  | 'MalformedObject';
+
+export interface Violation {
+  code: ViolationCode;
+  /** Field path in the object's own field names: `spec.ingress[0].from[1].namespaceSelector`. */
+  path: string;
+  /** Why it is refused. */
+  message: string;
+  /** What to write instead. */
+  fix: string;
+  /** A patch against the submitted object that removes this violation, when a safe one exists. */
+  suggestion?: JsonPatchOp[];
+}
+
+export interface Verdict {
+  allowed: boolean;
+  violations: Violation[];
+  warnings: string[];
+  /** Mutations (Namespaces only); empty when nothing changes. */
+  patch: JsonPatchOp[];
+}
+
+export interface KubeObject {
+  apiVersion?: unknown;
+  kind?: unknown;
+  metadata?: unknown;
+  [key: string]: unknown;
+}
+
+export interface ReviewInput {
+  /** API group/version/kind of the request (from the AdmissionReview `kind`, or the object). */
+  kind: { group: string; version: string; kind: string };
+  operation: Operation;
+  /** Namespace of the request (namespaced kinds); for Namespaces, the namespace's own name. */
+  namespace?: string | undefined;
+  name?: string | undefined;
+  object?: unknown;
+  oldObject?: unknown;
+  requester: Requester;
+  namespaces: NamespaceView;
+  config: Config;
+}
