@@ -39,6 +39,7 @@ export type ViolationCode =
   | 'NamespaceLabelChanged'
   | 'NamespaceLabelClaimed'
   | 'NamespaceNotOwned'
+  | 'NamespaceLabelMissing'
   | 'NamespaceName'
   | 'SelectorAllNamespaces'
   | 'SelectorOtherTenant'

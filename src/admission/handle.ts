@@ -1,0 +1,73 @@
+/**
+ * One admission decision: resolve the namespaces the object refers to, ask
+ * the engine, and turn the verdict into a response. The mutating endpoint
+ * answers only for Namespaces (it returns the ownership patch); the
+ * validating endpoint judges everything and refuses a tenant's Namespace that
+ * still lacks its owner label (the mutation did not happen).
+ */
+import type { Config } from '../config/schema.js';
+import type { NamespaceResolver } from '../kube/namespace-view.js';
+import { isAdmin, referencedNamespaces, renderDenial, review, type Verdict } from '../policy/index.js';
+import { encodeAdmissionResponse, type AdmissionRequest, type AdmissionResponseBody } from './codec.js';
+
+export type Endpoint = 'mutate' | 'validate';
+
+export interface Decision {
+  body: AdmissionResponseBody;
+  verdict: Verdict;
+}
+
+export interface HandleDeps {
+  config: Config;
+  namespaces: NamespaceResolver;
+}
+
+export async function handleAdmission(req: AdmissionRequest, endpoint: Endpoint, deps: HandleDeps): Promise<Decision> {
+  const { config } = deps;
+  const isNamespace = req.kind.group === '' && req.kind.kind === 'Namespace';
+  const requester = { username: req.userInfo.username ?? '', groups: req.userInfo.groups ?? [] };
+
+  // Subresources (status, finalize) carry no ownership or policy content; the
+  // namespace controller uses them while deleting, and must never be blocked.
+  if (req.subResource !== undefined && req.subResource !== '') {
+    const verdict: Verdict = { allowed: true, violations: [], warnings: [], patch: [] };
+    return { body: encodeAdmissionResponse(req.uid, { allowed: true }), verdict };
+  }
+  if (endpoint === 'mutate' && !isNamespace) {
+    const verdict: Verdict = { allowed: true, violations: [], warnings: [], patch: [] };
+    return { body: encodeAdmissionResponse(req.uid, { allowed: true }), verdict };
+  }
+
+  const object = req.operation === 'DELETE' ? undefined : req.object;
+  const oldObject = req.oldObject ?? undefined;
+  const names = isNamespace ? [] : referencedNamespaces(req.namespace, object ?? oldObject, config.tenantLabel);
+  const view = await deps.namespaces.resolve(names);
+  const verdict = review({
+    kind: req.kind,
+    operation: req.operation,
+    namespace: isNamespace ? undefined : req.namespace,
+    name: req.name,
+    object,
+    oldObject,
+    requester,
+    namespaces: view,
+    config,
+  });
+
+  if (endpoint === 'validate' && isNamespace && verdict.allowed && verdict.patch.length > 0 && !isAdmin(requester, config)) {
+    verdict.allowed = false;
+    verdict.violations.push({
+      code: 'NamespaceLabelMissing',
+      path: `metadata.labels[${JSON.stringify(config.tenantLabel)}]`,
+      message: 'the owner label is missing: tenant-guard\'s mutating webhook did not run or another webhook removed the label',
+      fix: 'retry; if it persists, ask the platform team to check the tenant-guard MutatingWebhookConfiguration',
+    });
+    verdict.patch = [];
+  }
+
+  const subject = { kind: req.kind.kind, namespace: req.namespace, name: req.name };
+  const body = verdict.allowed
+    ? encodeAdmissionResponse(req.uid, { allowed: true, patch: endpoint === 'mutate' ? verdict.patch : [], warnings: verdict.warnings })
+    : encodeAdmissionResponse(req.uid, { allowed: false, code: 403, message: renderDenial(subject, verdict), warnings: verdict.warnings });
+  return { body, verdict };
+}

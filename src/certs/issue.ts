@@ -1,0 +1,92 @@
+/**
+ * Issuing certificates: a CA and serving certificates signed by it. Keys come
+ * from node's crypto (fast, native); node-forge builds and signs the X.509
+ * structures. No I/O: callers decide where the PEMs go.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import forge from 'node-forge';
+
+export interface KeyPairPem {
+  certPem: string;
+  keyPem: string;
+}
+
+export interface ServingOptions {
+  dnsNames?: readonly string[];
+  ips?: readonly string[];
+  days?: number;
+  /** Certificate start, for tests; defaults to now minus five minutes (clock skew). */
+  notBefore?: Date;
+}
+
+function newKey(): { forgeKey: forge.pki.rsa.PrivateKey; forgePub: forge.pki.rsa.PublicKey; keyPem: string } {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyPem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  const forgeKey = forge.pki.privateKeyFromPem(keyPem);
+  const forgePub = forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e);
+  return { forgeKey, forgePub, keyPem };
+}
+
+function serial(): string {
+  // Positive, 16 random bytes: unique enough that two replicas never collide.
+  const b = randomBytes(16);
+  b[0] = (b[0] ?? 0) & 0x7f;
+  return b.toString('hex');
+}
+
+function validity(cert: forge.pki.Certificate, days: number, notBefore?: Date): void {
+  const start = notBefore ?? new Date(Date.now() - 5 * 60_000);
+  cert.validity.notBefore = start;
+  cert.validity.notAfter = new Date(start.getTime() + days * 86_400_000);
+}
+
+export function issueCA(commonName = 'tenant-guard-ca', days = 3650, notBefore?: Date): KeyPairPem {
+  const { forgeKey, forgePub, keyPem } = newKey();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forgePub;
+  cert.serialNumber = serial();
+  validity(cert, days, notBefore);
+  const attrs = [{ name: 'commonName', value: commonName }, { name: 'organizationName', value: 'tenant-guard' }];
+  cert.setSubject(attrs);
+  cert.setIssuer(attrs);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
+  cert.sign(forgeKey, forge.md.sha256.create());
+  return { certPem: forge.pki.certificateToPem(cert), keyPem };
+}
+
+export function issueServing(ca: KeyPairPem, opts: ServingOptions): KeyPairPem {
+  const dnsNames = opts.dnsNames ?? [];
+  const ips = opts.ips ?? [];
+  if (dnsNames.length === 0 && ips.length === 0) throw new Error('a serving certificate needs at least one DNS name or IP address');
+  const caCert = forge.pki.certificateFromPem(ca.certPem);
+  const caKey = forge.pki.privateKeyFromPem(ca.keyPem);
+  const { forgeKey, forgePub, keyPem } = newKey();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forgePub;
+  cert.serialNumber = serial();
+  validity(cert, opts.days ?? 365, opts.notBefore);
+  cert.setSubject([{ name: 'commonName', value: dnsNames[0] ?? ips[0] ?? 'tenant-guard' }]);
+  cert.setIssuer(caCert.subject.attributes);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', serverAuth: true },
+    { name: 'subjectAltName', altNames: [...dnsNames.map((value) => ({ type: 2, value })), ...ips.map((ip) => ({ type: 7, ip }))] },
+  ]);
+  cert.sign(caKey, forge.md.sha256.create());
+  return { certPem: forge.pki.certificateToPem(cert), keyPem };
+}
+
+/** notAfter of the first certificate in a PEM bundle. */
+export function certificateExpiry(certPem: string): Date {
+  return forge.pki.certificateFromPem(certPem).validity.notAfter;
+}
+
+/** The Service DNS names a webhook certificate needs. */
+export function serviceDnsNames(service: string, namespace: string): string[] {
+  return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
+}

@@ -1,0 +1,28 @@
+/** `tenant-guard certs`: a CA and a serving certificate, written as ca.crt, tls.crt and tls.key. */
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { issueCA, issueServing } from '../certs/issue.js';
+import { intFlag, parse, UsageError } from './args.js';
+
+export async function runCerts(argv: string[], out: (s: string) => void): Promise<number> {
+  const { values } = parse(argv, {
+    out: { type: 'string' },
+    dns: { type: 'string', multiple: true },
+    ip: { type: 'string', multiple: true },
+    days: { type: 'string' },
+  });
+  if (values.out === undefined) throw new UsageError('certs needs --out DIR');
+  const dns = values.dns ?? [];
+  const ips = values.ip ?? [];
+  if (dns.length === 0 && ips.length === 0) dns.push('localhost'), ips.push('127.0.0.1');
+  const days = intFlag(values.days, 'days') ?? 365;
+  const ca = issueCA();
+  const serving = issueServing(ca, { dnsNames: dns, ips, days });
+  await mkdir(values.out, { recursive: true });
+  await writeFile(join(values.out, 'ca.crt'), ca.certPem);
+  await writeFile(join(values.out, 'tls.crt'), serving.certPem);
+  await writeFile(join(values.out, 'tls.key'), serving.keyPem, { mode: 0o600 });
+  await chmod(join(values.out, 'tls.key'), 0o600);
+  out(`wrote ${join(values.out, 'ca.crt')}, tls.crt and tls.key for ${[...dns, ...ips].join(', ')} (valid ${days} days)`);
+  return 0;
+}

@@ -1,0 +1,144 @@
+/**
+ * The HTTP surface: POST /mutate and /validate (AdmissionReview v1),
+ * /healthz, /readyz and /metrics. buildApp never listens, so tests drive it
+ * with inject() or over real HTTPS.
+ *
+ * Status codes say whose mistake it was: a malformed envelope is 400, a
+ * body over the limit 413 (before parsing), a wrong content type 415, load
+ * shedding 429; a policy refusal is HTTP 200 with allowed: false and code
+ * 403 inside; an unexpected failure is an in-band refusal with code 500 and
+ * no internals, so failurePolicy only ever governs an unreachable webhook.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from '../config/schema.js';
+import { decodeAdmissionReview, encodeAdmissionResponse } from '../admission/codec.js';
+import { handleAdmission, type Endpoint } from '../admission/handle.js';
+import type { NamespaceResolver } from '../kube/namespace-view.js';
+import type { Metrics } from '../telemetry/metrics.js';
+
+export interface ServerState {
+  shuttingDown: boolean;
+  /** Extra reasons the server is not ready (certificates not loaded, …). */
+  notReady: () => string[];
+  /** Reasons the server answers but some decisions are degraded. */
+  degraded: () => string[];
+}
+
+export interface AppDeps {
+  config: Config;
+  namespaces: NamespaceResolver;
+  metrics: Metrics;
+  state?: ServerState;
+  https?: { key: string; cert: string } | undefined;
+  /** A pino logger; none means silent (tests). */
+  log?: FastifyBaseLogger;
+}
+
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const { config, metrics } = deps;
+  const state: ServerState = deps.state ?? { shuttingDown: false, notReady: () => [], degraded: () => [] };
+  const opts: FastifyServerOptions & { https?: object } = {
+    disableRequestLogging: true,
+    bodyLimit: config.server.bodyLimitBytes,
+    keepAliveTimeout: config.server.keepAliveTimeoutMs,
+    // Bounded so a slow or stalled client cannot hold a socket for ever.
+    requestTimeout: 30_000,
+    connectionTimeout: 10_000,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  };
+  if (deps.https !== undefined) opts.https = { ...deps.https, minVersion: 'TLSv1.2' };
+  if (deps.log !== undefined) opts.loggerInstance = deps.log;
+  else opts.logger = false;
+  const app = Fastify(opts);
+
+  // `curl -d @review.json` labels JSON as a form; accept it so the README's
+  // one-liner works. Every other non-JSON type gets 415.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+
+  let inFlight = 0;
+  let lastShedAt = 0;
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.method !== 'POST') return;
+    if (inFlight >= config.server.maxInFlight) {
+      metrics.shed.inc();
+      lastShedAt = Date.now();
+      await reply.code(429).header('retry-after', '1').send({ error: 'Too Many Requests', message: `more than ${config.server.maxInFlight} admission requests in flight; retry` });
+      return reply;
+    }
+    inFlight++;
+    metrics.inFlight.set(inFlight);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      inFlight--;
+      metrics.inFlight.set(inFlight);
+    };
+    reply.raw.once('finish', release);
+    reply.raw.once('close', release);
+  });
+
+  app.setErrorHandler(async (err: { statusCode?: number; message: string; code?: string }, req, reply) => {
+    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) req.log.error({ err: err.message, code: err.code }, 'unexpected error');
+    const message = status === 500 ? 'internal error' : err.message;
+    await reply.code(status).send({ error: status === 413 ? 'Payload Too Large' : status === 415 ? 'Unsupported Media Type' : status === 500 ? 'Internal Server Error' : 'Bad Request', message });
+  });
+
+  const admission = (endpoint: Endpoint) => async (req: { body: unknown; log: FastifyInstance['log'] }, reply: { code: (n: number) => { send: (b: unknown) => unknown } }) => {
+    const started = process.hrtime.bigint();
+    const decoded = decodeAdmissionReview(req.body);
+    if (!decoded.ok) {
+      req.log.info({ endpoint, error: decoded.message }, 'malformed admission request');
+      return reply.code(400).send({ error: 'Bad Request', message: decoded.message });
+    }
+    const r = decoded.request;
+    const end = metrics.admissionSeconds.startTimer({ endpoint });
+    try {
+      const { body, verdict } = await handleAdmission(r, endpoint, deps);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      metrics.admissions.inc({ endpoint, kind: r.kind.kind, operation: r.operation, verdict: verdict.allowed ? 'allowed' : 'denied' });
+      // One line per decision; never the object's contents.
+      req.log.info({
+        endpoint, uid: r.uid, kind: r.kind.kind, namespace: r.namespace, name: r.name, operation: r.operation,
+        user: r.userInfo.username, dryRun: r.dryRun === true, allowed: verdict.allowed,
+        violations: verdict.violations.map((v) => v.code), ms: Math.round(ms * 100) / 100,
+      }, 'admission decision');
+      return reply.code(200).send(body);
+    } catch (err) {
+      req.log.error({ endpoint, uid: r.uid, err: err instanceof Error ? err.message : String(err) }, 'admission handler failed');
+      metrics.admissions.inc({ endpoint, kind: r.kind.kind, operation: r.operation, verdict: 'error' });
+      return reply.code(200).send(encodeAdmissionResponse(r.uid, { allowed: false, code: 500, message: `tenant-guard internal error while deciding request ${r.uid}; retry, and report it if it persists` }));
+    } finally {
+      end();
+    }
+  };
+
+  app.post('/mutate', admission('mutate'));
+  app.post('/validate', admission('validate'));
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, reply) => {
+    const reasons = [...state.notReady()];
+    if (state.shuttingDown) reasons.push('shutting down');
+    if (Date.now() - lastShedAt < 5_000) reasons.push(`overloaded: shed requests in the last 5 s (more than ${config.server.maxInFlight} in flight)`);
+    const degraded = [...state.degraded()];
+    const nsReason = deps.namespaces.degraded();
+    if (nsReason !== undefined) degraded.push(`policy decisions fail closed: ${nsReason}`);
+    if (reasons.length > 0) return reply.code(503).send({ status: 'not ready', reasons, degraded });
+    return reply.code(200).send({ status: degraded.length > 0 ? 'degraded' : 'ok', degraded });
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    const text = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
+
+  return app;
+}
