@@ -276,10 +276,16 @@ EOF
   [[ "$out" == *'admission webhook "validate.tenant-guard.io" denied the request'* ]]
 }
 
+# Counts as answered when the namespace comes back labelled, or when the
+# request got as far as the validating webhook and was refused there (a
+# real policy may refuse the probe's name; mutation runs before validation).
 probe_mutating() {
   local out
-  out="$(kc alice create namespace tenant-guard-probe --dry-run=server \
-    -o 'jsonpath={.metadata.labels.tenant-guard\.io/tenant}' 2>/dev/null)" || return 1
+  out="$(kc alice create namespace acme-tenant-guard-probe --dry-run=server \
+    -o 'jsonpath={.metadata.labels.tenant-guard\.io/tenant}' 2>&1)" || {
+    [[ "$out" == *'admission webhook "validate.tenant-guard.io" denied the request'* ]]
+    return
+  }
   [[ -n "$out" ]]
 }
 
