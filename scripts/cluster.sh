@@ -48,7 +48,7 @@ pid_alive() { # pidfile
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
 }
 
-# Starts a daemon in its own session, detached from our stdio, and records
+# Starts a daemon under setsid (its own process group), detached from our stdio, and records
 # its pid. Usage: start_daemon name logfile cmd...
 start_daemon() {
   local name="$1" logfile="$2"
