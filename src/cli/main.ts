@@ -5,6 +5,7 @@
  */
 import { runCerts } from './certs.js';
 import { runCheck } from './check.js';
+import { runFloor } from './floor.js';
 import { runServe } from './serve.js';
 import { UsageError } from './args.js';
 
@@ -18,6 +19,8 @@ commands:
           the webhook's verdict for every document, offline (exit 0 allowed, 1 denied, 2 bad input)
   certs   --out DIR [--dns NAME ...] [--ip ADDR ...] [--days N]
           write a CA and a serving certificate (ca.crt, tls.crt, tls.key)
+  floor   [--config FILE] [--namespace NS] [--exempt-user USER ...] [--exclude-namespace NS ...] [-o yaml|json]
+          print the outage-safe ValidatingAdmissionPolicies, bindings and parameter object
 `;
 
 type Command = (argv: string[], out: (s: string) => void) => Promise<number>;
@@ -26,6 +29,7 @@ const commands: Record<string, Command> = {
   serve: (argv) => runServe(argv),
   check: runCheck,
   certs: runCerts,
+  floor: runFloor,
 };
 
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(`${s}\n`), err: (s: string) => void = (s) => process.stderr.write(`${s}\n`)): Promise<number> {
