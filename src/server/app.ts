@@ -45,7 +45,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     requestTimeout: 30_000,
     connectionTimeout: 10_000,
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // While closing, a request that arrives on an already-open keep-alive
+    // connection is still decided, and answered with `Connection: close`.
+    // Fastify's default 503 carries no Retry-After, so the API server would
+    // not retry it and a rolling restart would fail admissions.
+    return503OnClosing: false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   };
@@ -61,6 +65,18 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   let inFlight = 0;
   let lastShedAt = 0;
+
+  // Once closing, every answer (also to requests that were in flight when
+  // close began) ends its connection: otherwise the client keeps an idle
+  // keep-alive socket that holds the server open until keepAliveTimeout,
+  // past the shutdown grace period.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing || state.shuttingDown) void reply.header('connection', 'close');
+  });
 
   app.addHook('onRequest', async (req, reply) => {
     if (req.method !== 'POST') return;
