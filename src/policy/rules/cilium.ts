@@ -15,6 +15,7 @@ import { ciliumSelectorFix, cidrFix, openRuleFix } from '../fixes.js';
 import { judgeNamespaceReach, stringValues, toOp, type NamespaceRequirement } from '../namespace-reach.js';
 import { child, index } from '../paths.js';
 import { isRecord, listAt, type Report } from '../report.js';
+import { valueText } from '../text.js';
 
 const POD_NAMESPACE = 'io.kubernetes.pod.namespace';
 const NAMESPACE_LABELS = 'io.cilium.k8s.namespace.labels.';
@@ -45,7 +46,7 @@ export function endpointNamespaceRequirements(selector: Record<string, unknown>,
   if (isRecord(selector.matchLabels)) {
     for (const [key, value] of Object.entries(selector.matchLabels)) {
       const subject = namespaceSubject(key, tenantLabel);
-      if (subject !== undefined) reqs.push({ subject, key, op: 'In', values: [typeof value === 'string' ? value : JSON.stringify(value)] });
+      if (subject !== undefined) reqs.push({ subject, key, op: 'In', values: [typeof value === 'string' ? value : valueText(value)] });
     }
   }
   if (Array.isArray(selector.matchExpressions)) {
@@ -92,7 +93,7 @@ function judgeEntities(list: unknown[], path: string, w: Walk): void {
 function judgeCidr(value: unknown, exceptRaw: unknown, path: string, w: Walk): void {
   const cidr = parseCidr(value);
   if (cidr === undefined) {
-    w.report.violation('CIDRInvalid', path, `${JSON.stringify(value)} is not a valid CIDR`, 'write an address and prefix length, like 203.0.113.0/24');
+    w.report.violation('CIDRInvalid', path, `${valueText(value)} is not a valid CIDR`, 'write an address and prefix length, like 203.0.113.0/24');
     return;
   }
   const except = (Array.isArray(exceptRaw) ? exceptRaw : []).map(parseCidr).filter((c): c is Cidr => c !== undefined);

@@ -11,6 +11,7 @@ import { cidrFix, namespaceSelectorFix, openRuleFix } from '../fixes.js';
 import { judgeNamespaceReach, stringValues, toOp, type NamespaceRequirement } from '../namespace-reach.js';
 import { child, index } from '../paths.js';
 import { isRecord, listAt, type Report } from '../report.js';
+import { valueText } from '../text.js';
 
 const NAME_LABEL = 'kubernetes.io/metadata.name';
 
@@ -22,7 +23,7 @@ export function selectorRequirements(selector: Record<string, unknown>, tenantLa
   const ml = selector.matchLabels;
   if (isRecord(ml)) {
     for (const [key, value] of Object.entries(ml)) {
-      reqs.push({ subject: subject(key), key, op: 'In', values: [typeof value === 'string' ? value : JSON.stringify(value)] });
+      reqs.push({ subject: subject(key), key, op: 'In', values: [typeof value === 'string' ? value : valueText(value)] });
     }
   }
   const me = selector.matchExpressions;
@@ -67,14 +68,14 @@ function judgeIpBlock(ipBlock: unknown, path: string, ctx: RuleContext, report: 
   }
   const cidr = parseCidr(ipBlock.cidr);
   if (cidr === undefined) {
-    report.violation('CIDRInvalid', child(path, 'cidr'), `${JSON.stringify(ipBlock.cidr)} is not a valid CIDR`, 'write an address and prefix length, like 203.0.113.0/24');
+    report.violation('CIDRInvalid', child(path, 'cidr'), `${valueText(ipBlock.cidr)} is not a valid CIDR`, 'write an address and prefix length, like 203.0.113.0/24');
     return;
   }
   const exceptList = Array.isArray(ipBlock.except) ? ipBlock.except : [];
   const except: Cidr[] = [];
   exceptList.forEach((e, i) => {
     const c = parseCidr(e);
-    if (c === undefined) report.violation('CIDRInvalid', index(child(path, 'except'), i), `${JSON.stringify(e)} is not a valid CIDR`, 'write an address and prefix length, like 10.0.0.0/8');
+    if (c === undefined) report.violation('CIDRInvalid', index(child(path, 'except'), i), `${valueText(e)} is not a valid CIDR`, 'write an address and prefix length, like 10.0.0.0/8');
     else except.push(c);
   });
   const reached = reachedProtected(cidr, except, protectedRanges);

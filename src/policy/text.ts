@@ -1,0 +1,18 @@
+/**
+ * A value from the submitted object as text, for comparisons and messages.
+ * The object is untrusted: JSON.stringify throws on deep nesting (a body of a
+ * few kilobytes can nest thousands of levels) and may return undefined, and a
+ * message should not carry megabytes back. This never throws and stays short.
+ */
+const MAX_VALUE_TEXT = 256;
+
+export function valueText(v: unknown): string {
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(v);
+  } catch {
+    return '(a value nested too deeply to show)';
+  }
+  if (s === undefined) return String(v);
+  return s.length > MAX_VALUE_TEXT ? `${s.slice(0, MAX_VALUE_TEXT - 1)}…` : s;
+}
