@@ -17,6 +17,8 @@ export interface ServingOptions {
   days?: number;
   /** Certificate start, for tests; defaults to now minus five minutes (clock skew). */
   notBefore?: Date;
+  /** Upper bound on notAfter: a certificate never outlives the CA that signs it. */
+  notAfterMax?: Date;
 }
 
 function newKey(): { forgeKey: forge.pki.rsa.PrivateKey; forgePub: forge.pki.rsa.PublicKey; keyPem: string } {
@@ -34,10 +36,12 @@ function serial(): string {
   return b.toString('hex');
 }
 
-function validity(cert: forge.pki.Certificate, days: number, notBefore?: Date): void {
+function validity(cert: forge.pki.Certificate, days: number, notBefore?: Date, notAfterMax?: Date): void {
   const start = notBefore ?? new Date(Date.now() - 5 * 60_000);
+  const end = start.getTime() + days * 86_400_000;
   cert.validity.notBefore = start;
-  cert.validity.notAfter = new Date(start.getTime() + days * 86_400_000);
+  // X.509 times have whole seconds; round down so the bound really holds.
+  cert.validity.notAfter = new Date(Math.floor(Math.min(end, notAfterMax?.getTime() ?? end) / 1000) * 1000);
 }
 
 export function issueCA(commonName = 'tenant-guard-ca', days = 3650, notBefore?: Date): KeyPairPem {
@@ -64,11 +68,11 @@ export function issueServing(ca: KeyPairPem, opts: ServingOptions): KeyPairPem {
   if (dnsNames.length === 0 && ips.length === 0) throw new Error('a serving certificate needs at least one DNS name or IP address');
   const caCert = forge.pki.certificateFromPem(ca.certPem);
   const caKey = forge.pki.privateKeyFromPem(ca.keyPem);
-  const { forgeKey, forgePub, keyPem } = newKey();
+  const { forgePub, keyPem } = newKey();
   const cert = forge.pki.createCertificate();
   cert.publicKey = forgePub;
   cert.serialNumber = serial();
-  validity(cert, opts.days ?? 365, opts.notBefore);
+  validity(cert, opts.days ?? 365, opts.notBefore, opts.notAfterMax);
   cert.setSubject([{ name: 'commonName', value: dnsNames[0] ?? ips[0] ?? 'tenant-guard' }]);
   cert.setIssuer(caCert.subject.attributes);
   cert.setExtensions([

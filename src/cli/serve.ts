@@ -1,14 +1,25 @@
 /**
  * `tenant-guard serve`: the HTTPS webhook. Composition root for the server:
- * config → TLS → namespace ownership source → app → listen; SIGTERM stops
- * accepting, finishes in-flight requests, then exits within the grace period.
+ * config → Kubernetes client → TLS → namespace ownership source → app →
+ * listen; SIGTERM stops accepting, finishes in-flight requests, then exits
+ * within the grace period.
+ *
+ * TLS modes (--tls-mode or config tls.mode):
+ *  - files (default): server.certFile/keyFile, reloaded when they change;
+ *    with --dev, a generated pair when the files do not exist;
+ *  - self: CA and serving certificate kept in a Secret and the CA bundle in
+ *    the webhook configurations (src/certs/rotator.ts). The server listens at
+ *    once with a throwaway certificate and reports not ready until the
+ *    Secret's certificate is served;
+ *  - dev: always a generated pair, in memory.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
-import { issueCA, issueServing } from '../certs/issue.js';
+import { issueCA, issueServing, serviceDnsNames } from '../certs/issue.js';
+import { kubeCertApi, SelfCertRotator } from '../certs/rotator.js';
 import { formatConfigErrors, loadConfigFile } from '../config/load.js';
-import type { Config } from '../config/schema.js';
+import type { Config, TlsConfig } from '../config/schema.js';
 import { loadKubeConfig } from '../kube/client.js';
 import { InformerNamespaces } from '../kube/namespace-cache.js';
 import { UnavailableNamespaces, type NamespaceResolver } from '../kube/namespace-view.js';
@@ -27,6 +38,7 @@ export interface ServeFlags {
   dev?: boolean | undefined;
   kubeconfig?: string | undefined;
   'log-level'?: string | undefined;
+  'tls-mode'?: string | undefined;
 }
 
 export const serveOptions = {
@@ -38,7 +50,23 @@ export const serveOptions = {
   dev: { type: 'boolean' },
   kubeconfig: { type: 'string' },
   'log-level': { type: 'string' },
+  'tls-mode': { type: 'string' },
 } as const;
+
+const TLS_MODES: readonly TlsConfig['mode'][] = ['files', 'self', 'dev'];
+
+function tlsMode(flags: ServeFlags, config: Config): TlsConfig['mode'] {
+  const m = flags['tls-mode'] ?? config.tls.mode;
+  if (!(TLS_MODES as readonly string[]).includes(m)) throw new UsageError(`--tls-mode must be one of ${TLS_MODES.join(', ')}, got "${m}"`);
+  return m as TlsConfig['mode'];
+}
+
+/** An in-memory pair for localhost; nothing is written. */
+function ephemeralMaterial(): TlsMaterial {
+  const ca = issueCA('tenant-guard-ephemeral-ca', 1);
+  const serving = issueServing(ca, { dnsNames: ['localhost'], ips: ['127.0.0.1', '::1'], days: 1 });
+  return { cert: serving.certPem, key: serving.keyPem };
+}
 
 async function devMaterial(certFile: string, log: Logger): Promise<TlsMaterial> {
   const ca = issueCA('tenant-guard-dev-ca', 30);
@@ -61,28 +89,68 @@ export interface RunningServer {
 
 /** Start the server; resolves once it listens. Used by the CLI and by tests that need a real process-like server. */
 export async function startServer(config: Config, flags: ServeFlags, log: Logger, extra?: { onShutdown?: () => Promise<void> }): Promise<RunningServer> {
+  const mode = tlsMode(flags, config);
   const certFile = flags.cert ?? config.server.certFile;
   const keyFile = flags.key ?? config.server.keyFile;
-  const loaded = await loadTlsFiles(certFile, keyFile);
-  let material: TlsMaterial;
-  let fromFiles = false;
-  if (loaded.ok) {
-    material = loaded.material;
-    fromFiles = true;
-  } else if (flags.dev === true) {
-    material = await devMaterial(certFile, log);
-  } else {
-    throw new UsageError(`no usable serving certificate: ${loaded.message}. Create one with "tenant-guard certs --out ${dirname(certFile)}", point --cert/--key at yours, or pass --dev for a generated one`);
-  }
 
-  let namespaces: NamespaceResolver;
-  let informer: InformerNamespaces | undefined;
   let kc;
   try {
     kc = loadKubeConfig({ kubeconfig: flags.kubeconfig });
   } catch (err) {
     throw new UsageError(`cannot load kubeconfig: ${(err as Error).message}`);
   }
+
+  let material: TlsMaterial;
+  let fromFiles = false;
+  let rotator: SelfCertRotator | undefined;
+  if (mode === 'self') {
+    if (kc === undefined) throw new UsageError('--tls-mode self keeps the certificate in a Secret and needs a Kubernetes API (in-cluster service account, --kubeconfig, $KUBECONFIG or ~/.kube/config)');
+    const self = config.tls.self;
+    const namespace = self.namespace !== '' ? self.namespace : kc.getContextObject(kc.getCurrentContext())?.namespace;
+    if (namespace === undefined || namespace === '') throw new UsageError('--tls-mode self: set tls.self.namespace (the namespace of the certificate Secret); the kubeconfig context names none');
+    const day = 86_400_000;
+    try {
+      rotator = new SelfCertRotator(kubeCertApi(kc), {
+        namespace,
+        secretName: self.secretName,
+        webhooks: [
+          { kind: 'mutating', name: self.mutatingWebhookConfiguration },
+          { kind: 'validating', name: self.validatingWebhookConfiguration },
+        ],
+        policy: {
+          dnsNames: [...serviceDnsNames(self.serviceName, namespace), ...self.dnsNames],
+          ips: self.ipAddresses,
+          caValidityMs: self.caValidityDays * day,
+          certValidityMs: self.certValidityDays * day,
+          renewBeforeMs: self.renewBeforeDays * day,
+          // A staged CA waits two checks in the published bundle before it signs.
+          caOverlapMs: 2 * self.checkIntervalSeconds * 1000,
+        },
+        intervalMs: self.checkIntervalSeconds * 1000,
+        log,
+        onMaterial: (m) => setMaterial(m),
+      });
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    // Served until the Secret's certificate is loaded; /readyz says not ready meanwhile.
+    material = ephemeralMaterial();
+  } else if (mode === 'dev') {
+    material = await devMaterial(certFile, log);
+  } else {
+    const loaded = await loadTlsFiles(certFile, keyFile);
+    if (loaded.ok) {
+      material = loaded.material;
+      fromFiles = true;
+    } else if (flags.dev === true) {
+      material = await devMaterial(certFile, log);
+    } else {
+      throw new UsageError(`no usable serving certificate: ${loaded.message}. Create one with "tenant-guard certs --out ${dirname(certFile)}", point --cert/--key at yours, pass --dev for a generated one, or use --tls-mode self in a cluster`);
+    }
+  }
+
+  let namespaces: NamespaceResolver;
+  let informer: InformerNamespaces | undefined;
   if (kc === undefined) {
     namespaces = new UnavailableNamespaces('no Kubernetes API configured (no in-cluster service account, $KUBECONFIG or ~/.kube/config)');
     log.warn({}, 'no Kubernetes API configured: Namespace decisions work; policy decisions are refused until ownership can be established');
@@ -92,20 +160,31 @@ export async function startServer(config: Config, flags: ServeFlags, log: Logger
     void informer.start();
   }
 
-  const state: ServerState = { shuttingDown: false, notReady: () => [], degraded: () => [] };
+  const state: ServerState = {
+    shuttingDown: false,
+    notReady: () => {
+      const reason = rotator?.notReadyReason();
+      return reason === undefined ? [] : [reason];
+    },
+    degraded: () => [],
+  };
   const metrics = buildMetrics();
   const app = buildApp({ config, namespaces, metrics, state, https: material, log });
+  // Node's TLS server swaps certificates for new connections; open ones keep theirs.
+  function setMaterial(m: TlsMaterial): void {
+    (app.server as unknown as { setSecureContext(o: object): void }).setSecureContext({ ...m, minVersion: 'TLSv1.2' });
+  }
+  rotator?.start();
   const port = intFlag(flags.port, 'port') ?? config.server.port;
   const host = flags.host ?? config.server.host;
   await app.listen({ port, host });
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address !== null ? address.port : port;
-  log.info({ host, port: boundPort, tls: fromFiles ? certFile : 'generated (--dev)' }, 'tenant-guard webhook listening');
+  const tlsSource = mode === 'self' ? `self-managed (Secret ${config.tls.self.secretName})` : fromFiles ? certFile : 'generated (--dev)';
+  log.info({ host, port: boundPort, tls: tlsSource }, 'tenant-guard webhook listening');
 
   const stopWatch = fromFiles
-    ? watchTlsFiles(certFile, keyFile, material, (m) => {
-      (app.server as unknown as { setSecureContext(o: object): void }).setSecureContext({ ...m, minVersion: 'TLSv1.2' });
-    }, log)
+    ? watchTlsFiles(certFile, keyFile, material, setMaterial, log, config.tls.reloadIntervalSeconds * 1000)
     : () => undefined;
 
   let closing: Promise<void> | undefined;
@@ -113,6 +192,7 @@ export async function startServer(config: Config, flags: ServeFlags, log: Logger
     closing ??= (async () => {
       state.shuttingDown = true;
       stopWatch();
+      await rotator?.stop();
       const grace = setTimeout(() => {
         log.error({ graceMs: config.server.shutdownGraceMs }, 'in-flight requests did not finish within the grace period; exiting');
         process.exit(1);

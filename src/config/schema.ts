@@ -18,6 +18,29 @@ export interface BaselineConfig {
   egress: { enabled: boolean; name: string; dns: boolean; world: boolean };
 }
 
+/** Where the serving certificate comes from; see docs/install.md. */
+export interface TlsConfig {
+  /** `files`: server.certFile/keyFile, reloaded on change; `self`: managed in a Secret; `dev`: generated in memory. */
+  mode: 'files' | 'self' | 'dev';
+  /** How often `files` mode looks for changed files. */
+  reloadIntervalSeconds: number;
+  self: {
+    /** Namespace of the Secret; empty: the namespace of the kubeconfig context or the in-cluster service account. */
+    namespace: string;
+    secretName: string;
+    /** The webhook Service; its DNS names go into the certificate. */
+    serviceName: string;
+    dnsNames: string[];
+    ipAddresses: string[];
+    mutatingWebhookConfiguration: string;
+    validatingWebhookConfiguration: string;
+    caValidityDays: number;
+    certValidityDays: number;
+    renewBeforeDays: number;
+    checkIntervalSeconds: number;
+  };
+}
+
 export interface Config {
   tenantLabel: string;
   platform: { value: string; namespaces: string[] };
@@ -43,12 +66,15 @@ export interface Config {
     /** Milliseconds to finish in-flight requests after SIGTERM. */
     shutdownGraceMs: number;
   };
+  tls: TlsConfig;
 }
 
 const stringList = { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true } as const;
 
 // A Kubernetes label key: optional DNS-subdomain prefix, then a name of up to 63 characters.
 const labelKeyPattern = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';
+// An object name: DNS-1123 subdomain.
+const dnsSubdomainPattern = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
 // A label value that can also be a namespace-name prefix: DNS-1123 label.
 const tenantNamePattern = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
 
@@ -148,6 +174,33 @@ export const configSchema = {
         keepAliveTimeoutMs: { type: 'integer', minimum: 1000, default: 95000 },
         maxInFlight: { type: 'integer', minimum: 1, default: 256 },
         shutdownGraceMs: { type: 'integer', minimum: 0, default: 20000 },
+      },
+    },
+    tls: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        mode: { enum: ['files', 'self', 'dev'], default: 'files' },
+        reloadIntervalSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600, default: 2 },
+        self: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            namespace: { type: 'string', pattern: '^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)?$', default: '' },
+            secretName: { type: 'string', pattern: dnsSubdomainPattern, default: 'tenant-guard-tls' },
+            serviceName: { type: 'string', pattern: tenantNamePattern, default: 'tenant-guard' },
+            dnsNames: { ...stringList, default: [] },
+            ipAddresses: { ...stringList, default: [] },
+            mutatingWebhookConfiguration: { type: 'string', pattern: dnsSubdomainPattern, default: 'tenant-guard' },
+            validatingWebhookConfiguration: { type: 'string', pattern: dnsSubdomainPattern, default: 'tenant-guard' },
+            caValidityDays: { type: 'number', exclusiveMinimum: 0, default: 3650 },
+            certValidityDays: { type: 'number', exclusiveMinimum: 0, default: 365 },
+            renewBeforeDays: { type: 'number', exclusiveMinimum: 0, default: 30 },
+            checkIntervalSeconds: { type: 'number', minimum: 1, maximum: 86400, default: 60 },
+          },
+        },
       },
     },
   },

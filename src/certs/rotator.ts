@@ -1,0 +1,282 @@
+/**
+ * Self-managed certificates, the I/O part (mode `self`): keeps the CA and the
+ * serving certificate in a Secret of the server's own namespace, hands the
+ * serving pair to the HTTPS server, and keeps the CA bundle in the webhook
+ * configurations. Every decision comes from plan.ts.
+ *
+ * Several replicas share one Secret: every write is a create (409 → someone
+ * else won: re-read and adopt) or a replace carrying the resourceVersion that
+ * was read (409 → re-read and decide again), so replicas starting together
+ * converge on one certificate and never overwrite each other's.
+ *
+ * The loop runs at start and then every `intervalMs`: it re-reads the
+ * Secret (so a replica picks up a rotation made by another), renews what is
+ * due, and re-patches a caBundle that someone cleared or changed.
+ */
+import { AdmissionregistrationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
+import { statusOf } from '../kube/client.js';
+import type { TlsMaterial } from '../server/tls.js';
+import { bundleContains, sameBundle } from './bundle.js';
+import { applyDecision, decide, decodeSecret, encodeSecret, policyProblems, type Decoded, type RotationPolicy } from './plan.js';
+
+export const FIELD_MANAGER = 'tenant-guard';
+
+export type WebhookKind = 'mutating' | 'validating';
+
+export interface WebhookRef {
+  kind: WebhookKind;
+  name: string;
+}
+
+/** A webhook configuration as far as the rotator cares. */
+export interface WebhookConfigView {
+  webhooks: { name: string; caBundle: string | undefined }[];
+}
+
+/** The few API calls the rotator makes; kubeCertApi() implements them with client-node. */
+export interface CertApi {
+  readSecret(namespace: string, name: string): Promise<V1Secret | undefined>;
+  createSecret(namespace: string, body: V1Secret): Promise<V1Secret>;
+  replaceSecret(namespace: string, name: string, body: V1Secret): Promise<V1Secret>;
+  readWebhookConfig(ref: WebhookRef): Promise<WebhookConfigView | undefined>;
+  /** Sets caBundle (base64 of the PEM) on the webhooks at the given indexes, guarded by their names. */
+  patchWebhookCaBundle(ref: WebhookRef, targets: { index: number; name: string }[], caBundleB64: string): Promise<void>;
+}
+
+export interface RotatorLog {
+  info(o: object, msg: string): void;
+  warn(o: object, msg: string): void;
+  error(o: object, msg: string): void;
+}
+
+export interface RotatorOptions {
+  namespace: string;
+  secretName: string;
+  webhooks: readonly WebhookRef[];
+  policy: RotationPolicy;
+  /** Time between two checks of the Secret and the webhook configurations. */
+  intervalMs: number;
+  log: RotatorLog;
+  /** Called with each new serving pair (first load included). */
+  onMaterial: (m: TlsMaterial) => void;
+  /** For tests: the clock. */
+  now?: () => Date;
+}
+
+const MAX_CONFLICT_RETRIES = 5;
+
+function digest(m: TlsMaterial): string {
+  return createHash('sha256').update(m.cert).update('\0').update(m.key).digest('hex');
+}
+
+function errMessage(err: unknown): string {
+  if (err instanceof Error) {
+    const body = (err as { body?: unknown }).body;
+    if (typeof body === 'string' && body.length > 0) {
+      try {
+        const parsed = JSON.parse(body) as { message?: unknown };
+        if (typeof parsed.message === 'string') return parsed.message;
+      } catch {
+        // not JSON: fall through
+      }
+    }
+    return err.message.split('\n')[0] ?? err.message;
+  }
+  return String(err);
+}
+
+export class SelfCertRotator {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private running: Promise<void> | undefined;
+  private servedDigest: string | undefined;
+  private lastProblem: string | undefined = 'no serving certificate loaded from the Secret yet';
+  private readonly now: () => Date;
+
+  constructor(private readonly api: CertApi, private readonly opts: RotatorOptions) {
+    const problems = policyProblems(opts.policy);
+    if (problems.length > 0) throw new Error(`certificate settings: ${problems.join('; ')}`);
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  /** Why the server must not be ready yet; undefined once a certificate from the Secret is served. */
+  notReadyReason(): string | undefined {
+    return this.servedDigest === undefined ? this.lastProblem : undefined;
+  }
+
+  /** Runs the first check now and then every intervalMs, until stop(). */
+  start(): void {
+    const tick = () => {
+      if (this.stopped) return;
+      void this.reconcile().finally(() => {
+        if (this.stopped) return;
+        // Until a certificate is loaded, retry sooner than the normal interval.
+        const delay = this.servedDigest === undefined ? Math.min(this.opts.intervalMs, 2_000) : this.opts.intervalMs;
+        this.timer = setTimeout(tick, delay);
+        this.timer.unref();
+      });
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One pass: make the Secret right, serve its certificate, publish its bundle. Never throws. */
+  reconcile(): Promise<void> {
+    this.running ??= this.reconcileOnce().catch((err: unknown) => {
+      this.lastProblem = `certificate check failed: ${errMessage(err)}`;
+      this.opts.log.warn({ err: errMessage(err), secret: `${this.opts.namespace}/${this.opts.secretName}` }, 'certificate check failed; retrying');
+    }).finally(() => { this.running = undefined; });
+    return this.running;
+  }
+
+  private async reconcileOnce(): Promise<void> {
+    const { namespace, secretName, log } = this.opts;
+    let secret: V1Secret | undefined;
+    let decoded: Decoded | undefined;
+    for (let attempt = 0; ; attempt++) {
+      secret = await this.api.readSecret(namespace, secretName);
+      decoded = secret === undefined ? undefined : decodeSecret(secret.data, secret.metadata?.annotations);
+      const published = decoded?.ok === true ? await this.published(decoded.state.next?.ca.certPem) : false;
+      const now = this.now();
+      const decision = decide(decoded, this.opts.policy, now, published);
+      if (decision.action === 'none') break;
+      const state = applyDecision(decision, decoded, this.opts.policy, now);
+      if (state === undefined) break;
+      const { data, annotations } = encodeSecret(state);
+      const body: V1Secret = {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/tls',
+        metadata: {
+          name: secretName,
+          namespace,
+          labels: { ...(secret?.metadata?.labels ?? {}), 'app.kubernetes.io/managed-by': 'tenant-guard', 'app.kubernetes.io/component': 'webhook-certificate' },
+          annotations: { ...withoutStaged(secret?.metadata?.annotations), ...annotations },
+        },
+        data,
+      };
+      try {
+        if (secret === undefined) {
+          secret = await this.api.createSecret(namespace, body);
+        } else {
+          body.metadata!.resourceVersion = secret.metadata?.resourceVersion;
+          // A Secret of another type cannot be changed to kubernetes.io/tls in place.
+          if (secret.type !== undefined && secret.type !== 'kubernetes.io/tls') body.type = secret.type;
+          secret = await this.api.replaceSecret(namespace, secretName, body);
+        }
+        log.info({ secret: `${namespace}/${secretName}`, action: decision.action, reason: decision.reason }, 'certificate Secret updated');
+        decoded = { ok: true, state };
+        break;
+      } catch (err) {
+        const code = statusOf(err);
+        if ((code === 409 || code === 404) && attempt < MAX_CONFLICT_RETRIES) {
+          // Another replica wrote first (or deleted it): read again and adopt what is there.
+          log.info({ secret: `${namespace}/${secretName}`, action: decision.action, status: code }, 'certificate Secret changed concurrently; re-reading');
+          continue;
+        }
+        throw err;
+      }
+    }
+    if (decoded?.ok !== true) throw new Error('the certificate Secret is not usable');
+    const { state } = decoded;
+    const material: TlsMaterial = { cert: state.serving.certPem, key: state.serving.keyPem };
+    const d = digest(material);
+    if (d !== this.servedDigest) {
+      this.opts.onMaterial(material);
+      log.info({ secret: `${namespace}/${secretName}`, first: this.servedDigest === undefined }, 'serving certificate loaded from the Secret');
+      this.servedDigest = d;
+    }
+    this.lastProblem = undefined;
+    await this.publish(state.bundle);
+  }
+
+  /** Whether every webhook configuration trusts `caPem` (true when there is nothing to check). */
+  private async published(caPem: string | undefined): Promise<boolean> {
+    if (caPem === undefined) return true;
+    for (const ref of this.opts.webhooks) {
+      const cfg = await this.api.readWebhookConfig(ref);
+      if (cfg === undefined) continue;
+      for (const w of cfg.webhooks) {
+        const pem = w.caBundle === undefined ? '' : Buffer.from(w.caBundle, 'base64').toString('utf8');
+        if (!bundleContains(pem, [caPem])) return false;
+      }
+    }
+    return true;
+  }
+
+  /** Puts the bundle into every webhook of the configured configurations where it differs. */
+  private async publish(bundle: string): Promise<void> {
+    const b64 = Buffer.from(bundle, 'utf8').toString('base64');
+    for (const ref of this.opts.webhooks) {
+      let cfg: WebhookConfigView | undefined;
+      try {
+        cfg = await this.api.readWebhookConfig(ref);
+      } catch (err) {
+        this.opts.log.warn({ webhookConfiguration: ref.name, kind: ref.kind, err: errMessage(err) }, 'cannot read the webhook configuration; retrying later');
+        continue;
+      }
+      if (cfg === undefined) {
+        this.opts.log.warn({ webhookConfiguration: ref.name, kind: ref.kind }, 'webhook configuration not found; its caBundle is set once it exists');
+        continue;
+      }
+      const targets = cfg.webhooks
+        .map((w, index) => ({ index, name: w.name, pem: w.caBundle === undefined ? '' : Buffer.from(w.caBundle, 'base64').toString('utf8') }))
+        .filter((w) => w.pem === '' || !sameBundle(w.pem, bundle));
+      if (targets.length === 0) continue;
+      try {
+        await this.api.patchWebhookCaBundle(ref, targets, b64);
+        this.opts.log.info({ webhookConfiguration: ref.name, kind: ref.kind, webhooks: targets.map((t) => t.name) }, 'caBundle set');
+      } catch (err) {
+        this.opts.log.warn({ webhookConfiguration: ref.name, kind: ref.kind, err: errMessage(err) }, 'cannot set caBundle; retrying later');
+      }
+    }
+  }
+}
+
+function withoutStaged(a: Record<string, string> | undefined): Record<string, string> {
+  const out = { ...(a ?? {}) };
+  delete out['tenant-guard.io/next-ca-staged-at'];
+  return out;
+}
+
+/** The CertApi over a real API server. */
+export function kubeCertApi(kc: KubeConfig): CertApi {
+  const core = kc.makeApiClient(CoreV1Api);
+  const adm = kc.makeApiClient(AdmissionregistrationV1Api);
+  const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+  const notFound = async <T>(p: Promise<T>): Promise<T | undefined> => {
+    try {
+      return await p;
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  };
+  return {
+    readSecret: (namespace, name) => notFound(core.readNamespacedSecret({ namespace, name })),
+    createSecret: (namespace, body) => core.createNamespacedSecret({ namespace, body, fieldManager: FIELD_MANAGER }),
+    replaceSecret: (namespace, name, body) => core.replaceNamespacedSecret({ namespace, name, body, fieldManager: FIELD_MANAGER }),
+    async readWebhookConfig(ref) {
+      const cfg = ref.kind === 'mutating'
+        ? await notFound(adm.readMutatingWebhookConfiguration({ name: ref.name }))
+        : await notFound(adm.readValidatingWebhookConfiguration({ name: ref.name }));
+      if (cfg === undefined) return undefined;
+      return { webhooks: (cfg.webhooks ?? []).map((w) => ({ name: w.name, caBundle: w.clientConfig.caBundle })) };
+    },
+    async patchWebhookCaBundle(ref, targets, caBundleB64) {
+      // `test` guards against the list having changed since it was read.
+      const body = targets.flatMap((t) => [
+        { op: 'test', path: `/webhooks/${t.index}/name`, value: t.name },
+        { op: 'add', path: `/webhooks/${t.index}/clientConfig/caBundle`, value: caBundleB64 },
+      ]);
+      if (ref.kind === 'mutating') await adm.patchMutatingWebhookConfiguration({ name: ref.name, body, fieldManager: FIELD_MANAGER }, jsonPatch);
+      else await adm.patchValidatingWebhookConfiguration({ name: ref.name, body, fieldManager: FIELD_MANAGER }, jsonPatch);
+    },
+  };
+}
