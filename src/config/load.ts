@@ -47,25 +47,32 @@ export function configFromObject(input: unknown): ConfigResult {
   if (typeof doc !== 'object' || Array.isArray(doc)) {
     return { ok: false, errors: [{ path: '(root)', message: 'must be a mapping of settings' }] };
   }
-  if (!validate(doc)) {
-    return { ok: false, errors: (validate.errors ?? []).map(describe) };
+  const errors: ConfigError[] = validate(doc) ? [] : (validate.errors ?? []).map(describe);
+  // The checks JSON Schema cannot express run even when the schema failed, so
+  // one run reports every bad field; they therefore guard their own types and
+  // skip a path the schema already reported.
+  const schemaPaths = new Set(errors.map((e) => e.path));
+  const add = (path: string, message: string): void => {
+    if (!schemaPaths.has(path)) errors.push({ path, message });
+  };
+  const raw = doc as Record<string, unknown>;
+  if (Array.isArray(raw.protectedCIDRs)) {
+    raw.protectedCIDRs.forEach((c, i) => {
+      if (typeof c === 'string' && parseCidr(c) === undefined) add(`protectedCIDRs[${i}]`, `"${c}" is not a CIDR (address/prefix)`);
+    });
   }
-  const config = doc as unknown as Config;
-  const errors: ConfigError[] = [];
-  config.protectedCIDRs.forEach((c, i) => {
-    if (parseCidr(c) === undefined) errors.push({ path: `protectedCIDRs[${i}]`, message: `"${c}" is not a CIDR (address/prefix)` });
-  });
+  const platformValue = typeof raw.platform === 'object' && raw.platform !== null ? (raw.platform as Record<string, unknown>).value : undefined;
   const seen = new Map<string, number>();
-  config.tenants.forEach((t, i) => {
-    if (t.name === config.platform.value) {
-      errors.push({ path: `tenants[${i}].name`, message: `"${t.name}" is the platform value; a tenant cannot use it` });
-    }
-    const prev = seen.get(t.name);
-    if (prev !== undefined) errors.push({ path: `tenants[${i}].name`, message: `duplicates tenants[${prev}]` });
-    seen.set(t.name, i);
+  (Array.isArray(raw.tenants) ? raw.tenants : []).forEach((t: unknown, i) => {
+    const name = typeof t === 'object' && t !== null ? (t as Record<string, unknown>).name : undefined;
+    if (typeof name !== 'string') return;
+    if (name === platformValue) add(`tenants[${i}].name`, `"${name}" is the platform value; a tenant cannot use it`);
+    const prev = seen.get(name);
+    if (prev !== undefined) add(`tenants[${i}].name`, `duplicates tenants[${prev}]`);
+    seen.set(name, i);
   });
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, config: deepFreeze(config) };
+  return { ok: true, config: deepFreeze(doc as unknown as Config) };
 }
 
 /** Parse YAML or JSON text (JSON is YAML) and validate it. */

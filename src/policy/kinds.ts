@@ -10,7 +10,8 @@ export function classify(group: string, kind: string): JudgedKind {
   if (group === '' && kind === 'Namespace') return 'Namespace';
   if (group === 'networking.k8s.io' && kind === 'NetworkPolicy') return 'NetworkPolicy';
   if (group === 'cilium.io' && kind === 'CiliumNetworkPolicy') return 'CiliumNetworkPolicy';
-  if (CLUSTER_SCOPED[group]?.includes(kind) === true) return 'ClusterScopedPolicy';
+  // Own keys only: a group such as "constructor" must not reach Object.prototype.
+  if (Object.hasOwn(CLUSTER_SCOPED, group) && CLUSTER_SCOPED[group]?.includes(kind) === true) return 'ClusterScopedPolicy';
   return 'Unjudged';
 }
 

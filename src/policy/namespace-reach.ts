@@ -6,6 +6,7 @@
  */
 import type { RuleContext } from './context.js';
 import { describeOwner, ownerOf, prefixTenant } from './tenancy.js';
+import { valueText } from './text.js';
 import type { ViolationCode } from './types.js';
 
 export type RequirementOp = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Invalid';
@@ -37,7 +38,7 @@ export function toOp(op: unknown): RequirementOp {
 }
 
 export function stringValues(values: unknown): string[] {
-  return Array.isArray(values) ? values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))) : [];
+  return Array.isArray(values) ? values.map((v) => (typeof v === 'string' ? v : valueText(v))) : [];
 }
 
 interface NameVerdict {
@@ -45,6 +46,22 @@ interface NameVerdict {
   code?: ViolationCode;
   reason?: string;
   warn?: string;
+}
+
+/**
+ * Why a reference by name could later reach a namespace that is not the
+ * tenant's, or undefined when it cannot. Without namespacePrefix anyone may
+ * re-create a deleted name; with it a tenant creates names under its own
+ * prefix only, so just a name carrying another tenant's prefix is at risk.
+ * (Configured platform names never get here: tenants cannot create them.)
+ */
+function renameRisk(name: string, ctx: RuleContext): string | undefined {
+  if (!ctx.config.namespacePrefix) {
+    return `namespace "${name}" is named, not selected by owner: if it is deleted, another tenant can create a namespace with that name and this rule would reach it (set namespacePrefix to close this)`;
+  }
+  const claimant = prefixTenant(name, ctx.knownTenants);
+  if (claimant === undefined || claimant === ctx.tenant) return undefined;
+  return `namespace "${name}" is named, not selected by owner, and carries the prefix of tenant ${claimant}: if it is deleted, ${claimant} can create it again and this rule would reach it`;
 }
 
 function judgeName(name: string, ctx: RuleContext): NameVerdict {
@@ -57,13 +74,10 @@ function judgeName(name: string, ctx: RuleContext): NameVerdict {
     && name.startsWith(`${ctx.tenant}-`) && (prefixTenant(name, ctx.knownTenants) ?? ctx.tenant) === ctx.tenant;
   switch (owner.kind) {
     case 'platform':
-      return { ok: true };
+      // Platform by its label only: the name is as re-creatable as a tenant's.
+      return { ok: true, warn: renameRisk(name, ctx) };
     case 'tenant':
-      if (owner.tenant === ctx.tenant && sameTenantAllowed) {
-        return config.namespacePrefix && prefixed
-          ? { ok: true }
-          : { ok: true, warn: `namespace "${name}" is named, not selected by owner: if it is deleted, another tenant can create a namespace with that name and this rule would reach it (set namespacePrefix to close this)` };
-      }
+      if (owner.tenant === ctx.tenant && sameTenantAllowed) return { ok: true, warn: renameRisk(name, ctx) };
       if (owner.tenant === ctx.tenant) {
         return { ok: false, code: 'SelectorOtherTenant', reason: `names namespace "${name}"; only this namespace and platform namespaces may be reached (allowSameTenantAcrossNamespaces is off)` };
       }

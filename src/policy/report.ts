@@ -44,5 +44,5 @@ export function listAt(report: Report, parent: Record<string, unknown>, key: str
     report.violation('MalformedObject', path, `must be a list, found ${typeof v}`, 'write it as a YAML list');
     return undefined;
   }
-  return v;
+  return v as unknown[];
 }

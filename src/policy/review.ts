@@ -36,7 +36,9 @@ export function review(input: ReviewInput): Verdict {
       return verdict(report);
 
     case 'Namespace': {
-      const name = input.name ?? (metadataOf(object ?? oldObject).name as string | undefined) ?? '';
+      // The name is text from the request: a non-string is no name, never something to call string methods on.
+      const metaName = metadataOf(object ?? oldObject).name;
+      const name = input.name ?? (typeof metaName === 'string' ? metaName : '');
       const patch = validateNamespace({ operation: input.operation, name, object, oldObject, requester: input.requester, admin, config: input.config }, report);
       return verdict(report, patch);
     }

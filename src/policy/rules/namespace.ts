@@ -8,6 +8,7 @@ import type { Config } from '../../config/schema.js';
 import { pointerToken } from '../paths.js';
 import { isRecord, type Report } from '../report.js';
 import { ownerFromLabels, prefixTenant, tenantsOf } from '../tenancy.js';
+import { valueText } from '../text.js';
 import type { JsonPatchOp, Operation, Requester } from '../types.js';
 
 export interface NamespaceReview {
@@ -40,6 +41,11 @@ function choices(tenants: readonly string[]): string {
   return tenants.map((t) => `"${t}"`).join(', ');
 }
 
+/** Under namespacePrefix, the names the requester may use: `"acme-…"`, or several. */
+function prefixes(tenants: readonly string[]): string {
+  return tenants.map((t) => `"${t}-…"`).join(' or ');
+}
+
 export function validateNamespace(r: NamespaceReview, report: Report): JsonPatchOp[] {
   const { config, name } = r;
   const key = config.tenantLabel;
@@ -62,7 +68,10 @@ export function validateNamespace(r: NamespaceReview, report: Report): JsonPatch
       return [];
     }
     if (isPlatformName) {
-      report.violation('NamespaceName', 'metadata.name', `"${name}" is a platform namespace name`, 'choose another name');
+      // Under namespacePrefix the refusal says which names are the requester's to use.
+      report.violation('NamespaceName', 'metadata.name',
+        `"${name}" is a platform namespace name${config.namespacePrefix ? `; your namespaces are named ${prefixes(tenants)}` : ''}`,
+        config.namespacePrefix ? `rename it to ${choices(tenants.map((t) => `${t}-${name}`))}` : 'choose another name');
       return [];
     }
     const requested = labelsOf(r.object)?.[key];
@@ -74,7 +83,7 @@ export function validateNamespace(r: NamespaceReview, report: Report): JsonPatch
         return [];
       }
       if (typeof requested !== 'string' || !tenants.includes(requested)) {
-        report.violation('NamespaceForeignTenant', labelPath, `${JSON.stringify(requested)} is not a tenant you belong to`,
+        report.violation('NamespaceForeignTenant', labelPath, `${valueText(requested)} is not a tenant you belong to`,
           tenants.length === 1 ? `remove the label; it will be set to "${tenants[0]}"` : `set it to one of your tenants: ${choices(tenants)}`);
         return [];
       }
@@ -83,6 +92,14 @@ export function validateNamespace(r: NamespaceReview, report: Report): JsonPatch
       chosen = tenants[0];
     } else if (config.namespacePrefix) {
       chosen = prefixTenant(name, tenants);
+      if (chosen === undefined) {
+        // Under namespacePrefix the name chooses the tenant; choosing by label could not fix a foreign or missing prefix.
+        const byPrefix = prefixTenant(name, config.tenants.map((t) => t.name));
+        report.violation('NamespaceName', 'metadata.name',
+          `${byPrefix !== undefined ? `"${name}" carries the prefix of tenant ${byPrefix}; ` : ''}your namespaces are named ${prefixes(tenants)}`,
+          `rename it to ${choices(tenants.map((t) => `${t}-${name}`))}`);
+        return [];
+      }
     }
     if (chosen === undefined) {
       report.violation('NamespaceTenantChoice', labelPath, `you belong to several tenants (${choices(tenants)}), so the owner must be chosen`,
@@ -96,7 +113,8 @@ export function validateNamespace(r: NamespaceReview, report: Report): JsonPatch
           byPrefix !== undefined && byPrefix !== chosen
             ? `"${name}" carries the prefix of tenant ${byPrefix}; namespaces of tenant ${chosen} are named "${chosen}-…"`
             : `namespaces of tenant ${chosen} must be named "${chosen}-…"`,
-          `rename it to "${chosen}-${name.startsWith(`${chosen}-`) ? name.slice(chosen.length + 1) : name}"`);
+          // Always prepend: a name that already starts with "<chosen>-" is here only because a longer tenant prefix claims it.
+          `rename it to "${chosen}-${name}"`);
         return [];
       }
     }
@@ -127,7 +145,7 @@ export function validateNamespace(r: NamespaceReview, report: Report): JsonPatch
       if (now === undefined) return setLabelPatch(r.object, key, owner.tenant);
       if (now !== owner.tenant) {
         report.violation(now === config.platform.value ? 'NamespacePlatformValue' : 'NamespaceLabelChanged', labelPath,
-          `the owner of namespace "${name}" is ${owner.tenant} and cannot be changed to ${JSON.stringify(now)}`,
+          `the owner of namespace "${name}" is ${owner.tenant} and cannot be changed to ${valueText(now)}`,
           `keep ${key}: "${owner.tenant}"; to move a namespace between tenants, ask the platform team`);
       }
     }

@@ -1,0 +1,66 @@
+/** Which kinds the engine judges, and field-path / JSON-pointer helpers. */
+import { describe, expect, it } from 'vitest';
+import { classify, splitApiVersion, type JudgedKind } from './kinds.js';
+import { child, index, pointerToken } from './paths.js';
+
+describe('classify', () => {
+  it.each<[string, string, JudgedKind]>([
+    ['', 'Namespace', 'Namespace'],
+    ['networking.k8s.io', 'NetworkPolicy', 'NetworkPolicy'],
+    ['cilium.io', 'CiliumNetworkPolicy', 'CiliumNetworkPolicy'],
+    ['cilium.io', 'CiliumClusterwideNetworkPolicy', 'ClusterScopedPolicy'],
+    ['policy.networking.k8s.io', 'AdminNetworkPolicy', 'ClusterScopedPolicy'],
+    ['policy.networking.k8s.io', 'BaselineAdminNetworkPolicy', 'ClusterScopedPolicy'],
+    ['policy.networking.k8s.io', 'ClusterNetworkPolicy', 'ClusterScopedPolicy'],
+    // The group matters: a look-alike kind in another group is not judged.
+    ['example.com', 'NetworkPolicy', 'Unjudged'],
+    ['networking.k8s.io', 'Namespace', 'Unjudged'],
+    ['apps', 'Deployment', 'Unjudged'],
+    ['', 'Pod', 'Unjudged'],
+    // Group names that are Object.prototype keys must not reach the prototype.
+    ['constructor', 'NetworkPolicy', 'Unjudged'],
+    ['__proto__', 'AdminNetworkPolicy', 'Unjudged'],
+    ['toString', 'x', 'Unjudged'],
+    ['hasOwnProperty', 'x', 'Unjudged'],
+  ])('%s/%s', (group, kind, expected) => {
+    expect(classify(group, kind)).toBe(expected);
+  });
+});
+
+describe('splitApiVersion', () => {
+  it.each<[unknown, { group: string; version: string }]>([
+    ['networking.k8s.io/v1', { group: 'networking.k8s.io', version: 'v1' }],
+    ['cilium.io/v2', { group: 'cilium.io', version: 'v2' }],
+    // The core group has no group part.
+    ['v1', { group: '', version: 'v1' }],
+    [undefined, { group: '', version: '' }],
+    [5, { group: '', version: '' }],
+  ])('%j', (input, expected) => {
+    expect(splitApiVersion(input)).toEqual(expected);
+  });
+});
+
+describe('paths', () => {
+  it.each([
+    ['', 'spec', 'spec'],
+    ['spec', 'ingress', 'spec.ingress'],
+    // Keys that are not identifiers (label keys) are quoted, as kubectl users read them.
+    ['metadata.labels', 'tenant-guard.io/tenant', 'metadata.labels["tenant-guard.io/tenant"]'],
+    ['x', 'a b', 'x["a b"]'],
+  ])('child(%j, %j)', (path, name, expected) => {
+    expect(child(path, name)).toBe(expected);
+  });
+
+  it('index', () => {
+    expect(index('spec.ingress', 3)).toBe('spec.ingress[3]');
+  });
+
+  it.each([
+    ['tenant-guard.io/tenant', 'tenant-guard.io~1tenant'],
+    // ~ is escaped first, so ~1 in a key stays distinct from /.
+    ['a~1/b', 'a~01~1b'],
+    ['plain', 'plain'],
+  ])('pointerToken(%j) per RFC 6901', (input, expected) => {
+    expect(pointerToken(input)).toBe(expected);
+  });
+});
