@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+// Writes charts/tenant-guard/values.schema.json: the chart's own values, and
+// `config` validated by the very schema `tenant-guard serve` uses
+// (src/config/schema.ts), so a value the server would refuse fails at
+// `helm install` instead of in a crash-looping pod.
+//
+//   node scripts/chart-values-schema.mjs          rewrite the file
+//   node scripts/chart-values-schema.mjs --check  exit 1 if it is out of date
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+const target = join(repo, 'charts', 'tenant-guard', 'values.schema.json');
+// Node 24 runs TypeScript that only needs its types erased, as schema.ts does.
+const { configSchema } = await import(join(repo, 'src', 'config', 'schema.ts'));
+
+function withoutId(schema) {
+  const { $id: _id, ...rest } = structuredClone(schema);
+  return rest;
+}
+
+const str = { type: 'string' };
+const obj = (properties, extra = {}) => ({ type: 'object', additionalProperties: false, properties, ...extra });
+const map = { type: 'object', additionalProperties: { type: 'string' } };
+const anyObj = { type: 'object' };
+const k8sName = { type: 'string', pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$', maxLength: 52 };
+
+export const valuesSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'tenant-guard chart values',
+  ...obj({
+    replicaCount: { type: 'integer', minimum: 1 },
+    image: obj({
+      repository: { type: 'string', minLength: 1 },
+      tag: str,
+      digest: { type: 'string', pattern: '^(sha256:[a-f0-9]{64})?$' },
+      pullPolicy: { enum: ['Always', 'IfNotPresent', 'Never'] },
+    }),
+    imagePullSecrets: { type: 'array', items: obj({ name: { type: 'string', minLength: 1 } }, { required: ['name'] }) },
+    nameOverride: k8sName,
+    fullnameOverride: k8sName,
+    serviceAccount: obj({ create: { type: 'boolean' }, name: str, annotations: map }),
+    certificates: obj({
+      mode: { enum: ['self', 'certManager', 'secret'] },
+      secretName: str,
+      certManager: obj({
+        issuerRef: obj({ name: { type: 'string', minLength: 1 }, kind: { enum: ['Issuer', 'ClusterIssuer'] }, group: str }),
+        duration: { type: 'string', pattern: '^([0-9]+(\\.[0-9]+)?(h|m|s))+$' },
+        renewBefore: { type: 'string', pattern: '^([0-9]+(\\.[0-9]+)?(h|m|s))+$' },
+      }),
+    }),
+    webhook: obj({
+      url: { type: 'string', pattern: '^(https://.+)?$' },
+      caBundle: { type: 'string', pattern: '^[A-Za-z0-9+/=]*$' },
+      timeoutSeconds: { type: 'integer', minimum: 1, maximum: 30 },
+      failurePolicy: obj({ namespaces: { enum: ['Fail', 'Ignore'] }, policies: { enum: ['Fail', 'Ignore'] } }),
+      excludeNamespaces: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true },
+      bypassAdmins: { type: 'boolean' },
+    }),
+    controller: obj({ enabled: { type: 'boolean' } }),
+    containerPort: { type: 'integer', minimum: 1025, maximum: 65535 },
+    service: obj({ port: { type: 'integer', minimum: 1, maximum: 65535 } }),
+    logLevel: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] },
+    resources: anyObj,
+    affinity: anyObj,
+    topologySpreadConstraints: { type: 'array' },
+    nodeSelector: map,
+    tolerations: { type: 'array' },
+    priorityClassName: str,
+    podDisruptionBudget: obj({ enabled: { type: 'boolean' }, minAvailable: { type: ['integer', 'string'] } }),
+    preStopSleepSeconds: { type: 'integer', minimum: 0 },
+    terminationGracePeriodSeconds: { type: 'integer', minimum: 1 },
+    podAnnotations: map,
+    podLabels: map,
+    serviceMonitor: obj({ enabled: { type: 'boolean' }, interval: str, labels: map }),
+    config: withoutId(configSchema),
+  }),
+};
+
+const text = `${JSON.stringify(valuesSchema, null, 2)}\n`;
+if (process.argv.includes('--check')) {
+  let current = '';
+  try {
+    current = readFileSync(target, 'utf8');
+  } catch {
+    // missing counts as out of date
+  }
+  if (current !== text) {
+    console.error(`${target} is out of date with src/config/schema.ts: run node scripts/chart-values-schema.mjs`);
+    process.exit(1);
+  }
+} else {
+  writeFileSync(target, text);
+  console.log(`wrote ${target}`);
+}
