@@ -59,7 +59,7 @@ export function issueCA(commonName = 'tenant-guard-ca', days = 3650, notBefore?:
     { name: 'subjectKeyIdentifier' },
   ]);
   cert.sign(forgeKey, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem };
+  return { certPem: forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n'), keyPem };
 }
 
 export function issueServing(ca: KeyPairPem, opts: ServingOptions): KeyPairPem {
@@ -82,7 +82,7 @@ export function issueServing(ca: KeyPairPem, opts: ServingOptions): KeyPairPem {
     { name: 'subjectAltName', altNames: [...dnsNames.map((value) => ({ type: 2, value })), ...ips.map((ip) => ({ type: 7, ip }))] },
   ]);
   cert.sign(caKey, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem };
+  return { certPem: forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n'), keyPem };
 }
 
 /** notAfter of the first certificate in a PEM bundle. */
