@@ -43,9 +43,29 @@ function make(family: 4 | 6, addr: bigint, prefix: number): Cidr {
   return { family, start, end, prefix, text };
 }
 
+/**
+ * Parsing is the engine's costliest step: the protected ranges are parsed for
+ * every review and policies repeat the same blocks. Results are frozen and
+ * memoized by text; only texts that can be a CIDR are kept, and the memo is
+ * bounded, so an object cannot make it grow.
+ */
+const MEMO_LIMIT = 4096;
+const MEMO_KEY_MAX = 64;
+const memo = new Map<string, Cidr | undefined>();
+
 /** Parse `addr/prefix` (a bare address is a single host). Returns undefined when invalid. */
 export function parseCidr(input: unknown): Cidr | undefined {
   if (typeof input !== 'string') return undefined;
+  if (input.length > MEMO_KEY_MAX) return parseText(input);
+  if (memo.has(input)) return memo.get(input);
+  const parsed = parseText(input);
+  const c = parsed === undefined ? undefined : Object.freeze(parsed);
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(input, c);
+  return c;
+}
+
+function parseText(input: string): Cidr | undefined {
   const s = input.trim();
   const slash = s.indexOf('/');
   const addrText = slash === -1 ? s : s.slice(0, slash);
