@@ -1,0 +1,336 @@
+/**
+ * `npm run bench`: tenant-guard against a bare fastify server, side by side,
+ * over HTTPS with keep-alive on 127.0.0.1, for each body of bench/bodies.mjs;
+ * then latency at a fixed rate, memory over a long mixed run, and the engine
+ * alone. Prints the tables and writes them into bench/README.md.
+ *
+ * Environment (defaults in brackets):
+ *   BENCH_SECONDS       seconds per throughput run [10]
+ *   BENCH_RATE          requests/s of the fixed-rate runs [1000]
+ *   BENCH_RATE_SECONDS  seconds per fixed-rate run [BENCH_SECONDS]
+ *   BENCH_SOAK_SECONDS  seconds of the memory run [60]
+ *   BENCH_CONNECTIONS   keep-alive connections of the throughput runs [16]
+ *   BENCH_ENGINE_MS     milliseconds per engine figure [2000]
+ *   BENCH_PROFILE=1     run tenant-guard under --cpu-prof and print where the time goes
+ *   BENCH_WRITE=0       print only; leave bench/README.md alone
+ */
+import { execFileSync, fork } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { BODIES, checkAnswer } from './bodies.mjs';
+import { paced, summarize } from './paced.mjs';
+import { profileMarkdown, summarizeProfile } from './profile.mjs';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const num = (name, dflt) => {
+  const v = process.env[name];
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${v}"`);
+  return n;
+};
+const SECONDS = num('BENCH_SECONDS', 10);
+const RATE = num('BENCH_RATE', 1000);
+const RATE_SECONDS = num('BENCH_RATE_SECONDS', SECONDS);
+const SOAK_SECONDS = num('BENCH_SOAK_SECONDS', 60);
+const CONNECTIONS = num('BENCH_CONNECTIONS', 16);
+const ENGINE_MS = num('BENCH_ENGINE_MS', 2000);
+const PROFILE = process.env.BENCH_PROFILE === '1';
+const WRITE = process.env.BENCH_WRITE !== '0';
+const RESULTS = `${here}results`;
+
+const log = (s) => process.stderr.write(`${s}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// --- TLS material, from the product's own issuer --------------------------
+const { issueCA, issueServing } = await import(new URL('../dist/certs/issue.js', import.meta.url).href);
+const ca = issueCA('tenant-guard-bench-ca', 2);
+const serving = issueServing(ca, { dnsNames: ['localhost'], ips: ['127.0.0.1'], days: 2 });
+const tls = { key: serving.keyPem, cert: serving.certPem };
+
+// --- server children --------------------------------------------------------
+class Child {
+  constructor(kind, execArgv) {
+    this.kind = kind;
+    this.proc = fork(`${here}server.mjs`, [], { execArgv: ['--expose-gc', ...execArgv], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    this.queue = Promise.resolve();
+    this.exited = new Promise((r) => this.proc.once('exit', r));
+  }
+  ask(msg) {
+    const p = this.queue.then(() => new Promise((resolve, reject) => {
+      const onExit = (code) => reject(new Error(`${this.kind} server exited (${code})`));
+      this.proc.once('exit', onExit);
+      this.proc.once('message', (m) => {
+        this.proc.off('exit', onExit);
+        resolve(m);
+      });
+      this.proc.send(msg);
+    }));
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+  async start() {
+    const { port } = await this.ask({ cmd: 'start', kind: this.kind, tls });
+    this.port = port;
+    return this;
+  }
+  stats(gc = false) {
+    return this.ask({ cmd: 'stats', gc });
+  }
+  async stop() {
+    this.proc.send({ cmd: 'exit' });
+    await this.exited;
+  }
+}
+
+async function once(port, b) {
+  const { default: https } = await import('node:https');
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port, path: b.path, method: 'POST', ca: ca.certPem, servername: 'localhost', headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', reject);
+    req.end(b.body);
+  });
+}
+
+// --- one closed-loop run with autocannon ------------------------------------
+async function cannon(child, opts, seconds) {
+  const before = await child.stats();
+  const latencies = [];
+  const instance = autocannon({
+    url: `https://127.0.0.1:${child.port}${opts.path ?? ''}`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    servername: 'localhost',
+    ...opts,
+  });
+  instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
+  const result = await instance;
+  const after = await child.stats();
+  const wall = result.duration * 1e6;
+  return {
+    rps: result.requests.total / result.duration,
+    total: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    latency: summarize(latencies),
+    cpu: (100 * (after.cpuMicros - before.cpuMicros)) / wall,
+    rss: after.rss,
+  };
+}
+
+const bodyOpts = (b) => ({ method: 'POST', path: b.path, body: b.body, headers: { 'content-type': 'application/json' } });
+// autocannon takes the path from the url for a single request, from each entry of `requests` otherwise.
+
+// --- the run ---------------------------------------------------------------
+mkdirSync(RESULTS, { recursive: true });
+const startedAt = new Date();
+const load0 = os.loadavg();
+const machine = {
+  cpus: os.availableParallelism(),
+  nproc: (() => {
+    try {
+      return execFileSync('nproc', { encoding: 'utf8' }).trim();
+    } catch {
+      return String(os.availableParallelism());
+    }
+  })(),
+  model: os.cpus()[0]?.model?.trim() ?? 'unknown',
+  node: process.version,
+  fastify: JSON.parse(readFileSync(new URL('../node_modules/fastify/package.json', import.meta.url), 'utf8')).version,
+  autocannon: JSON.parse(readFileSync(new URL('../node_modules/autocannon/package.json', import.meta.url), 'utf8')).version,
+};
+log(`machine: ${machine.nproc} cores, ${machine.model}, node ${machine.node}; load average ${load0.map((l) => l.toFixed(2)).join(' ')}`);
+
+const profileStart = Date.now();
+const tg = await new Child('tenant-guard', PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${RESULTS}`] : []).start();
+const bare = await new Child('bare', []).start();
+
+for (const b of BODIES) {
+  const answer = await once(tg.port, b);
+  const problem = checkAnswer(b, answer.status, answer.text);
+  if (problem !== undefined) throw new Error(`tenant-guard's answer to ${b.name} is wrong: ${problem}`);
+  const bareAnswer = await once(bare.port, b);
+  if (bareAnswer.status !== 200) throw new Error(`bare server: HTTP ${bareAnswer.status} for ${b.name}`);
+}
+log('answers checked: every body gets the expected decision from tenant-guard');
+
+const throughput = [];
+for (const [i, b] of BODIES.entries()) {
+  log(`throughput: ${b.name} (${SECONDS} s each, ${CONNECTIONS} connections)`);
+  const order = i % 2 === 0 ? [tg, bare] : [bare, tg];
+  const row = { body: b };
+  for (const c of order) {
+    await cannon(c, bodyOpts(b), Math.min(2, SECONDS)); // warm-up, discarded
+    row[c.kind] = await cannon(c, bodyOpts(b), SECONDS);
+  }
+  throughput.push(row);
+}
+
+const fixed = [];
+for (const b of BODIES) {
+  log(`fixed rate: ${b.name} at ${RATE}/s (${RATE_SECONDS} s each)`);
+  const row = { body: b };
+  for (const c of [tg, bare]) {
+    const check = c.kind === 'tenant-guard' ? (status, text) => checkAnswer(b, status, text) : (status) => (status === 200 ? undefined : `HTTP ${status}`);
+    await paced({ port: c.port, ca: ca.certPem, path: b.path, body: b.body, rate: RATE, seconds: Math.min(1, RATE_SECONDS) });
+    const before = await c.stats();
+    const t0 = performance.now();
+    const r = await paced({ port: c.port, ca: ca.certPem, path: b.path, body: b.body, rate: RATE, seconds: RATE_SECONDS, check });
+    const wall = (performance.now() - t0) * 1000;
+    const after = await c.stats();
+    row[c.kind] = { ...r, cpu: (100 * (after.cpuMicros - before.cpuMicros)) / wall, rss: after.rss };
+  }
+  fixed.push(row);
+}
+
+log(`memory: ${SOAK_SECONDS} s of mixed bodies at full speed against tenant-guard`);
+const soakStart = await tg.stats(true);
+const samples = [];
+const soak = autocannon({
+  url: `https://127.0.0.1:${tg.port}`,
+  connections: CONNECTIONS,
+  duration: SOAK_SECONDS,
+  servername: 'localhost',
+  requests: BODIES.map(bodyOpts),
+});
+let sampling = true;
+const sampler = (async () => {
+  const t0 = Date.now();
+  while (sampling) {
+    await sleep(1000);
+    if (!sampling) break;
+    const s = await tg.stats();
+    samples.push({ t: (Date.now() - t0) / 1000, rss: s.rss, heapUsed: s.heapUsed });
+  }
+})();
+const soakResult = await soak;
+sampling = false;
+await sampler;
+await sleep(200);
+const soakEnd = await tg.stats(true);
+
+await tg.stop();
+await bare.stop();
+
+log(`engine alone (${ENGINE_MS} ms per figure)`);
+const engine = JSON.parse(execFileSync(process.execPath, [`${here}engine.mjs`, '--json'], { encoding: 'utf8', env: { ...process.env, BENCH_ENGINE_MS: String(ENGINE_MS) } }));
+
+let profile;
+if (PROFILE) {
+  const files = readdirSync(RESULTS).filter((f) => f.endsWith('.cpuprofile')).map((f) => `${RESULTS}/${f}`).filter((f) => statSync(f).mtimeMs >= profileStart);
+  files.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  if (files[0] !== undefined) profile = summarizeProfile(files[0]);
+}
+
+// --- report ---------------------------------------------------------------
+const f0 = (n) => Math.round(n).toLocaleString('en-US');
+const f2 = (n) => (Number.isFinite(n) ? n.toFixed(2) : '–');
+const mb = (n) => (n / 1048576).toFixed(0);
+const kb = (n) => (n >= 10240 ? `${(n / 1024).toFixed(0)} KiB` : `${n} B`);
+const ok = (b) => (b ? 'met' : '**missed**');
+
+const tpRows = throughput.flatMap((r) => {
+  const t = r['tenant-guard'];
+  const z = r.bare;
+  const ratio = t.rps / z.rps;
+  const errs = (x) => (x.non2xx + x.errors > 0 ? ` (${x.non2xx} non-2xx, ${x.errors} errors)` : '');
+  return [
+    `| ${r.body.name} | ${kb(r.body.body.length)} | tenant-guard | ${f0(t.rps)}${errs(t)} | ${f2(t.latency.p50)} | ${f2(t.latency.p99)} | ${f2(t.latency.max)} | ${t.cpu.toFixed(0)} % | ${mb(t.rss)} | **${ratio.toFixed(2)}×** |`,
+    `| | | bare fastify | ${f0(z.rps)}${errs(z)} | ${f2(z.latency.p50)} | ${f2(z.latency.p99)} | ${f2(z.latency.max)} | ${z.cpu.toFixed(0)} % | ${mb(z.rss)} | |`,
+  ];
+});
+const fxRows = fixed.flatMap((r) => ['tenant-guard', 'bare'].map((k, i) => {
+  const x = r[k];
+  const issues = x.errors + x.wrong > 0 ? ` (${x.errors} errors, ${x.wrong} wrong: ${x.firstProblem})` : '';
+  return `| ${i === 0 ? r.body.name : ''} | ${k === 'bare' ? 'bare fastify' : k} | ${f2(x.service.p50)} | ${f2(x.service.p99)} | ${f2(x.service.p999)} | ${f2(x.service.max)} | ${f2(x.due.p99)} | ${x.cpu.toFixed(0)} % |${issues}`;
+}));
+
+const warm = samples.filter((s) => s.t >= Math.min(10, SOAK_SECONDS / 4));
+const rssWarm = warm.length > 0 ? warm : samples;
+const first = rssWarm[0] ?? { rss: soakStart.rss, heapUsed: soakStart.heapUsed };
+const last = rssWarm[rssWarm.length - 1] ?? first;
+const rssMax = Math.max(...samples.map((s) => s.rss), soakEnd.rss);
+const slope = (() => {
+  // Least squares over the samples after warm-up: MiB per minute.
+  const n = rssWarm.length;
+  if (n < 3) return 0;
+  const mt = rssWarm.reduce((a, s) => a + s.t, 0) / n;
+  const mr = rssWarm.reduce((a, s) => a + s.rss, 0) / n;
+  const num2 = rssWarm.reduce((a, s) => a + (s.t - mt) * (s.rss - mr), 0);
+  const den = rssWarm.reduce((a, s) => a + (s.t - mt) ** 2, 0);
+  return den === 0 ? 0 : ((num2 / den) * 60) / 1048576;
+})();
+const heapGrowth = soakEnd.heapUsed - soakStart.heapUsed;
+const soakReqs = soakResult.requests.total;
+const rssFlat = Math.abs(last.rss - first.rss) < 16 * 1048576 && heapGrowth < 8 * 1048576;
+
+const minRatio = Math.min(...throughput.map((r) => r['tenant-guard'].rps / r.bare.rps));
+const maxP99 = Math.max(...fixed.map((r) => r['tenant-guard'].service.p99));
+
+const md = [
+  `Measured ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine.nproc} cores (\`nproc\`), ${machine.model}; Node ${machine.node}, fastify ${machine.fastify}, autocannon ${machine.autocannon}. Load average before the run: ${load0.map((l) => l.toFixed(2)).join(', ')}. The load generator shares these cores with the server; other work on the machine adds noise.`,
+  '',
+  `Settings: ${SECONDS} s per throughput run (after a warm-up), ${CONNECTIONS} keep-alive connections; ${RATE} requests/s for ${RATE_SECONDS} s per fixed-rate run; ${SOAK_SECONDS} s memory run.`,
+  '',
+  '**Targets**',
+  '',
+  `- throughput ≥ 0.8× the bare server on every body: lowest ratio ${minRatio.toFixed(2)}× — ${ok(minRatio >= 0.8)}`,
+  `- p99 < 2 ms at ${RATE} requests/s: highest p99 ${f2(maxP99)} ms — ${ok(maxP99 < 2)}`,
+  `- RSS flat over the ${SOAK_SECONDS} s run: ${mb(first.rss)} → ${mb(last.rss)} MiB, heap after GC ${mb(soakStart.heapUsed)} → ${mb(soakEnd.heapUsed)} MiB — ${ok(rssFlat)}`,
+  '',
+  `**Throughput** (closed loop: ${CONNECTIONS} connections, each sends its next request when the last is answered; latency in ms; CPU is the server process, 100 % = one core; RSS in MiB at the end of the run)`,
+  '',
+  '| body | size | server | req/s | p50 | p99 | max | CPU | RSS | ratio |',
+  '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|',
+  ...tpRows,
+  '',
+  `**Latency at a fixed ${RATE} requests/s** (open loop: requests leave on schedule whether or not earlier ones were answered; ms from write to complete answer; "p99 due" counts from the scheduled time, so it also includes the client's own delays)`,
+  '',
+  '| body | server | p50 | p99 | p99.9 | max | p99 due | CPU |',
+  '|---|---|---:|---:|---:|---:|---:|---:|',
+  ...fxRows,
+  '',
+  `**Memory** (tenant-guard, ${SOAK_SECONDS} s, the four bodies in turn at full speed: ${f0(soakReqs)} requests, ${f0(soakReqs / soakResult.duration)}/s; ${soakResult.non2xx + soakResult.errors + soakResult.timeouts} non-2xx/errors)`,
+  '',
+  '| RSS after warm-up | RSS at the end | RSS max | RSS trend | heap after GC, before → after |',
+  '|---:|---:|---:|---:|---:|',
+  `| ${mb(first.rss)} MiB | ${mb(last.rss)} MiB | ${mb(rssMax)} MiB | ${slope >= 0 ? '+' : ''}${slope.toFixed(1)} MiB/min | ${mb(soakStart.heapUsed)} → ${mb(soakEnd.heapUsed)} MiB (${heapGrowth >= 0 ? '+' : ''}${(heapGrowth / 1048576).toFixed(1)}) |`,
+  '',
+  `**Engine alone** (one process, tight loop, ${ENGINE_MS} ms per figure; namespaces already resolved for review())`,
+  '',
+  '| body | size | violations | review() per s | µs each | decode+decide per s | µs each |',
+  '|---|---:|---:|---:|---:|---:|---:|',
+  ...engine.map((e) => `| ${e.name} | ${kb(e.bytes)} | ${e.violations} | ${f0(e.reviewPerSec)} | ${(1e6 / e.reviewPerSec).toFixed(1)} | ${f0(e.fullPerSec)} | ${(1e6 / e.fullPerSec).toFixed(1)} |`),
+  ...(profile === undefined ? [] : ['', `**CPU profile of tenant-guard** (BENCH_PROFILE=1, the whole run)`, '', profileMarkdown(profile)]),
+].join('\n');
+
+process.stdout.write(`\n${md}\n`);
+
+if (WRITE) {
+  const file = `${here}README.md`;
+  const begin = '<!-- webhook-bench:begin (written by npm run bench) -->';
+  const end = '<!-- webhook-bench:end -->';
+  let text;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    text = '# Benchmarks\n';
+  }
+  const block = `${begin}\n${md}\n${end}`;
+  const i = text.indexOf(begin.slice(0, 26));
+  const j = text.indexOf(end);
+  if (i !== -1 && j > i) {
+    text = `${text.slice(0, i)}${block}${text.slice(j + end.length)}`;
+  } else {
+    text = `${text.trimEnd()}\n\n## Webhook: latest results\n\n${block}\n`;
+  }
+  writeFileSync(file, text);
+  log(`written to bench/README.md`);
+}
