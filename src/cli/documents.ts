@@ -5,16 +5,24 @@
  * its file and position.
  */
 import { readFile } from 'node:fs/promises';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, type Document } from 'yaml';
 
 export interface SourcedObject {
   file: string;
   /** Position in the file (document index, then item index for Lists). */
   position: string;
   object: Record<string, unknown>;
+  /** The parsed document it came from, and where in it (`['items', 3]` for a List item), so fixes can be written back in place. */
+  document?: Document;
+  base?: (string | number)[];
 }
 
-export type ReadResult = { ok: true; objects: SourcedObject[] } | { ok: false; message: string };
+export interface SourcedFile {
+  file: string;
+  documents: Document[];
+}
+
+export type ReadResult = { ok: true; objects: SourcedObject[]; files: SourcedFile[] } | { ok: false; message: string };
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -23,7 +31,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 export function objectsFromText(text: string, file: string): ReadResult {
   const docs = parseAllDocuments(text, { uniqueKeys: false });
   const objects: SourcedObject[] = [];
-  const list = Array.isArray(docs) ? docs : [docs];
+  const list = (Array.isArray(docs) ? docs : [docs]) as Document[];
   for (let i = 0; i < list.length; i++) {
     const doc = list[i];
     if (doc === undefined) continue;
@@ -35,17 +43,18 @@ export function objectsFromText(text: string, file: string): ReadResult {
     if (!isRecord(value)) return { ok: false, message: `${file}: document ${i + 1} is not a Kubernetes object (a mapping)` };
     if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
       value.items.forEach((item, j) => {
-        if (isRecord(item)) objects.push({ file, position: `${i + 1}.${j + 1}`, object: item });
+        if (isRecord(item)) objects.push({ file, position: `${i + 1}.${j + 1}`, object: item, document: doc, base: ['items', j] });
       });
     } else {
-      objects.push({ file, position: `${i + 1}`, object: value });
+      objects.push({ file, position: `${i + 1}`, object: value, document: doc, base: [] });
     }
   }
-  return { ok: true, objects };
+  return { ok: true, objects, files: [{ file, documents: list }] };
 }
 
 export async function readObjects(files: readonly string[]): Promise<ReadResult> {
   const all: SourcedObject[] = [];
+  const sourced: SourcedFile[] = [];
   for (const file of files) {
     let text: string;
     try {
@@ -56,8 +65,9 @@ export async function readObjects(files: readonly string[]): Promise<ReadResult>
     const r = objectsFromText(text, file);
     if (!r.ok) return r;
     all.push(...r.objects);
+    sourced.push(...r.files);
   }
-  return { ok: true, objects: all };
+  return { ok: true, objects: all, files: sourced };
 }
 
 async function readStdin(): Promise<string> {

@@ -62,3 +62,9 @@ export function openRuleFix(ctx: RuleContext, direction: 'ingress' | 'egress', f
   parts.push(`${direction === 'ingress' ? 'from' : 'to'} the platform (ingress controllers, monitoring, DNS): ${sel(config.platform.value)}`);
   return `list the peers in ${peers}: ${parts.join('; ')}`;
 }
+
+/** Appended to a fix when the author named another tenant outright, so no patch can keep the intent. */
+export function noSafeChange(code: string): string {
+  if (code !== 'SelectorOtherTenant' && code !== 'SelectorUnknownNamespace' && code !== 'ServiceOtherTenant') return '';
+  return '; no automatic change keeps this intent: to reach another tenant, ask that tenant to expose the service through the platform, or ask the platform team';
+}

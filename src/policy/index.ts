@@ -1,6 +1,6 @@
 /** The public surface of the pure policy engine. */
 export { review } from './review.js';
-export { renderDenial, renderViolation, subjectText, type Subject } from './render.js';
+export { renderDenial, renderSuggestion, renderViolation, subjectText, type Subject } from './render.js';
 export { classify, splitApiVersion, type JudgedKind } from './kinds.js';
 export { referencedNamespaces } from './references.js';
 export { isManaged, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './rules/managed.js';

@@ -64,7 +64,7 @@ function renameRisk(name: string, ctx: RuleContext): string | undefined {
   return `namespace "${name}" is named, not selected by owner, and carries the prefix of tenant ${claimant}: if it is deleted, ${claimant} can create it again and this rule would reach it`;
 }
 
-function judgeName(name: string, ctx: RuleContext): NameVerdict {
+export function judgeName(name: string, ctx: RuleContext): NameVerdict {
   if (name === ctx.namespace) return { ok: true };
   const { config } = ctx;
   if (config.platform.namespaces.includes(name)) return { ok: true };

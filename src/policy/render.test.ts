@@ -16,7 +16,8 @@ describe('renderDenial', () => {
       'tenant-guard refused NetworkPolicy acme-web/web-allow-all-namespaces: 1 violation\n' +
       '- spec.ingress[0].from[0].namespaceSelector: Forbidden: selects every namespace in the cluster, including other tenants\' ' +
       '(fix: select your tenant\'s namespaces with namespaceSelector.matchLabels {"tenant-guard.io/tenant": "acme"}, ' +
-      'platform services with matchLabels {"tenant-guard.io/tenant": "platform"}, or drop namespaceSelector to stay in this namespace)',
+      'platform services with matchLabels {"tenant-guard.io/tenant": "platform"}, or drop namespaceSelector to stay in this namespace)\n' +
+      '  suggested change: set spec.ingress[0].from[0].namespaceSelector = {"matchLabels":{"tenant-guard.io/tenant":"acme"}}',
     );
   });
 
@@ -28,7 +29,9 @@ describe('renderDenial', () => {
       '(fix: select endpoints instead: leave namespace labels out to stay in this namespace, ' +
       'select your tenant with matchLabels {"k8s:io.cilium.k8s.namespace.labels.tenant-guard.io/tenant": "acme"}, ' +
       'or platform endpoints with matchLabels {"k8s:io.cilium.k8s.namespace.labels.tenant-guard.io/tenant": "platform"}; ' +
-      '"world" reaches outside the cluster)',
+      '"world" reaches outside the cluster)\n' +
+      '  suggested change: set spec.egress[0].toEntities = []; ' +
+      'set spec.egress[0].toEndpoints = [{"matchLabels":{"k8s:io.cilium.k8s.namespace.labels.tenant-guard.io/tenant":"acme"}}]',
     );
   });
 

@@ -3,7 +3,9 @@
  * by the webhook (one line per violation, as kubectl prints it), by `check`,
  * and as JSON.
  */
-import type { Verdict, Violation } from './types.js';
+import { displayPath, segmentsOfPointer } from './pointer.js';
+import { valueText } from './text.js';
+import type { JsonPatchOp, Verdict, Violation } from './types.js';
 
 const REASON: Record<string, string> = {
   MalformedObject: 'Invalid',
@@ -25,9 +27,24 @@ export function subjectText(s: Subject): string {
   return `${s.kind} ${s.namespace !== undefined && s.namespace !== '' ? `${s.namespace}/` : ''}${name}`;
 }
 
-/** The denial message: a headline, then one line per violation. */
+/** A suggested patch as one short line, in the object's field names. */
+export function renderSuggestion(ops: readonly JsonPatchOp[]): string {
+  return ops.map((op) => {
+    const where = displayPath(segmentsOfPointer(op.path));
+    if (op.op === 'remove') return `remove ${where}`;
+    if (op.op === 'add' || op.op === 'replace') return `${op.op === 'add' && op.path.endsWith('/-') ? 'append to' : 'set'} ${where.replace(/\[\+\]$/, '')} = ${valueText(op.value)}`;
+    return `${op.op} ${where}`;
+  }).join('; ');
+}
+
+/** The denial message: a headline, then one line per violation, each followed by its suggested change when there is one. */
 export function renderDenial(subject: Subject, verdict: Verdict): string {
   const n = verdict.violations.length;
   const head = `tenant-guard refused ${subjectText(subject)}: ${n} ${n === 1 ? 'violation' : 'violations'}`;
-  return [head, ...verdict.violations.map((v) => `- ${renderViolation(v)}`)].join('\n');
+  const lines = [head];
+  for (const v of verdict.violations) {
+    lines.push(`- ${renderViolation(v)}`);
+    if (v.suggestion !== undefined) lines.push(`  suggested change: ${renderSuggestion(v.suggestion)}`);
+  }
+  return lines.join('\n');
 }

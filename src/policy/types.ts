@@ -49,6 +49,7 @@ export type ViolationCode =
   | 'CIDRInvalid'
   | 'EntityDenied'
   | 'ServiceOtherTenant'
+  | 'ServiceUnconfined'
   | 'OpenRule'
   | 'ClusterScopedPolicy'
   | 'ManagedPolicy'

@@ -76,8 +76,10 @@ describe('endpoint selectors', () => {
     const v = judge(ingressFrom('fromEndpoints', [{ matchLabels: { [POD_NS]: 'globex-web' } }]));
     expect(v.violations[0]).toMatchObject({
       message: 'names namespace "globex-web", which belongs to tenant globex',
-      fix: `leave namespace labels out to stay in this namespace, select your tenant with matchLabels {"k8s:${NS_LABELS}${TENANT_LABEL}": "acme"}, or platform endpoints with matchLabels {"k8s:${NS_LABELS}${TENANT_LABEL}": "platform"}`,
+      fix: `leave namespace labels out to stay in this namespace, select your tenant with matchLabels {"k8s:${NS_LABELS}${TENANT_LABEL}": "acme"}, or platform endpoints with matchLabels {"k8s:${NS_LABELS}${TENANT_LABEL}": "platform"}; no automatic change keeps this intent: to reach another tenant, ask that tenant to expose the service through the platform, or ask the platform team`,
     });
+    // Another tenant's namespace named outright: no patch can keep that intent.
+    expect(v.violations[0]!.suggestion).toBeUndefined();
   });
 
   it('a name-based reference warns, pointing to namespacePrefix', () => {

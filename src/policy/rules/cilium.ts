@@ -11,9 +11,11 @@
  */
 import type { RuleContext } from '../context.js';
 import { parseAll, parseCidr, reachedProtected, type Cidr } from '../cidr.js';
-import { ciliumSelectorFix, cidrFix, openRuleFix } from '../fixes.js';
-import { judgeNamespaceReach, stringValues, toOp, type NamespaceRequirement } from '../namespace-reach.js';
+import { ciliumSelectorFix, cidrFix, noSafeChange, openRuleFix, worldBlocks } from '../fixes.js';
+import { judgeNamespaceReach, stringValues, toOp, type Finding, type NamespaceRequirement } from '../namespace-reach.js';
 import { child, index } from '../paths.js';
+import { pointerOf } from '../pointer.js';
+import { addAt, confinedSelector, exceptSuggestion, ownTenantSelector, replaceAt, safePeersCilium } from '../suggest.js';
 import { isRecord, listAt, type Report } from '../report.js';
 import { valueText } from '../text.js';
 
@@ -72,25 +74,61 @@ function judgeSelectors(list: unknown[], path: string, w: Walk): void {
       w.report.violation('MalformedObject', p, 'must be an endpoint selector', ciliumSelectorFix(w.ctx));
       return;
     }
-    const reqs = endpointNamespaceRequirements(sel, w.ctx.config.tenantLabel);
-    if (reqs.length === 0) return; // pinned to the policy's own namespace
-    const result = judgeNamespaceReach(reqs, w.ctx);
-    for (const warning of result.warnings) w.report.warn(`${p}: ${warning}`);
-    for (const f of result.findings) w.report.violation(f.code, p, f.message, ciliumSelectorFix(w.ctx));
+    const label = w.ctx.config.tenantLabel;
+    const reqs = endpointNamespaceRequirements(sel, label);
+    const findings = [...reservedFindings(sel)];
+    if (reqs.length > 0) {
+      const result = judgeNamespaceReach(reqs, w.ctx);
+      for (const warning of result.warnings) w.report.warn(`${p}: ${warning}`);
+      findings.push(...result.findings);
+    }
+    if (findings.length === 0) return; // pinned to the policy's own namespace, or confined
+    const classify = (k: string) => namespaceSubject(k, label) ?? (k.startsWith('reserved:') ? 'reserved' as const : undefined);
+    const fixed = confinedSelector(sel, classify, (s) => endpointNamespaceRequirements(s, label), w.ctx, 'cilium');
+    const suggestion = fixed === undefined ? undefined : replaceAt(p, fixed);
+    for (const f of findings) w.report.violation(f.code, p, f.message, ciliumSelectorFix(w.ctx) + (suggestion === undefined ? noSafeChange(f.code) : ''), suggestion);
   });
 }
 
-function judgeEntities(list: unknown[], path: string, w: Walk): void {
+/**
+ * Cilium pins a namespaced policy's selector to its namespace only when the
+ * selector has no `reserved:` label; a negative requirement on one
+ * (`reserved:init DoesNotExist`) then matches endpoints of every tenant.
+ */
+function reservedFindings(sel: Record<string, unknown>): Finding[] {
+  if (!Array.isArray(sel.matchExpressions)) return [];
+  const out: Finding[] = [];
+  for (const e of sel.matchExpressions) {
+    if (isRecord(e) && typeof e.key === 'string' && e.key.startsWith('reserved:') && (e.operator === 'NotIn' || e.operator === 'DoesNotExist')) {
+      out.push({ code: 'SelectorUnconfined', message: `uses ${String(e.operator)} on ${e.key}: a selector with a reserved: label is not pinned to this namespace, so it matches endpoints of every tenant` });
+    }
+  }
+  return out;
+}
+
+function judgeEntities(list: unknown[], path: string, rule: Record<string, unknown>, rulePath: string, direction: 'ingress' | 'egress', w: Walk): void {
   const denied = w.ctx.config.cilium.deniedEntities.map((e) => e.toLowerCase());
+  const isDenied = (e: unknown) => typeof e === 'string' && denied.includes(e.toLowerCase());
+  if (!list.some(isDenied)) return;
+  // One suggestion for the whole list: the denied entities go, the tenant's own
+  // endpoints (and, for "all", the world outside the cluster) take their place.
+  const p = direction === 'ingress' ? 'from' : 'to';
+  const suggestion = [...replaceAt(path, list.filter((e) => !isDenied(e)))];
+  const appendTo = (field: string, values: unknown[]) => {
+    if (Array.isArray(rule[field])) for (const v of values) suggestion.push({ op: 'add', path: `${pointerOf(child(rulePath, field))}/-`, value: v });
+    else suggestion.push(...addAt(child(rulePath, field), values));
+  };
+  appendTo(`${p}Endpoints`, [ownTenantSelector(w.ctx, 'cilium')]);
+  if (list.some((e) => typeof e === 'string' && e.toLowerCase() === 'all')) appendTo(`${p}CIDRSet`, worldBlocks(w.ctx));
   list.forEach((e, i) => {
-    if (typeof e === 'string' && denied.includes(e.toLowerCase())) {
-      w.report.violation('EntityDenied', index(path, i), `entity "${e}" includes the pods of every tenant`,
-        `select endpoints instead: ${ciliumSelectorFix(w.ctx)}; "world" reaches outside the cluster`);
+    if (isDenied(e)) {
+      w.report.violation('EntityDenied', index(path, i), `entity "${String(e)}" includes the pods of every tenant`,
+        `select endpoints instead: ${ciliumSelectorFix(w.ctx)}; "world" reaches outside the cluster`, suggestion);
     }
   });
 }
 
-function judgeCidr(value: unknown, exceptRaw: unknown, path: string, w: Walk): void {
+function judgeCidr(value: unknown, exceptRaw: unknown, path: string, w: Walk, exceptPath?: string): void {
   const cidr = parseCidr(value);
   if (cidr === undefined) {
     w.report.violation('CIDRInvalid', path, `${valueText(value)} is not a valid CIDR`, 'write an address and prefix length, like 203.0.113.0/24');
@@ -101,7 +139,8 @@ function judgeCidr(value: unknown, exceptRaw: unknown, path: string, w: Walk): v
   if (reached.length > 0) {
     w.report.violation('CIDRProtected', path,
       `${cidr.text} reaches the cluster's pod/service range${reached.length > 1 ? 's' : ''} ${reached.map((r) => r.text).join(', ')}, so it would reach every tenant's pods`,
-      cidrFix(w.ctx, 'CIDRSet'));
+      cidrFix(w.ctx, 'CIDRSet'),
+      exceptPath === undefined ? undefined : exceptSuggestion(exceptPath, cidr, exceptRaw, reached, value));
   }
 }
 
@@ -116,7 +155,7 @@ function judgeCidrSets(list: unknown[], path: string, w: Walk): void {
       w.report.warn(`${p}: a CiliumCIDRGroup is not judged here; CIDR groups are cluster-scoped and belong to the platform`);
       return;
     }
-    judgeCidr(entry.cidr, entry.except, child(p, 'cidr'), w);
+    judgeCidr(entry.cidr, entry.except, child(p, 'cidr'), w, child(p, 'except'));
   });
 }
 
@@ -126,7 +165,15 @@ function judgeServices(list: unknown[], path: string, w: Walk): void {
     if (!isRecord(svc)) return;
     for (const key of ['k8sService', 'k8sServiceSelector'] as const) {
       const ref = svc[key];
-      if (!isRecord(ref) || typeof ref.namespace !== 'string' || ref.namespace === '') continue;
+      if (!isRecord(ref)) continue;
+      if (ref.namespace === undefined || ref.namespace === null || ref.namespace === '') {
+        // Cilium matches a service reference without a namespace in every namespace.
+        w.report.violation('ServiceUnconfined', child(p, key), 'names no namespace, so Cilium matches a service of that name in every namespace, other tenants\' included',
+          `set ${key}.namespace to this namespace ("${w.ctx.namespace}") or another namespace of your tenant`,
+          addAt(child(child(p, key), 'namespace'), w.ctx.namespace));
+        continue;
+      }
+      if (typeof ref.namespace !== 'string') continue;
       const result = judgeNamespaceReach([{ subject: 'name', key: 'namespace', op: 'In', values: [ref.namespace] }], w.ctx);
       for (const warning of result.warnings) w.report.warn(`${child(child(p, key), 'namespace')}: ${warning}`);
       for (const f of result.findings) {
@@ -160,7 +207,7 @@ function judgeRules(spec: Record<string, unknown>, specPath: string, w: Walk, de
     }
     const entities = direction === 'ingress' ? 'fromEntities' : 'toEntities';
     const ents = listAt(w.report, rule, entities, child(rp, entities));
-    if (ents !== undefined) judgeEntities(ents, child(rp, entities), walk);
+    if (ents !== undefined) judgeEntities(ents, child(rp, entities), rule, rp, direction, walk);
     const cidrKey = direction === 'ingress' ? 'fromCIDR' : 'toCIDR';
     listAt(w.report, rule, cidrKey, child(rp, cidrKey))?.forEach((c, j) => judgeCidr(c, undefined, index(child(rp, cidrKey), j), walk));
     const setKey = `${cidrKey}Set`;
@@ -176,7 +223,8 @@ function judgeRules(spec: Record<string, unknown>, specPath: string, w: Walk, de
       if (l4Only && (direction === 'ingress' || !w.ctx.config.allowOpenEgress)) {
         report.violation('OpenRule', rp,
           `has ports but no ${direction === 'ingress' ? 'from' : 'to'}* peer, so it ${direction === 'ingress' ? 'accepts traffic from' : 'sends traffic to'} every endpoint of every tenant on those ports`,
-          openRuleFix(w.ctx, direction, 'cilium'));
+          openRuleFix(w.ctx, direction, 'cilium'),
+          Object.entries(safePeersCilium(w.ctx, direction)).flatMap(([field, value]) => addAt(child(rp, field), value)));
       }
     }
   });

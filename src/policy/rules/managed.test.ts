@@ -54,7 +54,7 @@ describe.each(['np', 'cnp'] as const)('managed policies (%s)', (kind) => {
   it('messages say what the label means', () => {
     const v = review(input(kind, 'CREATE', managed, undefined));
     expect(v.violations[0]).toMatchObject({
-      message: `"tenant-guard" marks the platform's own ${kindName}s; tenants cannot create them`,
+      message: `"tenant-guard" marks the platform's own policies; tenants cannot create them`,
       fix: `remove the label ${MANAGED_BY_LABEL} or set another value`,
     });
     expect(review(input(kind, 'DELETE', undefined, managed)).violations[0]).toMatchObject({

@@ -19,12 +19,13 @@ export function isManaged(obj: unknown): boolean {
 
 export function validateManaged(operation: Operation, object: unknown, oldObject: unknown, kind: string, report: Report): void {
   const path = `metadata.labels[${JSON.stringify(MANAGED_BY_LABEL)}]`;
+  const removeLabel = [{ op: 'remove' as const, path: `/metadata/labels/${MANAGED_BY_LABEL.replace(/\//g, '~1')}` }];
   if (operation === 'CREATE' && isManaged(object)) {
-    report.violation('ManagedPolicy', path, `"${MANAGED_BY_VALUE}" marks the platform's own ${kind}s; tenants cannot create them`, `remove the label ${MANAGED_BY_LABEL} or set another value`);
+    report.violation('ManagedPolicy', path, `"${MANAGED_BY_VALUE}" marks the platform's own policies; tenants cannot create them`, `remove the label ${MANAGED_BY_LABEL} or set another value`, removeLabel);
   } else if (operation === 'UPDATE' && isManaged(oldObject)) {
     report.violation('ManagedPolicy', 'metadata.name', `this ${kind} is managed by tenant-guard (the platform's baseline); tenants cannot change it`, `create a ${kind} of your own beside it; policies add up`);
   } else if (operation === 'UPDATE' && isManaged(object)) {
-    report.violation('ManagedPolicy', path, `"${MANAGED_BY_VALUE}" marks the platform's own ${kind}s; tenants cannot set it`, `remove the label ${MANAGED_BY_LABEL}`);
+    report.violation('ManagedPolicy', path, `"${MANAGED_BY_VALUE}" marks the platform's own policies; tenants cannot set it`, `remove the label ${MANAGED_BY_LABEL}`, removeLabel);
   } else if (operation === 'DELETE' && isManaged(oldObject)) {
     report.violation('ManagedPolicy', 'metadata.name', `this ${kind} is managed by tenant-guard (the platform's baseline); tenants cannot delete it`, 'ask the platform team; it is recreated if removed');
   }

@@ -6,6 +6,7 @@
  */
 import type { Config } from '../../config/schema.js';
 import { pointerToken } from '../paths.js';
+import { pointerOf } from '../pointer.js';
 import { isRecord, type Report } from '../report.js';
 import { ownerFromLabels, prefixTenant, tenantsOf } from '../tenancy.js';
 import { valueText } from '../text.js';
@@ -79,12 +80,14 @@ export function validateNamespace(r: NamespaceReview, report: Report): JsonPatch
     if (requested !== undefined) {
       if (requested === config.platform.value) {
         report.violation('NamespacePlatformValue', labelPath, `"${config.platform.value}" is the platform's value; tenants cannot claim it`,
-          tenants.length === 1 ? `remove the label; it will be set to "${tenants[0]}"` : `set it to one of your tenants: ${choices(tenants)}`);
+          tenants.length === 1 ? `remove the label; it will be set to "${tenants[0]}"` : `set it to one of your tenants: ${choices(tenants)}`,
+          tenants.length === 1 ? [{ op: 'replace', path: pointerOf(labelPath), value: tenants[0] }] : undefined);
         return [];
       }
       if (typeof requested !== 'string' || !tenants.includes(requested)) {
         report.violation('NamespaceForeignTenant', labelPath, `${valueText(requested)} is not a tenant you belong to`,
-          tenants.length === 1 ? `remove the label; it will be set to "${tenants[0]}"` : `set it to one of your tenants: ${choices(tenants)}`);
+          tenants.length === 1 ? `remove the label; it will be set to "${tenants[0]}"` : `set it to one of your tenants: ${choices(tenants)}`,
+          tenants.length === 1 ? [{ op: 'replace', path: pointerOf(labelPath), value: tenants[0] }] : undefined);
         return [];
       }
       chosen = requested;
@@ -114,7 +117,8 @@ export function validateNamespace(r: NamespaceReview, report: Report): JsonPatch
             ? `"${name}" carries the prefix of tenant ${byPrefix}; namespaces of tenant ${chosen} are named "${chosen}-…"`
             : `namespaces of tenant ${chosen} must be named "${chosen}-…"`,
           // Always prepend: a name that already starts with "<chosen>-" is here only because a longer tenant prefix claims it.
-          `rename it to "${chosen}-${name}"`);
+          `rename it to "${chosen}-${name}"`,
+          isRecord(r.object?.metadata) && typeof r.object.metadata.name === 'string' ? [{ op: 'replace', path: '/metadata/name', value: `${chosen}-${name}` }] : undefined);
         return [];
       }
     }
@@ -146,7 +150,8 @@ export function validateNamespace(r: NamespaceReview, report: Report): JsonPatch
       if (now !== owner.tenant) {
         report.violation(now === config.platform.value ? 'NamespacePlatformValue' : 'NamespaceLabelChanged', labelPath,
           `the owner of namespace "${name}" is ${owner.tenant} and cannot be changed to ${valueText(now)}`,
-          `keep ${key}: "${owner.tenant}"; to move a namespace between tenants, ask the platform team`);
+          `keep ${key}: "${owner.tenant}"; to move a namespace between tenants, ask the platform team`,
+          [{ op: 'replace', path: pointerOf(labelPath), value: owner.tenant }]);
       }
     }
   }

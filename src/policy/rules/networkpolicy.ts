@@ -7,18 +7,23 @@
  */
 import type { RuleContext } from '../context.js';
 import { parseAll, parseCidr, reachedProtected, type Cidr } from '../cidr.js';
-import { cidrFix, namespaceSelectorFix, openRuleFix } from '../fixes.js';
+import { cidrFix, namespaceSelectorFix, noSafeChange, openRuleFix } from '../fixes.js';
 import { judgeNamespaceReach, stringValues, toOp, type NamespaceRequirement } from '../namespace-reach.js';
 import { child, index } from '../paths.js';
+import { pointerOf } from '../pointer.js';
 import { isRecord, listAt, type Report } from '../report.js';
+import { addAt, confinedSelector, exceptSuggestion, safePeersNetworkPolicy } from '../suggest.js';
 import { valueText } from '../text.js';
 
 const NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /** A label selector's requirements, each classified by what it constrains. */
+function subjectOf(key: string, tenantLabel: string): NamespaceRequirement['subject'] {
+  return key === tenantLabel ? 'tenant' : key === NAME_LABEL ? 'name' : 'other';
+}
+
 export function selectorRequirements(selector: Record<string, unknown>, tenantLabel: string): NamespaceRequirement[] {
-  const subject = (key: string): NamespaceRequirement['subject'] =>
-    key === tenantLabel ? 'tenant' : key === NAME_LABEL ? 'name' : 'other';
+  const subject = (key: string) => subjectOf(key, tenantLabel);
   const reqs: NamespaceRequirement[] = [];
   const ml = selector.matchLabels;
   if (isRecord(ml)) {
@@ -50,9 +55,16 @@ function judgePeer(peer: unknown, path: string, ctx: RuleContext, report: Report
     if (!isRecord(nsSel)) {
       report.violation('MalformedObject', selPath, 'must be a label selector', namespaceSelectorFix(ctx));
     } else {
-      const result = judgeNamespaceReach(selectorRequirements(nsSel, ctx.config.tenantLabel), ctx);
+      const label = ctx.config.tenantLabel;
+      const result = judgeNamespaceReach(selectorRequirements(nsSel, label), ctx);
       for (const w of result.warnings) report.warn(`${selPath}: ${w}`);
-      for (const f of result.findings) report.violation(f.code, selPath, f.message, namespaceSelectorFix(ctx));
+      if (result.findings.length > 0) {
+        const fixed = confinedSelector(nsSel, (k) => subjectOf(k, label), (s) => selectorRequirements(s, label), ctx, 'networkpolicy');
+        const suggestion = fixed === undefined ? undefined : [{ op: 'replace' as const, path: pointerOf(selPath), value: fixed }];
+        for (const f of result.findings) {
+          report.violation(f.code, selPath, f.message, namespaceSelectorFix(ctx) + (suggestion === undefined ? noSafeChange(f.code) : ''), suggestion);
+        }
+      }
     }
   }
   const ipBlock = peer.ipBlock;
@@ -82,7 +94,8 @@ function judgeIpBlock(ipBlock: unknown, path: string, ctx: RuleContext, report: 
   if (reached.length > 0) {
     report.violation('CIDRProtected', child(path, 'cidr'),
       `${cidr.text} reaches the cluster's pod/service range${reached.length > 1 ? 's' : ''} ${reached.map((r) => r.text).join(', ')}, so it would reach every tenant's pods`,
-      cidrFix(ctx, 'ipBlock'));
+      cidrFix(ctx, 'ipBlock'),
+      exceptSuggestion(child(path, 'except'), cidr, ipBlock.except, reached, ipBlock.cidr));
   }
 }
 
@@ -111,7 +124,8 @@ export function validateNetworkPolicy(obj: Record<string, unknown>, ctx: RuleCon
           const what = direction === 'ingress' ? 'accepts traffic from every source' : 'sends traffic to every destination';
           report.violation('OpenRule', rulePath,
             `has no ${peersKey} peers, so it ${what}: every pod of every tenant and the outside world${rule.ports !== undefined ? ' (on the listed ports)' : ''}`,
-            openRuleFix(ctx, direction, 'networkpolicy'));
+            openRuleFix(ctx, direction, 'networkpolicy'),
+            addAt(child(rulePath, peersKey), safePeersNetworkPolicy(ctx)));
         }
       }
       peers?.forEach((peer, j) => judgePeer(peer, index(child(rulePath, peersKey), j), ctx, report, protectedRanges));

@@ -1,0 +1,46 @@
+/**
+ * Applying RFC 6902 patches to a parsed YAML document in place, so that
+ * `check --fix` keeps the author's key order, comments and untouched fields.
+ * Only the operations suggestions use are needed (add, replace, remove);
+ * paths are JSON pointers relative to `base` (an object inside the document,
+ * e.g. one item of a List).
+ */
+import { isMap, isSeq, type Document } from 'yaml';
+import { segmentsOfPointer, type Segment } from '../policy/pointer.js';
+import type { JsonPatchOp } from '../policy/types.js';
+
+export function applyPatchToDocument(doc: Document, base: readonly Segment[], ops: readonly JsonPatchOp[]): { ok: true } | { ok: false; message: string } {
+  for (const op of ops) {
+    const segs = [...base, ...segmentsOfPointer(op.path)];
+    const parentPath = segs.slice(0, -1);
+    const last = segs[segs.length - 1];
+    if (last === undefined) return { ok: false, message: `cannot apply ${op.op} at the document root` };
+    const parent = parentPath.length === 0 ? doc.contents : doc.getIn(parentPath, true);
+    switch (op.op) {
+      case 'add': {
+        if (isSeq(parent)) {
+          const value = doc.createNode(op.value);
+          if (last === '-') parent.items.push(value);
+          else if (typeof last === 'number') parent.items.splice(last, 0, value);
+          else return { ok: false, message: `${op.path}: not a list index` };
+        } else if (isMap(parent)) {
+          doc.setIn(segs, doc.createNode(op.value));
+        } else {
+          return { ok: false, message: `${op.path}: parent does not exist` };
+        }
+        break;
+      }
+      case 'replace':
+        if (!doc.hasIn(segs)) return { ok: false, message: `${op.path}: nothing to replace` };
+        doc.setIn(segs, doc.createNode(op.value));
+        break;
+      case 'remove':
+        if (!doc.hasIn(segs)) return { ok: false, message: `${op.path}: nothing to remove` };
+        doc.deleteIn(segs);
+        break;
+      default:
+        return { ok: false, message: `${op.op} is not supported here` };
+    }
+  }
+  return { ok: true };
+}
