@@ -28,6 +28,7 @@ import { loadTlsFiles, watchTlsFiles, type TlsMaterial } from '../server/tls.js'
 import { buildLogger } from '../telemetry/logger.js';
 import { buildMetrics } from '../telemetry/metrics.js';
 import { intFlag, parse, UsageError } from './args.js';
+import { startControllerProcess, type RunningController } from './controller.js';
 
 export interface ServeFlags {
   config?: string | undefined;
@@ -39,6 +40,7 @@ export interface ServeFlags {
   kubeconfig?: string | undefined;
   'log-level'?: string | undefined;
   'tls-mode'?: string | undefined;
+  controller?: boolean | undefined;
 }
 
 export const serveOptions = {
@@ -51,6 +53,7 @@ export const serveOptions = {
   kubeconfig: { type: 'string' },
   'log-level': { type: 'string' },
   'tls-mode': { type: 'string' },
+  controller: { type: 'boolean' },
 } as const;
 
 const TLS_MODES: readonly TlsConfig['mode'][] = ['files', 'self', 'dev'];
@@ -213,7 +216,10 @@ export async function runServe(argv: string[]): Promise<number> {
   const cfg = await loadConfigFile(values.config);
   if (!cfg.ok) throw new UsageError(formatConfigErrors(cfg.errors));
   const log = buildLogger(values['log-level']);
-  const server = await startServer(cfg.config, values, log);
+  // --controller: the baseline controller in the same process (its metrics on controller.port).
+  let controller: RunningController | undefined;
+  const server = await startServer(cfg.config, values, log, { onShutdown: async () => controller?.close() });
+  if (values.controller === true) controller = await startControllerProcess(cfg.config, values, log);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'shutting down: finishing in-flight requests');

@@ -41,6 +41,32 @@ export interface TlsConfig {
   };
 }
 
+/** The baseline controller (`tenant-guard controller`, `serve --controller`). */
+export interface ControllerConfig {
+  /** Plain-HTTP listener for the controller's /metrics, /healthz and /readyz. */
+  port: number;
+  host: string;
+  /** Client-side budget for API requests (client-node has no rate limiter): sustained rate and burst. */
+  qps: number;
+  burst: number;
+  /** Namespaces reconciled at the same time (one key is never reconciled twice at once). */
+  workers: number;
+  /** Every namespace is reconciled again from the caches this often; costs no API call when nothing drifted. 0 disables. */
+  resyncSeconds: number;
+  /** How often the leader recomputes the audit counts it exports as metrics (lists every policy). 0 disables. */
+  auditIntervalSeconds: number;
+  /** Budget for Kubernetes Events; beyond it events are dropped (and counted), never queued. */
+  events: { qps: number; burst: number };
+  leaderElection: {
+    enabled: boolean;
+    leaseName: string;
+    leaseNamespace: string;
+    leaseDurationSeconds: number;
+    renewDeadlineSeconds: number;
+    retryPeriodSeconds: number;
+  };
+}
+
 export interface Config {
   tenantLabel: string;
   platform: { value: string; namespaces: string[] };
@@ -53,6 +79,7 @@ export interface Config {
   allowOpenEgress: boolean;
   namespacePrefix: boolean;
   baseline: BaselineConfig;
+  controller: ControllerConfig;
   server: {
     port: number;
     host: string;
@@ -157,6 +184,42 @@ export const configSchema = {
             name: { type: 'string', pattern: tenantNamePattern, default: 'tenant-guard-egress' },
             dns: { type: 'boolean', default: true },
             world: { type: 'boolean', default: true },
+          },
+        },
+      },
+    },
+    controller: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 8081 },
+        host: { type: 'string', minLength: 1, default: '0.0.0.0' },
+        qps: { type: 'number', exclusiveMinimum: 0, default: 20 },
+        burst: { type: 'integer', minimum: 1, default: 40 },
+        workers: { type: 'integer', minimum: 1, maximum: 256, default: 4 },
+        resyncSeconds: { type: 'integer', minimum: 0, default: 600 },
+        auditIntervalSeconds: { type: 'integer', minimum: 0, default: 900 },
+        events: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            qps: { type: 'number', minimum: 0, default: 5 },
+            burst: { type: 'integer', minimum: 0, default: 25 },
+          },
+        },
+        leaderElection: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            enabled: { type: 'boolean', default: true },
+            leaseName: { type: 'string', pattern: tenantNamePattern, default: 'tenant-guard-controller' },
+            leaseNamespace: { type: 'string', pattern: tenantNamePattern, default: 'tenant-guard-system' },
+            leaseDurationSeconds: { type: 'integer', minimum: 2, default: 15 },
+            renewDeadlineSeconds: { type: 'integer', minimum: 1, default: 10 },
+            retryPeriodSeconds: { type: 'integer', minimum: 1, default: 2 },
           },
         },
       },

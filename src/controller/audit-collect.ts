@@ -1,0 +1,29 @@
+/**
+ * Lists what the audit judges, page by page: namespaces, every
+ * NetworkPolicy and CiliumNetworkPolicy, and the cluster-wide policies of
+ * every served kind.
+ */
+import type { Config } from '../config/schema.js';
+import type { AuditInput, AuditObject } from './audit.js';
+import { discoverServed, servedClusterPolicyTypes } from './discovery.js';
+import type { Flavour } from './desired.js';
+import type { KubeRest } from './rest.js';
+import { CILIUM_POLICIES, NAMESPACES, NETWORK_POLICIES, collectionPath } from './resources.js';
+
+export type Progress = (what: string, count: number) => void;
+
+export async function collectAuditInput(rest: KubeRest, config: Config, progress?: Progress, pageSize = 500): Promise<AuditInput> {
+  const served = await discoverServed(rest);
+  const list = async (path: string, label: string, resource: string): Promise<AuditObject[]> =>
+    (await rest.list<AuditObject>(path, resource, { limit: pageSize }, (n) => progress?.(label, n))).items;
+
+  const namespaces = await list(collectionPath(NAMESPACES), 'namespaces', NAMESPACES.plural);
+  const networkPolicies = await list(collectionPath(NETWORK_POLICIES), 'NetworkPolicies', NETWORK_POLICIES.plural);
+  const ciliumPolicies = served.ciliumNetworkPolicies ? await list(collectionPath(CILIUM_POLICIES), 'CiliumNetworkPolicies', CILIUM_POLICIES.plural) : undefined;
+  const clusterPolicies: AuditObject[] = [];
+  for (const t of servedClusterPolicyTypes(served)) {
+    for (const item of await list(collectionPath(t), `${t.kind}s`, t.plural)) clusterPolicies.push({ apiVersion: t.apiVersion, kind: t.kind, ...item });
+  }
+  const flavour: Flavour = config.baseline.flavour === 'cilium' && served.ciliumNetworkPolicies ? 'cilium' : 'networkpolicy';
+  return { namespaces, networkPolicies, ciliumPolicies, clusterPolicies, config, flavour };
+}

@@ -1,0 +1,223 @@
+/**
+ * The audit of what already exists: an admission webhook judges only what is
+ * written after it is installed. Pure: the caller lists the cluster (see
+ * audit-collect.ts) and this decides, with the webhook's own engine, what it
+ * would refuse today and which namespaces lack their baseline.
+ *
+ * Categories (stable names: JSON output, metrics labels, docs):
+ * - refusedPolicies: NetworkPolicies and CiliumNetworkPolicies the webhook
+ *   would refuse if a tenant (a non-admin with no groups) created them now,
+ *   with the webhook's violations. The platform's own managed policies are
+ *   not judged.
+ * - clusterPolicies: CiliumClusterwideNetworkPolicies, AdminNetworkPolicies and
+ *   BaselineAdminNetworkPolicies. The API does not record who created an
+ *   object (managedFields name tools such as kubectl, not users), so none is
+ *   known to come from an admin; each is listed with its field managers for
+ *   review.
+ * - missingBaseline: tenant namespaces whose baseline policies are absent or
+ *   differ from the configured baseline.
+ * - unlabeledNamespaces: namespaces with no tenant label that are not platform
+ *   namespaces: nobody owns them, so policies can name them freely.
+ * - platformUnlabeled: platform namespaces without the platform value on the
+ *   tenant label: the baselines select the platform by that label.
+ */
+import type { Config } from '../config/schema.js';
+import { StaticNamespaces, type NamespaceLike } from '../kube/namespace-view.js';
+import { isManaged, ownerFromLabels, review, splitApiVersion, type Violation } from '../policy/index.js';
+import { desiredBaseline, needsWrite, type Flavour } from './desired.js';
+
+export interface AuditObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    deletionTimestamp?: unknown;
+    managedFields?: { manager?: string; operation?: string; time?: string }[];
+    creationTimestamp?: string;
+  };
+  spec?: unknown;
+  status?: { phase?: string };
+  [k: string]: unknown;
+}
+
+export interface AuditInput {
+  namespaces: readonly AuditObject[];
+  networkPolicies: readonly AuditObject[];
+  /** undefined: CiliumNetworkPolicy is not served. */
+  ciliumPolicies: readonly AuditObject[] | undefined;
+  /** Cluster-wide policies of every served kind. */
+  clusterPolicies: readonly AuditObject[];
+  config: Config;
+  /** The flavour the controller would use (cilium falls back to networkpolicy when the CRD is not served). */
+  flavour: Flavour;
+}
+
+export interface RefusedPolicy {
+  kind: string;
+  namespace: string;
+  name: string;
+  violations: Violation[];
+}
+
+export interface ClusterPolicyFinding {
+  kind: string;
+  name: string;
+  /** Field managers from managedFields (tools, not users), creation first. */
+  managers: string[];
+  created: string | undefined;
+  note: string;
+}
+
+export interface MissingBaseline {
+  namespace: string;
+  tenant: string;
+  /** `Kind/name` of each absent policy. */
+  missing: string[];
+  /** `Kind/name` of each policy that exists but differs from the baseline. */
+  drifted: string[];
+}
+
+export interface AuditReport {
+  refusedPolicies: RefusedPolicy[];
+  clusterPolicies: ClusterPolicyFinding[];
+  missingBaseline: MissingBaseline[];
+  unlabeledNamespaces: string[];
+  platformUnlabeled: string[];
+  scanned: {
+    namespaces: number;
+    networkPolicies: number;
+    ciliumNetworkPolicies: number | null;
+    clusterPolicies: number;
+    /** The platform's own policies (managed-by tenant-guard), not judged. */
+    managedSkipped: number;
+  };
+}
+
+export type AuditCategory = 'refusedPolicies' | 'clusterPolicies' | 'missingBaseline' | 'unlabeledNamespaces' | 'platformUnlabeled';
+export const AUDIT_CATEGORIES: readonly AuditCategory[] = ['refusedPolicies', 'clusterPolicies', 'missingBaseline', 'unlabeledNamespaces', 'platformUnlabeled'];
+
+/** The requester the audit judges as: a tenant user with no groups, as `check` does by default. */
+export const AUDIT_REQUESTER = { username: 'tenant-guard:audit', groups: [] as string[] };
+
+const CLUSTER_NOTE = 'the API does not record who created it; review that an admin did (API server audit log)';
+
+function terminating(o: AuditObject): boolean {
+  return (o.metadata?.deletionTimestamp !== undefined && o.metadata.deletionTimestamp !== null) || o.status?.phase === 'Terminating';
+}
+
+function byName(a: { name?: string; namespace?: string }, b: { name?: string; namespace?: string }): number {
+  return `${a.namespace ?? ''}/${a.name ?? ''}`.localeCompare(`${b.namespace ?? ''}/${b.name ?? ''}`);
+}
+
+export function auditCluster(input: AuditInput): AuditReport {
+  const { config } = input;
+  const view = new StaticNamespaces(input.namespaces as readonly NamespaceLike[]).view();
+  const refused: RefusedPolicy[] = [];
+  let managedSkipped = 0;
+
+  const judge = (obj: AuditObject, fallbackKind: string) => {
+    if (isManaged(obj)) {
+      managedSkipped += 1;
+      return;
+    }
+    const { group, version } = splitApiVersion(obj.apiVersion);
+    const kind = obj.kind ?? fallbackKind;
+    const namespace = obj.metadata?.namespace ?? '';
+    const name = obj.metadata?.name ?? '';
+    const verdict = review({
+      kind: { group, version, kind },
+      operation: 'CREATE',
+      namespace,
+      name,
+      object: obj,
+      requester: AUDIT_REQUESTER,
+      namespaces: view,
+      config,
+    });
+    if (!verdict.allowed) refused.push({ kind, namespace, name, violations: verdict.violations });
+  };
+  for (const np of input.networkPolicies) judge({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', ...np }, 'NetworkPolicy');
+  for (const cnp of input.ciliumPolicies ?? []) judge({ apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', ...cnp }, 'CiliumNetworkPolicy');
+
+  const clusterPolicies: ClusterPolicyFinding[] = input.clusterPolicies.map((p) => {
+    const fields = p.metadata?.managedFields ?? [];
+    const managers = [...new Set(fields.map((f) => f.manager).filter((m): m is string => typeof m === 'string' && m !== ''))];
+    return { kind: p.kind ?? '(unknown kind)', name: p.metadata?.name ?? '', managers, created: p.metadata?.creationTimestamp, note: CLUSTER_NOTE };
+  });
+
+  // Live policies by namespace, both kinds, for the baseline comparison.
+  const live = new Map<string, AuditObject[]>();
+  const addLive = (o: AuditObject, kind: string) => {
+    const ns = o.metadata?.namespace ?? '';
+    const list = live.get(ns) ?? [];
+    list.push({ ...o, kind: o.kind ?? kind });
+    live.set(ns, list);
+  };
+  for (const np of input.networkPolicies) addLive(np, 'NetworkPolicy');
+  for (const cnp of input.ciliumPolicies ?? []) addLive(cnp, 'CiliumNetworkPolicy');
+
+  const missingBaseline: MissingBaseline[] = [];
+  const unlabeledNamespaces: string[] = [];
+  const platformUnlabeled: string[] = [];
+  for (const ns of input.namespaces) {
+    const name = ns.metadata?.name;
+    if (name === undefined || terminating(ns)) continue;
+    const labels = ns.metadata?.labels ?? {};
+    if (config.platform.namespaces.includes(name)) {
+      if (labels[config.tenantLabel] !== config.platform.value) platformUnlabeled.push(name);
+      continue;
+    }
+    const owner = ownerFromLabels(name, labels, config);
+    if (owner.kind === 'none') {
+      unlabeledNamespaces.push(name);
+      continue;
+    }
+    if (owner.kind !== 'tenant') continue;
+    const here = live.get(name) ?? [];
+    const missing: string[] = [];
+    const drifted: string[] = [];
+    for (const d of desiredBaseline(name, owner, config, input.flavour)) {
+      const l = here.find((o) => o.kind === d.kind && o.metadata?.name === d.metadata.name);
+      const why = needsWrite(d, l);
+      if (why === 'absent') missing.push(`${d.kind}/${d.metadata.name}`);
+      else if (why !== undefined) drifted.push(`${d.kind}/${d.metadata.name}`);
+    }
+    if (missing.length > 0 || drifted.length > 0) missingBaseline.push({ namespace: name, tenant: owner.tenant, missing, drifted });
+  }
+
+  refused.sort(byName);
+  clusterPolicies.sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`));
+  missingBaseline.sort((a, b) => a.namespace.localeCompare(b.namespace));
+  unlabeledNamespaces.sort();
+  platformUnlabeled.sort();
+  return {
+    refusedPolicies: refused,
+    clusterPolicies,
+    missingBaseline,
+    unlabeledNamespaces,
+    platformUnlabeled,
+    scanned: {
+      namespaces: input.namespaces.length,
+      networkPolicies: input.networkPolicies.length,
+      ciliumNetworkPolicies: input.ciliumPolicies === undefined ? null : input.ciliumPolicies.length,
+      clusterPolicies: input.clusterPolicies.length,
+      managedSkipped,
+    },
+  };
+}
+
+export function findingCounts(r: AuditReport): Record<AuditCategory, number> {
+  return {
+    refusedPolicies: r.refusedPolicies.length,
+    clusterPolicies: r.clusterPolicies.length,
+    missingBaseline: r.missingBaseline.length,
+    unlabeledNamespaces: r.unlabeledNamespaces.length,
+    platformUnlabeled: r.platformUnlabeled.length,
+  };
+}
+
+export function totalFindings(r: AuditReport): number {
+  return Object.values(findingCounts(r)).reduce((a, b) => a + b, 0);
+}
