@@ -3,9 +3,21 @@
 //   - TG_E2E_KUBECONFIG_DIR points at a kubeconfig folder of a running
 //     cluster (e.g. after `eval "$(scripts/cluster.sh env)"`), or
 //   - `scripts/cluster.sh status` reports a healthy cluster already up.
-// Such a cluster is left running.
+// A reused cluster is left running: a run that did not start the cluster never
+// stops it. `status` exiting 3 means the control plane is up and only the
+// webhook is stopped; `up` then only starts the webhook, which does not make
+// this run the cluster's owner either.
+//
+// Several runs may share the default state folder (.cluster). Each run holds
+// a lease (<state>/leases/<pid>) while it uses the cluster; the run that
+// started it leaves it running when other live runs still hold leases.
+//
+// Tests that stop the webhook or install cluster-wide admission policies do
+// not touch this shared cluster: they start a private one (kube.ts,
+// startPrivateCluster).
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
@@ -16,13 +28,14 @@ const clusterScript = join(repo, 'scripts', 'cluster.sh');
 const UP_TIMEOUT_MS = 20 * 60_000;
 const DOWN_TIMEOUT_MS = 2 * 60_000;
 
-function run(args: string[], timeoutMs: number, quiet = false): Promise<number> {
+function run(args: string[], timeoutMs: number, opts: { quiet?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn('bash', [clusterScript, ...args], {
       cwd: repo,
-      stdio: ['ignore', quiet ? 'ignore' : 'inherit', quiet ? 'ignore' : 'inherit'],
+      stdio: ['ignore', opts.quiet === true ? 'ignore' : 'inherit', opts.quiet === true ? 'ignore' : 'inherit'],
       timeout: timeoutMs,
       killSignal: 'SIGTERM',
+      env: { ...process.env, ...opts.env },
     });
     child.on('error', reject);
     child.on('exit', (code, signal) => resolvePromise(code ?? (signal ? 128 : 1)));
@@ -38,16 +51,16 @@ function capture(cmd: string, args: string[]): Promise<string> {
   });
 }
 
-/** Reads kubeconfig dir and kubectl path from the env file of the running cluster. */
-async function clusterEnv(): Promise<{ kubeconfigDir: string; kubectl: string }> {
+/** Reads state folder, kubeconfig dir and kubectl path from the env file of the running cluster. */
+async function clusterEnv(): Promise<{ stateDir: string; kubeconfigDir: string; kubectl: string }> {
   const out = await capture('bash', [
     '-c',
-    'eval "$(bash "$1" env)" && printf "%s\\n%s\\n" "$TG_E2E_KUBECONFIG_DIR" "$TG_KUBECTL"',
+    'eval "$(bash "$1" env)" && printf "%s\\n%s\\n%s\\n" "$TG_CLUSTER_DIR" "$TG_E2E_KUBECONFIG_DIR" "$TG_KUBECTL"',
     'cluster-env',
     clusterScript,
   ]);
-  const [kubeconfigDir = '', kubectl = ''] = out.split('\n');
-  return { kubeconfigDir, kubectl };
+  const [stateDir = '', kubeconfigDir = '', kubectl = ''] = out.split('\n');
+  return { stateDir, kubeconfigDir, kubectl };
 }
 
 async function kubectlPath(): Promise<string> {
@@ -56,24 +69,51 @@ async function kubectlPath(): Promise<string> {
   return join(binDir, 'kubectl');
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Pids of other runs that hold a lease on the cluster and are still alive. */
+function otherLeaseHolders(leaseDir: string): number[] {
+  if (!existsSync(leaseDir)) return [];
+  return readdirSync(leaseDir)
+    .map(Number)
+    .filter((pid) => Number.isInteger(pid) && pid !== process.pid && alive(pid));
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let started = false;
   let kubeconfigDir: string;
   let kubectl: string;
+  let leaseDir: string | undefined;
 
   const given = process.env.TG_E2E_KUBECONFIG_DIR;
   if (given) {
     kubeconfigDir = given;
     kubectl = await kubectlPath();
   } else {
-    if ((await run(['status'], 60_000, true)) === 0) {
+    const status = await run(['status'], 60_000, { quiet: true });
+    const owner = randomUUID();
+    if (status === 0) {
       console.log('[e2e] reusing the running local cluster');
     } else {
-      const code = await run(['up'], UP_TIMEOUT_MS);
+      const code = await run(['up'], UP_TIMEOUT_MS, { env: { TG_CLUSTER_OWNER: owner } });
       if (code !== 0) throw new Error(`scripts/cluster.sh up failed (exit ${code})`);
-      started = true;
     }
-    ({ kubeconfigDir, kubectl } = await clusterEnv());
+    let stateDir: string;
+    ({ stateDir, kubeconfigDir, kubectl } = await clusterEnv());
+    // Only the run whose token `up` recorded started the cluster (another run
+    // may have started it meanwhile, or `up` may only have restarted the webhook).
+    const ownerFile = join(stateDir, 'owner');
+    started = status !== 0 && existsSync(ownerFile) && readFileSync(ownerFile, 'utf8').trim() === owner;
+    leaseDir = join(stateDir, 'leases');
+    mkdirSync(leaseDir, { recursive: true });
+    writeFileSync(join(leaseDir, String(process.pid)), `${new Date().toISOString()}\n`);
   }
   for (const f of [join(kubeconfigDir, 'admin'), kubectl]) {
     if (!existsSync(f)) throw new Error(`e2e: ${f} does not exist`);
@@ -83,7 +123,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('tgKubectl', kubectl);
 
   return async () => {
+    if (leaseDir !== undefined) rmSync(join(leaseDir, String(process.pid)), { force: true });
     if (!started || process.env.TG_E2E_KEEP_CLUSTER === '1') return;
+    const others = leaseDir === undefined ? [] : otherLeaseHolders(leaseDir);
+    if (others.length > 0) {
+      console.log(`[e2e] leaving the local cluster running: other test runs (pids ${others.join(', ')}) still use it; 'npm run cluster down' stops it`);
+      return;
+    }
     const code = await run(['down'], DOWN_TIMEOUT_MS);
     if (code !== 0) console.warn(`[e2e] scripts/cluster.sh down exited ${code}`);
   };

@@ -1,12 +1,23 @@
-// Helpers for e2e tests: run the cluster's kubectl as one of the test users.
-import { execFile } from 'node:child_process';
+// Helpers for e2e tests: run the cluster's kubectl as one of the test users,
+// against the shared cluster of the run (global-setup.ts) or a private one.
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 
+export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const clusterScript = join(repo, 'scripts', 'cluster.sh');
+
 /** Test users of scripts/cluster.sh: admin is in system:masters, alice in
- * acme-devs, bob in globex-devs, carol in tenant:initech, mallory in no tenant. */
-export type User = 'admin' | 'alice' | 'bob' | 'carol' | 'mallory';
+ * acme-devs, bob in globex-devs, carol in tenant:initech, mallory in no tenant;
+ * tenant-guard is the webhook's own identity (namespaces get/list/watch only). */
+export type User = 'admin' | 'alice' | 'bob' | 'carol' | 'mallory' | 'tenant-guard';
+
+/** The webhook's username (scripts/cluster.sh, test/cluster/manifests/webhook-rbac.yaml). */
+export const WEBHOOK_USER = 'system:serviceaccount:tenant-guard-system:tenant-guard';
 
 export interface KubectlResult {
   code: number;
@@ -22,24 +33,19 @@ export interface KubectlOptions {
 
 const PROXY_VARS = ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY', 'all_proxy', 'ALL_PROXY'];
 
-function childEnv(): NodeJS.ProcessEnv {
+function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const v of PROXY_VARS) delete env[v];
   delete env.KUBECONFIG;
-  return env;
+  return { ...env, ...extra };
 }
 
-export function kubeconfigOf(user: User): string {
-  return join(inject('tgKubeconfigDir'), user);
-}
-
-/** Runs kubectl as `user`; never throws for a non-zero exit. */
-export function kubectl(user: User, args: string[], opts: KubectlOptions = {}): Promise<KubectlResult> {
+function runKubectl(bin: string, kubeconfig: string, args: string[], opts: KubectlOptions): Promise<KubectlResult> {
   const timeout = opts.timeoutMs ?? 60_000;
-  return new Promise((resolve) => {
+  return new Promise((resolvePromise) => {
     const child = execFile(
-      inject('tgKubectl'),
-      ['--kubeconfig', kubeconfigOf(user), '--request-timeout=30s', ...args],
+      bin,
+      ['--kubeconfig', kubeconfig, '--request-timeout=30s', ...args],
       { timeout, maxBuffer: 32 * 1024 * 1024, env: childEnv() },
       (err, stdout, stderr) => {
         let code = 0;
@@ -47,11 +53,20 @@ export function kubectl(user: User, args: string[], opts: KubectlOptions = {}): 
           code = typeof err.code === 'number' ? err.code : -1;
           if (err.killed) stderr += `\n[e2e] kubectl killed after ${timeout}ms`;
         }
-        resolve({ code, stdout, stderr });
+        resolvePromise({ code, stdout, stderr });
       },
     );
     child.stdin?.end(opts.input ?? '');
   });
+}
+
+export function kubeconfigOf(user: User): string {
+  return join(inject('tgKubeconfigDir'), user);
+}
+
+/** Runs kubectl as `user` on the run's shared cluster; never throws for a non-zero exit. */
+export function kubectl(user: User, args: string[], opts: KubectlOptions = {}): Promise<KubectlResult> {
+  return runKubectl(inject('tgKubectl'), kubeconfigOf(user), args, opts);
 }
 
 /** A fresh DNS-1123 name, e.g. uniqueName('acme') -> 'acme-e2e-lx3k9a-1f2e3d'. */
@@ -62,9 +77,119 @@ export function uniqueName(prefix: string): string {
 
 /** Deletes namespaces as admin without waiting: the local control plane has no
  * namespace controller, so deleted namespaces stay Terminating until `down`. */
-export async function deleteNamespaces(names: Iterable<string>): Promise<void> {
+export async function deleteNamespaces(names: Iterable<string>, run: (user: User, args: string[]) => Promise<KubectlResult> = kubectl): Promise<void> {
   const list = [...names];
   if (list.length === 0) return;
-  const res = await kubectl('admin', ['delete', 'namespace', '--wait=false', '--ignore-not-found', ...list]);
+  const res = await run('admin', ['delete', 'namespace', '--wait=false', '--ignore-not-found', ...list]);
   if (res.code !== 0) throw new Error(`deleting namespaces ${list.join(', ')} failed: ${res.stderr}`);
+}
+
+/** Polls `check` until it returns true, for at most `timeoutMs`; throws with `what` otherwise. */
+export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000, intervalMs = 250): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** The API server's answer when the tenant-guard validating webhook refused a request. */
+export const WEBHOOK_DENIED = /admission webhook "validate\.tenant-guard\.io" denied the request/;
+/** The API server's answer when a ValidatingAdmissionPolicy refused a request. */
+export const POLICY_DENIED = /ValidatingAdmissionPolicy '[^']+' with binding '[^']+' denied request/;
+
+// ------------------------------------------------------------------ private clusters
+
+interface ScriptResult {
+  code: number;
+  output: string;
+}
+
+function script(stateDir: string, args: string[], timeoutMs: number): Promise<ScriptResult> {
+  return new Promise((resolvePromise, reject) => {
+    const env = childEnv({ TG_CLUSTER_DIR: stateDir });
+    delete env.TG_CLUSTER_OWNER;
+    const child = spawn('bash', [clusterScript, ...args], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGTERM' });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => { output += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { output += c.toString(); });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolvePromise({ code: code ?? (signal ? 128 : 1), output }));
+  });
+}
+
+/**
+ * A control plane of its own (scripts/cluster.sh with a temporary
+ * TG_CLUSTER_DIR), for tests that stop the webhook, change its
+ * failurePolicy or install cluster-wide admission policies: doing that on the
+ * shared cluster would break other test runs using it at the same time.
+ * Starts in about 10 s once the binaries are built.
+ */
+export class PrivateCluster {
+  private constructor(
+    private readonly parent: string,
+    readonly stateDir: string,
+    readonly kubectlBin: string,
+    readonly env: Readonly<Record<string, string>>,
+  ) {}
+
+  static async start(label: string, timeoutMs = 5 * 60_000): Promise<PrivateCluster> {
+    const parent = mkdtempSync(join(tmpdir(), `tg-e2e-${label}-`));
+    const stateDir = join(parent, 'cluster');
+    const up = await script(stateDir, ['up'], timeoutMs);
+    if (up.code !== 0) {
+      await script(stateDir, ['down'], 60_000);
+      rmSync(parent, { recursive: true, force: true });
+      throw new Error(`private cluster: scripts/cluster.sh up exited ${up.code}\n${up.output}`);
+    }
+    const env: Record<string, string> = {};
+    for (const line of readFileSync(join(stateDir, 'env'), 'utf8').split('\n')) {
+      const m = /^export ([A-Z0-9_]+)=(.*)$/.exec(line);
+      // Values are printf %q quoted; paths under the temporary folder need no unquoting.
+      if (m !== null) env[m[1]!] = m[2]!.replace(/^'(.*)'$/, '$1');
+    }
+    return new PrivateCluster(parent, stateDir, join(stateDir, 'bin', 'kubectl'), env);
+  }
+
+  kubeconfig(user: User): string {
+    return join(this.stateDir, 'kubeconfig', user);
+  }
+
+  kubectl(user: User, args: string[], opts: KubectlOptions = {}): Promise<KubectlResult> {
+    return runKubectl(this.kubectlBin, this.kubeconfig(user), args, opts);
+  }
+
+  /** Runs scripts/cluster.sh on this cluster; throws when it fails. */
+  async script(...args: string[]): Promise<string> {
+    const res = await script(this.stateDir, args, 3 * 60_000);
+    if (res.code !== 0) throw new Error(`scripts/cluster.sh ${args.join(' ')} exited ${res.code}\n${res.output}`);
+    return res.output;
+  }
+
+  webhookStop(): Promise<string> {
+    return this.script('webhook-stop');
+  }
+
+  webhookStart(): Promise<string> {
+    return this.script('webhook-start');
+  }
+
+  /** Runs `fn` with the webhook process stopped, and starts it again however `fn` ends. */
+  async withWebhookStopped<T>(fn: () => Promise<T>): Promise<T> {
+    await this.webhookStop();
+    try {
+      return await fn();
+    } finally {
+      await this.webhookStart();
+    }
+  }
+
+  async down(): Promise<void> {
+    try {
+      await this.script('down');
+    } finally {
+      rmSync(this.parent, { recursive: true, force: true });
+    }
+  }
 }
