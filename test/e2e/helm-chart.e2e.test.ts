@@ -48,6 +48,50 @@ async function dryRun(docs: Manifest[]): Promise<string> {
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
 
+// The parts of the rendered objects these tests look at.
+interface Container {
+  image: string;
+  args: string[];
+  securityContext: unknown;
+  readinessProbe: { httpGet: unknown };
+  livenessProbe: { httpGet: unknown };
+  resources: { requests?: unknown; limits: { memory?: string } };
+  lifecycle?: unknown;
+}
+interface PodSpec {
+  securityContext: unknown;
+  automountServiceAccountToken: boolean;
+  serviceAccountName: string;
+  affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: { podAffinityTerm: { topologyKey: string } }[] } };
+  containers: Container[];
+  volumes: { name: string; secret?: { secretName: string } }[];
+}
+interface Webhook {
+  name: string;
+  rules: { apiGroups: string[]; apiVersions: string[]; operations: string[]; resources: string[]; scope: string }[];
+  clientConfig: { url?: string; service?: unknown; caBundle?: string };
+  failurePolicy: string;
+  namespaceSelector: { matchExpressions: { key: string; operator: string; values: string[] }[] };
+  matchConditions: { name: string; expression: string }[];
+}
+interface Kinds {
+  Deployment: { spec: { replicas: number; template: { spec: PodSpec } } };
+  PodDisruptionBudget: { spec: { minAvailable: number } };
+  ServiceAccount: { automountServiceAccountToken: boolean };
+  MutatingWebhookConfiguration: { webhooks: Webhook[] };
+  ValidatingWebhookConfiguration: { webhooks: Webhook[] };
+  ClusterRole: { rules: Rule[] };
+  Role: { rules: Rule[] };
+  ServiceMonitor: { spec: { endpoints: { tlsConfig: { ca: { secret: unknown } } }[] } };
+  Certificate: { spec: { dnsNames: string[]; issuerRef: unknown } };
+  Issuer: { spec: unknown };
+}
+
+/** The one object of a kind, typed as far as the tests need. */
+function the<K extends keyof Kinds>(docs: Manifest[], kind: K): Manifest & Kinds[K] {
+  return one(docs, kind) as Manifest & Kinds[K];
+}
+
 describe('chart: lint and values schema', () => {
   it('passes helm lint --strict with the defaults and every ci/ values file', async () => {
     expect(ciValues.length).toBeGreaterThanOrEqual(3);
@@ -90,13 +134,13 @@ describe('chart: default values', () => {
   });
 
   it('runs two hardened replicas with HTTPS probes, a PDB and anti-affinity', () => {
-    const d = one(docs, 'Deployment') as any;
+    const d = the(docs, 'Deployment');
     expect(d.spec.replicas).toBe(2);
     const pod = d.spec.template.spec;
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } });
     expect(pod.automountServiceAccountToken).toBe(true);
-    expect(pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
-    const c = pod.containers[0];
+    expect(pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0]!.podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
+    const c = pod.containers[0]!;
     expect(c.securityContext).toEqual({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'https', scheme: 'HTTPS' });
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'https', scheme: 'HTTPS' });
@@ -104,9 +148,9 @@ describe('chart: default values', () => {
     expect(c.resources.limits.memory).toBeDefined();
     expect(c.args).toEqual(['serve', '--config', '/etc/tenant-guard/config.yaml', '--log-level', 'info', '--controller']);
     expect(find(docs, 'HealthCheck')).toEqual([]);
-    expect((one(docs, 'PodDisruptionBudget') as any).spec.minAvailable).toBe(1);
+    expect(the(docs, 'PodDisruptionBudget').spec.minAvailable).toBe(1);
     // The ServiceAccount itself does not hand out tokens; only this pod mounts one.
-    expect((one(docs, 'ServiceAccount') as any).automountServiceAccountToken).toBe(false);
+    expect(the(docs, 'ServiceAccount').automountServiceAccountToken).toBe(false);
   });
 
   it('configures self-managed certificates and puts its own service account among the admins', () => {
@@ -119,8 +163,8 @@ describe('chart: default values', () => {
   });
 
   it('grants exactly what the code uses, nothing cluster-admin-like', () => {
-    const cr = one(docs, 'ClusterRole') as Manifest & { rules: Rule[] };
-    const role = one(docs, 'Role') as Manifest & { rules: Rule[] };
+    const cr = the(docs, 'ClusterRole');
+    const role = the(docs, 'Role');
     for (const r of [...cr.rules, ...role.rules]) {
       expect(r.verbs).not.toContain('*');
       expect(r.resources).not.toContain('*');
@@ -146,20 +190,20 @@ describe('chart: default values', () => {
   });
 
   it('registers the webhooks on the right resources, excluding kube-system and its own namespace', () => {
-    const m = one(docs, 'MutatingWebhookConfiguration') as any;
-    const v = one(docs, 'ValidatingWebhookConfiguration') as any;
+    const m = the(docs, 'MutatingWebhookConfiguration');
+    const v = the(docs, 'ValidatingWebhookConfiguration');
     expect(m.webhooks).toHaveLength(1);
-    expect(m.webhooks[0].rules).toEqual([{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['namespaces'], scope: 'Cluster' }]);
-    const policyHook = v.webhooks.find((w: any) => w.name === 'validate.tenant-guard.io');
-    const resources = policyHook.rules.flatMap((r: any) => r.apiGroups.flatMap((g: string) => r.resources.map((res: string) => `${g}/${res}`))).sort();
+    expect(m.webhooks[0]!.rules).toEqual([{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['namespaces'], scope: 'Cluster' }]);
+    const policyHook = v.webhooks.find((w) => w.name === 'validate.tenant-guard.io')!;
+    const resources = policyHook.rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g}/${res}`))).sort();
     expect(resources).toEqual(['cilium.io/ciliumclusterwidenetworkpolicies', 'cilium.io/ciliumnetworkpolicies', 'networking.k8s.io/networkpolicies', 'policy.networking.k8s.io/adminnetworkpolicies', 'policy.networking.k8s.io/baselineadminnetworkpolicies']);
-    expect(policyHook.rules.every((r: any) => r.operations.join() === 'CREATE,UPDATE,DELETE')).toBe(true);
+    expect(policyHook.rules.every((r) => r.operations.join() === 'CREATE,UPDATE,DELETE')).toBe(true);
     for (const w of [...m.webhooks, ...v.webhooks]) {
       expect(w).toMatchObject({ sideEffects: 'None', admissionReviewVersions: ['v1'], timeoutSeconds: 5, failurePolicy: 'Fail' });
       expect(w.clientConfig.service).toEqual({ name: 'tg-tenant-guard', namespace: ns, path: expect.stringMatching(/^\/(mutate|validate)$/), port: 443 });
       expect(w.clientConfig.caBundle).toBeUndefined();
       expect(w.namespaceSelector.matchExpressions).toEqual([{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', ns] }]);
-      expect(w.matchConditions.map((c: any) => c.expression)).toEqual([
+      expect(w.matchConditions.map((c) => c.expression)).toEqual([
         `request.userInfo.username != 'system:serviceaccount:${ns}:tg-tenant-guard'`,
         '!has(request.userInfo.groups) || !request.userInfo.groups.exists(g, g in ["system:masters"])',
       ]);
@@ -187,21 +231,21 @@ describe.each(ciValues)('chart: %s', (file) => {
 
   it('follows its values', () => {
     const cfg = configOf(docs);
-    const hooks = [...(one(docs, 'MutatingWebhookConfiguration') as any).webhooks, ...(one(docs, 'ValidatingWebhookConfiguration') as any).webhooks];
-    const pod = (one(docs, 'Deployment') as any).spec.template.spec;
-    const volumes = pod.volumes.map((v: any) => v.name);
+    const hooks = [...the(docs, 'MutatingWebhookConfiguration').webhooks, ...the(docs, 'ValidatingWebhookConfiguration').webhooks];
+    const pod = the(docs, 'Deployment').spec.template.spec;
+    const volumes = pod.volumes.map((v) => v.name);
     if (file === 'nondefault-values.yaml') {
       expect(one(docs, 'Deployment').metadata.name).toBe('guard');
-      expect(pod.containers[0].image).toBe('registry.example/platform/tenant-guard@sha256:0000000000000000000000000000000000000000000000000000000000000000');
-      expect(pod.containers[0].args).not.toContain('--controller');
-      expect(pod.containers[0].lifecycle).toBeUndefined();
+      expect(pod.containers[0]!.image).toBe('registry.example/platform/tenant-guard@sha256:0000000000000000000000000000000000000000000000000000000000000000');
+      expect(pod.containers[0]!.args).not.toContain('--controller');
+      expect(pod.containers[0]!.lifecycle).toBeUndefined();
       expect(pod.serviceAccountName).toBe('guard-sa');
-      expect(hooks.map((w: any) => w.clientConfig)).toEqual([
+      expect(hooks.map((w) => w.clientConfig)).toEqual([
         { url: 'https://127.0.0.1:9443/mutate' }, { url: 'https://127.0.0.1:9443/validate' }, { url: 'https://127.0.0.1:9443/validate' },
       ]);
-      expect(hooks.map((w: any) => w.failurePolicy)).toEqual(['Ignore', 'Ignore', 'Fail']);
-      expect(hooks[0].namespaceSelector.matchExpressions[0].values).toEqual(['kube-system', ns, 'monitoring']);
-      expect(hooks[0].matchConditions.map((c: any) => c.expression)).toEqual([
+      expect(hooks.map((w) => w.failurePolicy)).toEqual(['Ignore', 'Ignore', 'Fail']);
+      expect(hooks[0]!.namespaceSelector.matchExpressions[0]!.values).toEqual(['kube-system', ns, 'monitoring']);
+      expect(hooks[0]!.matchConditions.map((c) => c.expression)).toEqual([
         `request.userInfo.username != 'system:serviceaccount:${ns}:guard-sa'`,
         '!(request.userInfo.username in ["ops-bot"])',
         '!has(request.userInfo.groups) || !request.userInfo.groups.exists(g, g in ["system:masters","platform-admins"])',
@@ -210,30 +254,30 @@ describe.each(ciValues)('chart: %s', (file) => {
       expect(cfg.tls.self).toMatchObject({ certValidityDays: 90, renewBeforeDays: 15, ipAddresses: ['127.0.0.1'], secretName: 'guard-tls' });
       expect(cfg.tenants.map((t) => t.name)).toEqual(['acme']);
       // Without the controller: no write access to policies, namespaces or leases.
-      const rules = [...(one(docs, 'ClusterRole') as any).rules, ...(one(docs, 'Role') as any).rules] as Rule[];
+      const rules = [...the(docs, 'ClusterRole').rules, ...the(docs, 'Role').rules];
       expect(rules.flatMap((r) => r.verbs.filter((v) => v !== 'get' && v !== 'list' && v !== 'watch').map((v) => `${v} ${r.resources.join('+')}`)).sort()).toEqual([
         'create secrets', 'patch mutatingwebhookconfigurations+validatingwebhookconfigurations', 'update secrets',
       ]);
-      const sm = one(docs, 'ServiceMonitor') as any;
-      expect(sm.metadata.labels.release).toBe('prometheus');
-      expect(sm.spec.endpoints[0].tlsConfig.ca.secret).toEqual({ name: 'guard-tls', key: 'ca-bundle.crt' });
-      expect((one(docs, 'PodDisruptionBudget') as any).spec.minAvailable).toBe(2);
+      const sm = the(docs, 'ServiceMonitor');
+      expect(sm.metadata.labels?.release).toBe('prometheus');
+      expect(sm.spec.endpoints[0]!.tlsConfig.ca.secret).toEqual({ name: 'guard-tls', key: 'ca-bundle.crt' });
+      expect(the(docs, 'PodDisruptionBudget').spec.minAvailable).toBe(2);
     } else if (file === 'certmanager-values.yaml') {
       expect(cfg.tls.mode).toBe('files');
       expect(cfg.server).toMatchObject({ certFile: '/etc/tenant-guard/tls/tls.crt', keyFile: '/etc/tenant-guard/tls/tls.key' });
       expect(volumes).toContain('tls');
-      const cert = one(docs, 'Certificate') as any;
+      const cert = the(docs, 'Certificate');
       expect(cert.spec.dnsNames).toEqual(['tg-tenant-guard', `tg-tenant-guard.${ns}`, `tg-tenant-guard.${ns}.svc`, `tg-tenant-guard.${ns}.svc.cluster.local`]);
       expect(cert.spec.issuerRef).toEqual({ name: 'tg-tenant-guard', kind: 'Issuer', group: 'cert-manager.io' });
-      expect((one(docs, 'Issuer') as any).spec).toEqual({ selfSigned: {} });
+      expect(the(docs, 'Issuer').spec).toEqual({ selfSigned: {} });
       expect(one(docs, 'ValidatingWebhookConfiguration').metadata.annotations).toEqual({ 'cert-manager.io/inject-ca-from': `${ns}/tg-tenant-guard` });
       // No Secret writes and no webhook patches when cert-manager does the work.
-      expect(JSON.stringify((one(docs, 'Role') as any).rules)).not.toMatch(/secrets/);
-      expect(JSON.stringify((one(docs, 'ClusterRole') as any).rules)).not.toMatch(/webhookconfigurations/);
+      expect(JSON.stringify(the(docs, 'Role').rules)).not.toMatch(/secrets/);
+      expect(JSON.stringify(the(docs, 'ClusterRole').rules)).not.toMatch(/webhookconfigurations/);
     } else if (file === 'secret-values.yaml') {
       expect(cfg.tls.mode).toBe('files');
-      expect(pod.volumes.find((v: any) => v.name === 'tls').secret.secretName).toBe('my-webhook-tls');
-      expect(hooks.every((w: any) => w.clientConfig.caBundle === 'bm90LWEtcmVhbC1jYQ==')).toBe(true);
+      expect(pod.volumes.find((v) => v.name === 'tls')?.secret?.secretName).toBe('my-webhook-tls');
+      expect(hooks.every((w) => w.clientConfig.caBundle === 'bm90LWEtcmVhbC1jYQ==')).toBe(true);
       expect(find(docs, 'Certificate')).toEqual([]);
     } else {
       throw new Error(`no expectations for ci/${file}: add them here`);
