@@ -4,12 +4,14 @@
  * --namespace/--tenant; the requester from --user/--group. Exit 0 when all
  * are allowed, 1 when any is refused, 2 on bad input.
  */
+import { writeFile } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import { formatConfigErrors, loadConfigFile } from '../config/load.js';
 import { StaticNamespaces, type NamespaceLike } from '../kube/namespace-view.js';
-import { renderViolation, review, splitApiVersion, subjectText, type JsonPatchOp, type Operation, type Violation } from '../policy/index.js';
+import { renderSuggestion, renderViolation, review, splitApiVersion, subjectText, type JsonPatchOp, type Operation, type Violation } from '../policy/index.js';
 import { parse, UsageError } from './args.js';
-import { readObjects, type SourcedObject } from './documents.js';
+import { readObjects, type SourcedFile, type SourcedObject } from './documents.js';
+import { fixDocuments } from './fix.js';
 
 export interface CheckOptions {
   namespace?: string | undefined;
@@ -70,13 +72,21 @@ export function renderCheckText(results: readonly CheckResult[], objects: readon
     const src = objects[i];
     const where = src !== undefined ? ` (${src.file}#${src.position})` : '';
     lines.push(`${r.allowed ? 'ALLOWED' : 'DENIED '} ${subjectText(r)}${where}`);
-    for (const v of r.violations) lines.push(`  - ${renderViolation(v)}`);
+    for (const v of r.violations) {
+      lines.push(`  - ${renderViolation(v)}`);
+      if (v.suggestion !== undefined) lines.push(`    suggested change: ${renderSuggestion(v.suggestion)}`);
+    }
     for (const w of r.warnings) lines.push(`  warning: ${w}`);
     if (r.patch.length > 0) lines.push(`  patch: ${JSON.stringify(r.patch)}`);
   });
   const denied = results.filter((r) => !r.allowed).length;
   lines.push(`${results.length - denied} allowed, ${denied} denied`);
   return lines.join('\n');
+}
+
+/** The documented JSON shape: every key present, null where a Namespace has no namespace or an object no name. */
+export function renderCheckJson(results: readonly CheckResult[]): string {
+  return JSON.stringify(results.map((r) => ({ ...r, namespace: r.namespace ?? null, name: r.name ?? null })), null, 2);
 }
 
 export async function runCheck(argv: string[], out: (s: string) => void): Promise<number> {
@@ -90,6 +100,8 @@ export async function runCheck(argv: string[], out: (s: string) => void): Promis
     group: { type: 'string', multiple: true },
     operation: { type: 'string' },
     output: { type: 'string', short: 'o' },
+    fix: { type: 'boolean' },
+    'in-place': { type: 'boolean' },
   });
   const files = values.file ?? [];
   if (files.length === 0) throw new UsageError('check needs at least one -f FILE');
@@ -108,13 +120,36 @@ export async function runCheck(argv: string[], out: (s: string) => void): Promis
     if (!ns.ok) throw new UsageError(ns.message);
     nsObjects = ns.objects.map((o) => o.object as NamespaceLike).filter((o) => (o as { kind?: unknown }).kind === 'Namespace');
   }
-  const results = checkObjects(docs.objects, nsObjects, {
+  if (docs.objects.length === 0) throw new UsageError(`no Kubernetes objects in ${files.join(', ')}`);
+  const opts: CheckOptions = {
     namespace: values.namespace,
     tenant: values.tenant,
     user: values.user ?? 'tenant-guard-check',
     groups: values.group ?? [],
     operation,
-  }, cfg.config);
-  out(output === 'json' ? JSON.stringify(results, null, 2) : renderCheckText(results, docs.objects));
+  };
+  if (values['in-place'] === true && values.fix !== true) throw new UsageError('--in-place goes with --fix');
+  if (values.fix === true) return runFix(docs, nsObjects, opts, cfg.config, values['in-place'] === true, out);
+  const results = checkObjects(docs.objects, nsObjects, opts, cfg.config);
+  out(output === 'json' ? renderCheckJson(results) : renderCheckText(results, docs.objects));
   return results.every((r) => r.allowed) ? 0 : 1;
+}
+
+async function runFix(docs: { objects: SourcedObject[]; files: SourcedFile[] }, nsObjects: NamespaceLike[], opts: CheckOptions, config: Config, inPlace: boolean, out: (s: string) => void): Promise<number> {
+  if (docs.files.some((f) => f.file === '-') && inPlace) throw new UsageError('--in-place needs files, not standard input');
+  const outcome = fixDocuments(docs.objects, docs.files, nsObjects, opts, config);
+  if (inPlace) {
+    for (const f of outcome.files) await writeFile(f.file, f.text);
+  } else {
+    out(outcome.files.map((f) => f.text).join('---\n').replace(/\n$/, ''));
+  }
+  const remaining = outcome.results.filter((r) => !r.allowed);
+  const report: string[] = [...outcome.errors.map((e) => `could not apply a suggestion: ${e}`)];
+  for (const r of remaining) {
+    report.push(`not fixed: ${subjectText(r)}`);
+    for (const v of r.violations) report.push(`  - ${renderViolation(v)}`);
+  }
+  if (inPlace) report.unshift(`fixed ${outcome.files.map((f) => f.file).join(', ')}: ${outcome.results.length - remaining.length} allowed, ${remaining.length} still refused`);
+  if (report.length > 0) process.stderr.write(`${report.join('\n')}\n`);
+  return remaining.length === 0 && outcome.errors.length === 0 ? 0 : 1;
 }

@@ -5,7 +5,7 @@
  * paths are JSON pointers relative to `base` (an object inside the document,
  * e.g. one item of a List).
  */
-import { isMap, isSeq, type Document } from 'yaml';
+import { isMap, isNode, isSeq, type Document, type Node } from 'yaml';
 import { segmentsOfPointer, type Segment } from '../policy/pointer.js';
 import type { JsonPatchOp } from '../policy/types.js';
 
@@ -24,7 +24,7 @@ export function applyPatchToDocument(doc: Document, base: readonly Segment[], op
           else if (typeof last === 'number') parent.items.splice(last, 0, value);
           else return { ok: false, message: `${op.path}: not a list index` };
         } else if (isMap(parent)) {
-          doc.setIn(segs, doc.createNode(op.value));
+          doc.setIn(segs, keepComments(doc.getIn(segs, true), doc.createNode(op.value)));
         } else {
           return { ok: false, message: `${op.path}: parent does not exist` };
         }
@@ -32,7 +32,7 @@ export function applyPatchToDocument(doc: Document, base: readonly Segment[], op
       }
       case 'replace':
         if (!doc.hasIn(segs)) return { ok: false, message: `${op.path}: nothing to replace` };
-        doc.setIn(segs, doc.createNode(op.value));
+        doc.setIn(segs, keepComments(doc.getIn(segs, true), doc.createNode(op.value)));
         break;
       case 'remove':
         if (!doc.hasIn(segs)) return { ok: false, message: `${op.path}: nothing to remove` };
@@ -43,4 +43,13 @@ export function applyPatchToDocument(doc: Document, base: readonly Segment[], op
     }
   }
   return { ok: true };
+}
+
+/** A replaced value keeps the author's comments on it. */
+function keepComments(old: unknown, next: Node): Node {
+  if (isNode(old)) {
+    if (old.commentBefore !== undefined && old.commentBefore !== null) next.commentBefore = old.commentBefore;
+    if (old.comment !== undefined && old.comment !== null) next.comment = old.comment;
+  }
+  return next;
 }

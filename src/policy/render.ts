@@ -5,6 +5,9 @@
  */
 import { displayPath, segmentsOfPointer } from './pointer.js';
 import { valueText } from './text.js';
+
+/** Long enough for a selector or a rule's peers; a suggestion that does not fit is cut with an ellipsis. */
+const MAX_SUGGESTION_VALUE = 1024;
 import type { JsonPatchOp, Verdict, Violation } from './types.js';
 
 const REASON: Record<string, string> = {
@@ -32,7 +35,7 @@ export function renderSuggestion(ops: readonly JsonPatchOp[]): string {
   return ops.map((op) => {
     const where = displayPath(segmentsOfPointer(op.path));
     if (op.op === 'remove') return `remove ${where}`;
-    if (op.op === 'add' || op.op === 'replace') return `${op.op === 'add' && op.path.endsWith('/-') ? 'append to' : 'set'} ${where.replace(/\[\+\]$/, '')} = ${valueText(op.value)}`;
+    if (op.op === 'add' || op.op === 'replace') return `${op.op === 'add' && op.path.endsWith('/-') ? 'append to' : 'set'} ${where.replace(/\[\+\]$/, '')} = ${valueText(op.value, MAX_SUGGESTION_VALUE)}`;
     return `${op.op} ${where}`;
   }).join('; ');
 }

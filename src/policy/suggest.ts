@@ -100,7 +100,10 @@ export function confinedSelector(selector: Record<string, unknown>, classify: Cl
   if (Object.keys(matchLabels).length > 0) out.matchLabels = matchLabels;
   if (matchExpressions.length > 0) out.matchExpressions = matchExpressions;
   const reqs = requirementsOf(out);
-  const pinned = flavour === 'cilium' && reqs.length === 0;
+  // A Cilium selector left with no namespace label is pinned to this namespace;
+  // when the author meant other namespaces, the tenant's namespaces are closer to that intent.
+  const meantOtherNamespaces = requirementsOf(selector).length > 0;
+  const pinned = flavour === 'cilium' && reqs.length === 0 && !(meantOtherNamespaces && confiningTenant(ctx) !== undefined);
   if (pinned || (reqs.length > 0 && judgeNamespaceReach(reqs, ctx).confined)) return out;
   const own = ownTenantSelector(ctx, flavour).matchLabels as Record<string, unknown> | undefined;
   if (own !== undefined) {

@@ -6,7 +6,7 @@
  */
 const MAX_VALUE_TEXT = 256;
 
-export function valueText(v: unknown): string {
+export function valueText(v: unknown, max = MAX_VALUE_TEXT): string {
   let s: string | undefined;
   try {
     s = JSON.stringify(v);
@@ -14,5 +14,5 @@ export function valueText(v: unknown): string {
     return '(a value nested too deeply to show)';
   }
   if (s === undefined) return String(v);
-  return s.length > MAX_VALUE_TEXT ? `${s.slice(0, MAX_VALUE_TEXT - 1)}…` : s;
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
