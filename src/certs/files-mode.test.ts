@@ -1,7 +1,7 @@
 // TLS mode `files`: the server serves the certificate files it was given and
 // picks up replaced files without a restart (as a Secret volume update does).
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
@@ -101,9 +101,21 @@ describe('tls mode files', () => {
   });
 
   it('refuses to start without usable files unless --dev is given', async () => {
-    const cfg = configFromObject({ server: { certFile: join(dir, 'missing.crt'), keyFile: join(dir, 'missing.key') } });
+    const certFile = join(dir, 'dev', 'tls.crt');
+    const cfg = configFromObject({ server: { certFile, keyFile: join(dir, 'dev', 'tls.key') } });
     if (!cfg.ok) throw new Error(JSON.stringify(cfg.errors));
     await expect(startServer(cfg.config, { port: '0', host: '127.0.0.1' }, pino({ level: 'silent' }))).rejects.toThrow(/no usable serving certificate/);
+    // With --dev: a generated pair, its CA written next to the missing certificate.
+    server = await startServer(cfg.config, { port: '0', host: '127.0.0.1', dev: true }, pino({ level: 'silent' }));
+    const devCa = await readFile(join(dir, 'dev', 'dev-ca.crt'), 'utf8');
+    const served = await new Promise<string>((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port: server!.port, ca: devCa, servername: 'localhost' }, () => {
+        resolve(socket.getPeerCertificate().subjectaltname ?? '');
+        socket.end();
+      });
+      socket.once('error', reject);
+    });
+    expect(served).toMatch(/DNS:localhost/);
   });
 
   it('refuses --tls-mode self without a Kubernetes API, and an unknown mode', async () => {
