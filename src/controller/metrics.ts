@@ -29,7 +29,7 @@ export function buildControllerMetrics(registry: Registry): ControllerMetrics {
     reconcileSeconds: new Histogram({ name: 'tenant_guard_controller_reconcile_duration_seconds', help: 'Time to reconcile one namespace, API writes included', buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers }),
     queueDepth: new Gauge({ name: 'tenant_guard_controller_queue_depth', help: 'Namespaces waiting to be reconciled', registers }),
     lastFullSync: new Gauge({ name: 'tenant_guard_controller_last_full_sync_timestamp_seconds', help: 'When every namespace was last reconciled (backfill or periodic resync), Unix time', registers }),
-    writes: new Counter({ name: 'tenant_guard_controller_writes_total', help: 'API writes of managed objects by kind and action (create, repair, delete, label)', labelNames: ['kind', 'action'], registers }),
+    writes: new Counter({ name: 'tenant_guard_controller_writes_total', help: 'API writes by the controller, by kind and action: apply (a baseline policy created or repaired), delete (a managed policy removed), label (a platform namespace labelled)', labelNames: ['kind', 'action'], registers }),
     leader: new Gauge({ name: 'tenant_guard_controller_leader', help: '1 while this process is the leader (the only one that writes)', registers }),
     apiRequests: new Counter({ name: 'tenant_guard_controller_api_requests_total', help: 'Requests to the Kubernetes API by verb, resource and HTTP status (0: no answer)', labelNames: ['verb', 'resource', 'code'], registers }),
     throttled: new Counter({ name: 'tenant_guard_controller_api_throttled_total', help: 'Requests the API server answered with 429 (the controller then pauses)', registers }),

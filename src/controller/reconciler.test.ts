@@ -50,6 +50,8 @@ class FakeCluster implements ClusterState, Writer, EventSink {
   }
 
   apply(p: BaselinePolicy): Promise<void> {
+    // Like the controller's writer: a restored policy is no longer "seen deleted".
+    this.deleted.delete(`${p.kind}/${p.metadata.namespace}/${p.metadata.name}`);
     this.writes.push(`apply ${p.kind} ${p.metadata.namespace}/${p.metadata.name}`);
     // The server keeps what others set and returns the object with server fields.
     this.policies.set(`${p.kind}/${p.metadata.namespace}/${p.metadata.name}`, structuredClone({ ...p, metadata: { ...p.metadata, uid: 'u', resourceVersion: String(++this.rv) } }));

@@ -97,9 +97,9 @@ export async function reconcileNamespace(name: string, deps: ReconcileDeps): Pro
     if (current?.metadata?.deletionTimestamp !== undefined && current.metadata.deletionTimestamp !== null) continue;
     const why = needsWrite(d, current);
     if (why === undefined) continue;
+    const restored = why === 'absent' && state.sawDeleted(d.kind, name, d.metadata.name);
     await writer.apply(d);
     if (why === 'absent') {
-      const restored = state.sawDeleted(d.kind, name, d.metadata.name);
       actions.push({ action: restored ? 'repair' : 'create', kind: d.kind, name: d.metadata.name, why: restored ? 'deleted' : 'absent' });
       events.emit(name, about, 'Normal', restored ? 'BaselineRepaired' : 'BaselineCreated', restored
         ? `${d.kind} ${d.metadata.name} was deleted; tenant-guard restored the namespace's baseline`
