@@ -1,10 +1,12 @@
-// A real `helm install` of the chart into the local API server, with
+// A real `helm install` of the chart into a local API server, with
 // webhook.url pointing at a tenant-guard server on 127.0.0.1 that runs in
 // `self` certificate mode as the chart's own ServiceAccount (a token from
 // the TokenRequest API), so the chart's RBAC is what it gets. The server
 // creates the certificate Secret and fills caBundle itself; the webhooks the
 // chart registered then refuse a cross-tenant policy and label a tenant's
 // namespace. (The Deployment's pods never run: the local cluster has no nodes.)
+// The chart's webhooks are cluster-wide with failurePolicy Fail, so this runs
+// on a control plane of its own, never on the cluster other test runs share.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,13 +17,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { bundleFingerprints, splitPem } from '../../src/certs/bundle.js';
 import { buildHelm, chartDir, eventually, freePort, helm, repo } from './helm-tools.js';
-import { deleteNamespaces, kubeconfigOf, kubectl, uniqueName } from './kube.js';
+import { PrivateCluster, uniqueName, type KubectlOptions, type KubectlResult, type User } from './kube.js';
 
 const TENANT_LABEL = 'tenant-guard.io/tenant';
 const release = 'tg-e2e';
 const fullname = 'tg-e2e-tenant-guard';
 const secretName = `${fullname}-tls`;
 
+let cluster: PrivateCluster | undefined;
 let helmBin: string;
 let ns: string;
 let port: number;
@@ -29,7 +32,11 @@ let dir: string;
 let server: ChildProcess | undefined;
 let serverLog = '';
 let installed = false;
-const namespaces = new Set<string>();
+
+function kubectl(user: User, args: string[], opts?: KubectlOptions): Promise<KubectlResult> {
+  if (cluster === undefined) throw new Error('the private cluster did not start');
+  return cluster.kubectl(user, args, opts);
+}
 
 interface Secret {
   type: string;
@@ -81,6 +88,7 @@ beforeAll(async () => {
   const main = join(repo, 'dist', 'cli', 'main.js');
   if (!existsSync(main)) throw new Error('dist/cli/main.js is missing: run `npm run build` before the end-to-end tests');
   helmBin = await buildHelm();
+  cluster = await PrivateCluster.start('helm-install');
   dir = mkdtempSync(join(tmpdir(), 'tg-helm-install-'));
   ns = uniqueName('tg-helm');
   port = await freePort();
@@ -102,7 +110,7 @@ beforeAll(async () => {
     },
   };
   writeFileSync(join(dir, 'values.yaml'), JSON.stringify(values));
-  const install = await helm(helmBin, ['install', release, chartDir, '--namespace', ns, '-f', join(dir, 'values.yaml'), '--timeout', '60s'], { user: 'admin' });
+  const install = await helm(helmBin, ['install', release, chartDir, '--namespace', ns, '-f', join(dir, 'values.yaml'), '--timeout', '60s'], { kubeconfig: cluster.kubeconfig('admin') });
   expect(install.code, install.stderr).toBe(0);
   installed = true;
   expect(install.stdout).toMatch(/apply --dry-run=server/);
@@ -113,12 +121,12 @@ beforeAll(async () => {
   // The server runs as the chart's ServiceAccount, with the chart's RBAC.
   const token = await kubectl('admin', ['create', 'token', fullname, '-n', ns, '--duration=1h']);
   expect(token.code, token.stderr).toBe(0);
-  const admin = parseYaml(readFileSync(kubeconfigOf('admin'), 'utf8')) as { clusters: { cluster: { server: string; 'certificate-authority-data': string } }[] };
-  const cluster = admin.clusters[0]!.cluster;
+  const admin = parseYaml(readFileSync(cluster.kubeconfig('admin'), 'utf8')) as { clusters: { cluster: { server: string; 'certificate-authority-data': string } }[] };
+  const apiCluster = admin.clusters[0]!.cluster;
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, JSON.stringify({
     apiVersion: 'v1', kind: 'Config', 'current-context': 'sa',
-    clusters: [{ name: 'local', cluster }],
+    clusters: [{ name: 'local', cluster: apiCluster }],
     users: [{ name: 'sa', user: { token: token.stdout.trim() } }],
     contexts: [{ name: 'sa', context: { cluster: 'local', user: 'sa', namespace: ns } }],
   }), { mode: 0o600 });
@@ -142,15 +150,18 @@ afterAll(async () => {
     await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
     if (server.exitCode === null) server.kill('SIGKILL');
   }
-  // The webhooks point at the server just stopped, with failurePolicy Fail: remove them first.
-  if (installed) {
-    const res = await helm(helmBin, ['uninstall', release, '--namespace', ns, '--wait', '--timeout', '60s'], { user: 'admin' });
-    if (res.code !== 0) {
-      await kubectl('admin', ['delete', 'mutatingwebhookconfiguration,validatingwebhookconfiguration', fullname, '--ignore-not-found']);
-      throw new Error(`helm uninstall failed: ${res.stderr}`);
+  // The webhooks point at the server just stopped: uninstall (a real test of
+  // it), then the whole control plane goes.
+  try {
+    if (installed && cluster !== undefined) {
+      const res = await helm(helmBin, ['uninstall', release, '--namespace', ns, '--wait', '--timeout', '60s'], { kubeconfig: cluster.kubeconfig('admin') });
+      expect(res.code, res.stderr).toBe(0);
+      const left = await kubectl('admin', ['get', 'mutatingwebhookconfiguration,validatingwebhookconfiguration', fullname, '--ignore-not-found', '-o', 'name']);
+      expect(left.stdout.trim()).toBe('');
     }
+  } finally {
+    await cluster?.down();
   }
-  await deleteNamespaces([...namespaces, ...(ns === undefined ? [] : [ns])]);
 }, 120_000);
 
 describe('helm install with the server on 127.0.0.1 in self certificate mode', () => {
@@ -182,7 +193,6 @@ describe('helm install with the server on 127.0.0.1 in self certificate mode', (
     const name = uniqueName('acme');
     const created = await kubectl('alice', ['create', 'namespace', name]);
     expect(created.code, created.stderr).toBe(0);
-    namespaces.add(name);
     const policy = `
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -210,7 +220,6 @@ spec:
     const name = uniqueName('acme');
     const res = await kubectl('alice', ['create', 'namespace', name]);
     expect(res.code, res.stderr).toBe(0);
-    namespaces.add(name);
     const got = await kubectl('admin', ['get', 'namespace', name, '-o', `jsonpath={.metadata.labels.${TENANT_LABEL.replace(/\./g, '\\.')}}`]);
     expect(got.stdout).toBe('acme');
     expect(decisions()).toContainEqual(expect.objectContaining({ endpoint: 'mutate', name, allowed: true, user: 'alice' }));
@@ -239,9 +248,10 @@ spec:
     expect(await can('get', `secret/${secretName}`, '-n', 'default')).toBe('no');
     expect(await can('patch', `validatingwebhookconfiguration/${fullname}`)).toBe('yes');
     expect(await can('patch', 'validatingwebhookconfiguration/tenant-guard')).toBe('no');
-    // (Tenant users' rights in the local cluster go to every authenticated user, so only
-    // what the harness does not grant tells the chart's RBAC apart.)
     expect(await can('list', 'secrets', '--all-namespaces')).toBe('no');
+    // The controller is off in this install: no policy or namespace writes.
+    expect(await can('create', 'networkpolicies', '-n', 'default')).toBe('no');
+    expect(await can('patch', 'namespaces')).toBe('no');
     expect(await can('create', 'clusterrolebindings')).toBe('no');
     expect(await can('update', `secret/${secretName}`, '-n', ns)).toBe('yes');
   });

@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { kubeconfigOf } from './kube.js';
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const chartDir = join(repo, 'charts', 'tenant-guard');
@@ -50,9 +49,9 @@ export async function buildHelm(): Promise<string> {
 
 const helmHome = mkdtempSync(join(tmpdir(), 'tg-helm-home-'));
 
-/** Runs helm with its cache/config/data in a temporary folder, as `user` when a kubeconfig is needed. */
-export function helm(bin: string, args: string[], opts: { user?: 'admin'; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-  const kube = opts.user === undefined ? [] : ['--kubeconfig', kubeconfigOf(opts.user)];
+/** Runs helm with its cache/config/data in a temporary folder, with `kubeconfig` when it talks to a cluster. */
+export function helm(bin: string, args: string[], opts: { kubeconfig?: string; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  const kube = opts.kubeconfig === undefined ? [] : ['--kubeconfig', opts.kubeconfig];
   return run(bin, [...args, ...kube], {
     input: opts.input,
     timeoutMs: opts.timeoutMs ?? 120_000,

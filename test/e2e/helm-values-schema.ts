@@ -1,31 +1,24 @@
-#!/usr/bin/env node
-// Writes charts/tenant-guard/values.schema.json: the chart's own values, and
-// `config` validated by the very schema `tenant-guard serve` uses
+// The chart's values.schema.json: the chart's own values, and `config`
+// validated by the very schema `tenant-guard serve` uses
 // (src/config/schema.ts), so a value the server would refuse fails at
-// `helm install` instead of in a crash-looping pod.
-//
-//   node scripts/chart-values-schema.mjs          rewrite the file
-//   node scripts/chart-values-schema.mjs --check  exit 1 if it is out of date
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// `helm install` instead of in a crash-looping pod. The chart tests compare
+// the committed file with this (a file snapshot); after a change here or in
+// the config schema, regenerate it with
+//   npx vitest run --config vitest.e2e.config.ts test/e2e/helm-chart.e2e.test.ts -u
+import { configSchema } from '../../src/config/schema.js';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const target = join(repo, 'charts', 'tenant-guard', 'values.schema.json');
-// Node 24 runs TypeScript that only needs its types erased, as schema.ts does.
-const { configSchema } = await import(join(repo, 'src', 'config', 'schema.ts'));
-
-function withoutId(schema) {
-  const { $id: _id, ...rest } = structuredClone(schema);
+function withoutId(schema: object): object {
+  const { $id: _id, ...rest } = structuredClone(schema) as { $id?: string };
   return rest;
 }
 
 const str = { type: 'string' };
-const obj = (properties, extra = {}) => ({ type: 'object', additionalProperties: false, properties, ...extra });
+const obj = (properties: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ type: 'object', additionalProperties: false, properties, ...extra });
 const map = { type: 'object', additionalProperties: { type: 'string' } };
 const anyObj = { type: 'object' };
 const k8sName = { type: 'string', pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$', maxLength: 52 };
 
+/** The chart's values.schema.json, as an object. */
 export const valuesSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'tenant-guard chart values',
@@ -78,19 +71,7 @@ export const valuesSchema = {
   }),
 };
 
-const text = `${JSON.stringify(valuesSchema, null, 2)}\n`;
-if (process.argv.includes('--check')) {
-  let current = '';
-  try {
-    current = readFileSync(target, 'utf8');
-  } catch {
-    // missing counts as out of date
-  }
-  if (current !== text) {
-    console.error(`${target} is out of date with src/config/schema.ts: run node scripts/chart-values-schema.mjs`);
-    process.exit(1);
-  }
-} else {
-  writeFileSync(target, text);
-  console.log(`wrote ${target}`);
+/** The file's text: two-space JSON with a final newline. */
+export function valuesSchemaText(): string {
+  return `${JSON.stringify(valuesSchema, null, 2)}\n`;
 }
