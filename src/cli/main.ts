@@ -14,7 +14,8 @@ import { UsageError } from './args.js';
 const USAGE = `usage: tenant-guard <command> [flags]
 
 commands:
-  serve   --config FILE [--port N] [--host ADDR] [--cert FILE --key FILE] [--dev] [--kubeconfig FILE] [--controller]
+  serve   --config FILE [--port N] [--host ADDR] [--cert FILE --key FILE] [--dev] [--tls-mode files|self|dev]
+          [--kubeconfig FILE] [--controller]
           run the HTTPS admission webhook (with --controller, the baseline controller too)
   check   -f FILE [-f FILE ...] [--config FILE] [--namespaces FILE] [--namespace NS] [--tenant T]
           [--user NAME] [--group G ...] [--operation CREATE|UPDATE|DELETE] [-o text|json]
