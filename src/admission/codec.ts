@@ -47,13 +47,28 @@ export function decodeAdmissionReview(body: unknown): Decoded {
   return { ok: true, request: (body as unknown as { request: AdmissionRequest }).request };
 }
 
+/** metav1.StatusCause: one per violation, so clients can match on the stable code. */
+export interface StatusCause {
+  reason: string;
+  message: string;
+  field: string;
+}
+
+/** metav1.StatusDetails; the API server passes it through to the client unchanged. */
+export interface StatusDetails {
+  group?: string;
+  kind?: string;
+  name?: string;
+  causes: StatusCause[];
+}
+
 export interface AdmissionResponseBody {
   apiVersion: 'admission.k8s.io/v1';
   kind: 'AdmissionReview';
   response: {
     uid: string;
     allowed: boolean;
-    status?: { code: number; reason?: string; message: string };
+    status?: { code: number; reason?: string; message: string; details?: StatusDetails };
     patchType?: 'JSONPatch';
     patch?: string;
     warnings?: string[];
@@ -64,11 +79,12 @@ export interface AdmissionResponseBody {
 const MAX_WARNINGS = 10;
 const MAX_WARNING_LENGTH = 512;
 
-export function encodeAdmissionResponse(uid: string, result: { allowed: boolean; message?: string; code?: number; patch?: JsonPatchOp[]; warnings?: string[] }): AdmissionResponseBody {
+export function encodeAdmissionResponse(uid: string, result: { allowed: boolean; message?: string; code?: number; details?: StatusDetails; patch?: JsonPatchOp[]; warnings?: string[] }): AdmissionResponseBody {
   const response: AdmissionResponseBody['response'] = { uid, allowed: result.allowed };
   if (!result.allowed) {
     const code = result.code ?? 403;
     response.status = { code, reason: code === 403 ? 'Forbidden' : 'InternalError', message: result.message ?? 'denied' };
+    if (result.details !== undefined) response.status.details = result.details;
   }
   if (result.allowed && result.patch !== undefined && result.patch.length > 0) {
     response.patchType = 'JSONPatch';

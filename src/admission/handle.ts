@@ -65,9 +65,22 @@ export async function handleAdmission(req: AdmissionRequest, endpoint: Endpoint,
     verdict.patch = [];
   }
 
-  const subject = { kind: req.kind.kind, namespace: req.namespace, name: req.name };
+  // The API server sends a Namespace's own name as request.namespace on UPDATE and
+  // DELETE; a Namespace is cluster-scoped, so it is named without one.
+  const subject = { kind: req.kind.kind, namespace: isNamespace ? undefined : req.namespace, name: req.name };
   const body = verdict.allowed
     ? encodeAdmissionResponse(req.uid, { allowed: true, patch: endpoint === 'mutate' ? verdict.patch : [], warnings: verdict.warnings })
-    : encodeAdmissionResponse(req.uid, { allowed: false, code: 403, message: renderDenial(subject, verdict), warnings: verdict.warnings });
+    : encodeAdmissionResponse(req.uid, {
+      allowed: false,
+      code: 403,
+      message: renderDenial(subject, verdict),
+      details: {
+        group: req.kind.group,
+        kind: req.kind.kind,
+        ...(req.name !== undefined && req.name !== '' ? { name: req.name } : {}),
+        causes: verdict.violations.map((v) => ({ reason: v.code, field: v.path, message: `${v.message} (fix: ${v.fix})` })),
+      },
+      warnings: verdict.warnings,
+    });
   return { body, verdict };
 }

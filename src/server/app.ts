@@ -9,7 +9,7 @@
  * 403 inside; an unexpected failure is an in-band refusal with code 500 and
  * no internals, so failurePolicy only ever governs an unreachable webhook.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/schema.js';
 import { decodeAdmissionReview, encodeAdmissionResponse } from '../admission/codec.js';
 import { handleAdmission, type Endpoint } from '../admission/handle.js';
@@ -38,7 +38,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const { config, metrics } = deps;
   const state: ServerState = deps.state ?? { shuttingDown: false, notReady: () => [], degraded: () => [] };
   const opts: FastifyServerOptions & { https?: object } = {
-    disableRequestLogging: true,
+    // One log line per decision is written below; fastify's own per-request lines are off.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.server.bodyLimitBytes,
     keepAliveTimeout: config.server.keepAliveTimeoutMs,
     // Bounded so a slow or stalled client cannot hold a socket for ever.
@@ -71,8 +72,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // keep-alive socket that holds the server open until keepAliveTimeout,
   // past the shutdown grace period.
   let closing = false;
-  app.addHook('preClose', async () => {
+  app.addHook('preClose', (done) => {
     closing = true;
+    done();
   });
   app.addHook('onSend', async (_req, reply) => {
     if (closing || state.shuttingDown) void reply.header('connection', 'close');
@@ -138,7 +140,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.post('/mutate', admission('mutate'));
   app.post('/validate', admission('validate'));
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_req, reply) => {
     const reasons = [...state.notReady()];

@@ -1,0 +1,36 @@
+/** Running the CLI in-process with captured output, and temporary files for its inputs. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.js';
+
+export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const example = (name: string): string => join(repo, 'examples', name);
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function run(...argv: string[]): Promise<Run> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, (s) => out.push(s), (s) => err.push(s));
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+/** A temporary directory, removed by the returned cleanup. */
+export function tempDir(prefix = 'tenant-guard-test-'): { dir: string; write: (name: string, text: string) => string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return {
+    dir,
+    write(name, text) {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      return path;
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
