@@ -7,7 +7,16 @@
  * the webhook allows. Each check is therefore a case the webhook surely
  * refuses; where the webhook's verdict depends on something CEL cannot see
  * (another requirement in the same selector that confines it, namespace
- * ownership of named namespaces), the floor stays silent.
+ * ownership of named namespaces), the floor stays silent. Cases where the
+ * two would differ and that the end-to-end tests pin down:
+ *  - an UPDATE of a policy that is being deleted (only finalizers change) is
+ *    not judged again by the webhook, so the floor skips it too;
+ *  - a namespace whose tenant label is empty has no owner for the webhook:
+ *    the label may be removed;
+ *  - a Cilium endpoint selector with several tenant-label keys is confined
+ *    when any one of them is the tenant's or the platform's (they are ANDed);
+ *  - membership names may contain commas (LDAP DNs): the parameter encodes
+ *    them (see membershipParams) instead of splitting on commas.
  *
  * Pure: config in, objects out.
  */
@@ -56,11 +65,27 @@ function rule(groups: string[], resources: string[], operations: string[]): Obj 
   return { apiGroups: groups, apiVersions: ['*'], resources, operations };
 }
 
-/** `tenant=value` of the parameter: "g:<group>,u:<user>,…" per explicit tenant. */
+/** A membership name inside the parameter: `%` and `,` percent-encoded, so any name is one entry. */
+export function encodeMember(name: string): string {
+  return name.replace(/%/g, '%25').replace(/,/g, '%2C');
+}
+
+/** The same encoding in CEL, for a string expression. */
+function celEncode(expr: string): string {
+  return `${expr}.replace('%', '%25').replace(',', '%2C')`;
+}
+
+/**
+ * The parameter's data: per explicit tenant, its members as
+ * ",g:<group>,u:<user>," with each name encoded by encodeMember, so that a
+ * member is found by looking for ",g:<encoded group>," (names may contain
+ * commas, e.g. LDAP distinguished names).
+ */
 export function membershipParams(config: Config): Record<string, string> {
   const data: Record<string, string> = {};
   for (const t of config.tenants) {
-    data[t.name] = [...t.groups.map((g) => `g:${g}`), ...t.users.map((u) => `u:${u}`)].join(',');
+    const members = [...t.groups.map((g) => `g:${encodeMember(g)}`), ...t.users.map((u) => `u:${encodeMember(u)}`)];
+    data[t.name] = members.length === 0 ? '' : `,${members.join(',')},`;
   }
   return data;
 }
@@ -75,16 +100,27 @@ export function generateFloor(config: Config, opts: FloorOptions): Obj[] {
 
   // ---- Namespaces -------------------------------------------------------
   const label = `object.metadata.labels[${str(key)}]`;
+  const oldLabel = `oldObject.metadata.labels[${str(key)}]`;
   const hasLabel = `(has(object.metadata.labels) && ${str(key)} in object.metadata.labels)`;
   const oldHasLabel = `(has(oldObject.metadata.labels) && ${str(key)} in oldObject.metadata.labels)`;
-  const explicitMember = `(has(params.data) && ${label} in params.data && params.data[${label}].split(',').exists(m, (m.startsWith('g:') && has(request.userInfo.groups) && m.substring(2) in request.userInfo.groups) || m == 'u:' + request.userInfo.username))`;
-  const prefixMember = config.tenantGroupPrefix === ''
-    ? 'false'
-    : `(has(request.userInfo.groups) && (${str(config.tenantGroupPrefix)} + ${label}) in request.userInfo.groups)`;
+  // Whether the requester belongs to the tenant named by `value` (a CEL string), as the webhook decides it:
+  // explicitly (config tenants, from the parameter) or by the group tenantGroupPrefix + value.
+  const member = (value: string) => {
+    const entry = `params.data[${value}]`;
+    const explicit = `(has(params.data) && ${value} in params.data && ((has(request.userInfo.groups) && request.userInfo.groups.exists(g, ${entry}.contains(',g:' + ${celEncode('g')} + ','))) || ${entry}.contains(',u:' + ${celEncode('request.userInfo.username')} + ',')))`;
+    const byPrefix = config.tenantGroupPrefix === ''
+      ? 'false'
+      : `(has(request.userInfo.groups) && (${str(config.tenantGroupPrefix)} + ${value}) in request.userInfo.groups)`;
+    return `(${explicit} || ${byPrefix})`;
+  };
+  // The owner of the namespace before the request, as the webhook reads it: platform by configured name or by
+  // the platform value, else the tenant of a non-empty label, else nobody ('').
+  const oldOwner = `(oldObject.metadata.name in ${list(config.platform.namespaces)} ? ${str(platform)} : (${oldHasLabel} ? ${oldLabel} : ''))`;
   const nsPolicy = policy(`${prefix}-namespaces`, {
     paramKind: { apiVersion: 'v1', kind: 'ConfigMap' },
-    matchConstraints: { resourceRules: [rule([''], ['namespaces'], ['CREATE', 'UPDATE'])] },
+    matchConstraints: { resourceRules: [rule([''], ['namespaces'], ['CREATE', 'UPDATE', 'DELETE'])] },
     matchConditions: [exempt],
+    variables: [{ name: 'oldOwner', expression: `request.operation == 'CREATE' ? '' : ${oldOwner}` }],
     validations: [
       {
         expression: `request.operation != 'CREATE' || ${hasLabel}`,
@@ -97,19 +133,28 @@ export function generateFloor(config: Config, opts: FloorOptions): Obj[] {
         reason: 'Forbidden',
       },
       {
-        expression: `request.operation != 'CREATE' || !${hasLabel} || ${label} == ${str(platform)} || ${explicitMember} || ${prefixMember}`,
+        expression: `request.operation != 'CREATE' || !${hasLabel} || ${label} == ${str(platform)} || ${member(label)}`,
         messageExpression: `'tenant-guard floor refused Namespace ' + object.metadata.name + ': metadata.labels[${key}]: Forbidden: "' + ${label} + '" is not a tenant you belong to (fix: set it to one of your tenants)'`,
         reason: 'Forbidden',
       },
       {
-        expression: `request.operation != 'UPDATE' || !${oldHasLabel} || (${hasLabel} && ${label} == oldObject.metadata.labels[${str(key)}])`,
-        messageExpression: `'tenant-guard floor refused Namespace ' + object.metadata.name + ': metadata.labels[${key}]: Forbidden: the owner label cannot be removed or changed (fix: keep ${key}: "' + oldObject.metadata.labels[${str(key)}] + '")'`,
+        // An empty value is no owner for the webhook; it may go.
+        expression: `request.operation != 'UPDATE' || !${oldHasLabel} || ${oldLabel} == '' || (${hasLabel} && ${label} == ${oldLabel})`,
+        messageExpression: `'tenant-guard floor refused Namespace ' + object.metadata.name + ': metadata.labels[${key}]: Forbidden: the owner label cannot be removed or changed (fix: keep ${key}: "' + ${oldLabel} + '")'`,
+        reason: 'Forbidden',
+      },
+      {
+        // Only the owning tenant changes or deletes a namespace; the platform's are the platform's.
+        expression: `request.operation == 'CREATE' || variables.oldOwner == '' || (variables.oldOwner != ${str(platform)} && ${member('variables.oldOwner')})`,
+        messageExpression: `'tenant-guard floor refused Namespace ' + request.name + ': metadata.name: Forbidden: the namespace belongs to ' + (variables.oldOwner == ${str(platform)} ? 'the platform' : 'tenant ' + variables.oldOwner) + '; you cannot ' + (request.operation == 'DELETE' ? 'delete' : 'change') + ' it (fix: ask its owner or the platform team)'`,
         reason: 'Forbidden',
       },
     ],
   });
 
   // ---- NetworkPolicy ----------------------------------------------------
+  // Like the webhook, an UPDATE of a policy on its way out (finalizers) is not judged again.
+  const notBeingDeleted = { name: 'not-being-deleted', expression: "!(request.operation == 'UPDATE' && has(object.metadata.deletionTimestamp))" };
   const nsTenant = `(namespaceObject.metadata.name in ${list(config.platform.namespaces)} ? ${str(platform)} : (has(namespaceObject.metadata.labels) && ${str(key)} in namespaceObject.metadata.labels ? namespaceObject.metadata.labels[${str(key)}] : ''))`;
   const emptySel = (s: string) => `((!has(${s}.matchLabels) || size(${s}.matchLabels) == 0) && (!has(${s}.matchExpressions) || size(${s}.matchExpressions) == 0))`;
   // Foreign tenant value in matchLabels, and nothing else in the selector that could confine it.
@@ -121,7 +166,7 @@ export function generateFloor(config: Config, opts: FloorOptions): Obj[] {
     }).join(' && ');
   const npPolicy = policy(`${prefix}-networkpolicies`, {
     matchConstraints: { resourceRules: [rule(['networking.k8s.io'], ['networkpolicies'], ['CREATE', 'UPDATE'])] },
-    matchConditions: [exempt],
+    matchConditions: [exempt, notBeingDeleted],
     variables: [{ name: 'nsTenant', expression: nsTenant }],
     validations: [
       {
@@ -145,13 +190,15 @@ export function generateFloor(config: Config, opts: FloorOptions): Obj[] {
   // ---- CiliumNetworkPolicy ----------------------------------------------
   const nsLabelKeys = ['k8s:', 'any:', ''].map((p) => `${p}io.cilium.k8s.namespace.labels.${key}`);
   const nameKeys = ['k8s:', 'any:', ''].flatMap((p) => [`${p}io.kubernetes.pod.namespace`, `${p}io.cilium.k8s.namespace.labels.${NAME_LABEL}`]);
-  const foreignEndpoint = (s: string) => `(has(${s}.matchLabels) && ${list(nsLabelKeys)}.exists(k, k in ${s}.matchLabels && !(${s}.matchLabels[k] in [variables.nsTenant, ${str(platform)}])) && !${list(nameKeys)}.exists(k, k in ${s}.matchLabels) && (!has(${s}.matchExpressions) || size(${s}.matchExpressions) == 0))`;
+  // A tenant-label key is present and every one present names a foreign tenant (they are ANDed: one
+  // allowed value confines the selector), no name key confines it, and no expression could.
+  const foreignEndpoint = (s: string) => `(has(${s}.matchLabels) && ${list(nsLabelKeys)}.exists(k, k in ${s}.matchLabels) && ${list(nsLabelKeys)}.all(k, !(k in ${s}.matchLabels) || !(${s}.matchLabels[k] in [variables.nsTenant, ${str(platform)}])) && !${list(nameKeys)}.exists(k, k in ${s}.matchLabels) && (!has(${s}.matchExpressions) || size(${s}.matchExpressions) == 0))`;
   const denied = list(config.cilium.deniedEntities);
   const ingressPeers = ['fromEndpoints', 'fromEntities', 'fromCIDR', 'fromCIDRSet', 'fromGroups', 'fromNodes'];
   const forRules = (pred: (rule: string) => string) => `(!has(object.spec) || ${pred('object.spec')}) && (!has(object.specs) || object.specs.all(s, ${pred('s')}))`;
   const cnpPolicy = policy(`${prefix}-ciliumnetworkpolicies`, {
     matchConstraints: { resourceRules: [rule(['cilium.io'], ['ciliumnetworkpolicies'], ['CREATE', 'UPDATE'])] },
-    matchConditions: [exempt],
+    matchConditions: [exempt, notBeingDeleted],
     variables: [{ name: 'nsTenant', expression: nsTenant }],
     validations: [
       {

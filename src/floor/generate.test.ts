@@ -1,0 +1,309 @@
+/**
+ * The floor generator: well-formed admissionregistration.k8s.io/v1 objects,
+ * admins and exempt users kept out through matchConditions, the excluded
+ * namespaces in every binding, the membership parameter built from the
+ * config's tenants, and CEL that is at least lexically sound (balanced
+ * brackets and quotes). That the API server accepts it and what it refuses
+ * is shown by test/e2e/floor.e2e.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { configFromObject } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../policy/rules/managed.js';
+import { list, str } from './cel.js';
+import { encodeMember, generateFloor, membershipParams, type FloorOptions } from './generate.js';
+
+interface Expr { name?: string; expression: string; messageExpression?: string; reason?: string }
+interface ResourceRule { apiGroups: string[]; apiVersions: string[]; resources: string[]; operations: string[] }
+interface Requirement { key: string; operator: string; values: string[] }
+/** The fields of the generated objects these tests read (policies, bindings and the ConfigMap). */
+interface Obj {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  data?: Record<string, string>;
+  spec: {
+    failurePolicy: string;
+    paramKind?: { apiVersion: string; kind: string };
+    matchConstraints: { resourceRules: ResourceRule[] };
+    matchConditions: Expr[];
+    variables?: Expr[];
+    validations: Expr[];
+    policyName: string;
+    validationActions: string[];
+    paramRef?: { name: string; namespace: string; parameterNotFoundAction: string };
+    matchResources?: { namespaceSelector: { matchExpressions: Requirement[] } };
+  };
+}
+
+function config(overrides: Record<string, unknown> = {}): Config {
+  const r = configFromObject({
+    tenants: [
+      { name: 'acme', groups: ['acme-devs'], users: ['alice'] },
+      { name: 'globex', groups: ['globex-devs', 'cn=globex,ou=groups,dc=example'] },
+      { name: 'solo', users: ['cn=erin,ou=people', '100%,real'] },
+      { name: 'empty' },
+    ],
+    admins: { groups: ['system:masters', 'platform-ops'], users: ['root'] },
+    ...overrides,
+  });
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return r.config;
+}
+
+const OPTS: FloorOptions = { namespace: 'tenant-guard-system', exemptUsers: ['system:serviceaccount:tenant-guard-system:tenant-guard'] };
+
+function floor(c: Config = config(), opts: FloorOptions = OPTS): Obj[] {
+  return generateFloor(c, opts) as unknown as Obj[];
+}
+
+const ofKind = (objs: Obj[], kind: string) => objs.filter((o) => o.kind === kind);
+const policies = (objs: Obj[]) => ofKind(objs, 'ValidatingAdmissionPolicy');
+const bindings = (objs: Obj[]) => ofKind(objs, 'ValidatingAdmissionPolicyBinding');
+const byName = (objs: Obj[], name: string): Obj => objs.find((o) => o.metadata.name === name)!;
+
+/** Every CEL expression in a policy: variables, matchConditions, validations and their messages. */
+function expressions(p: Obj): string[] {
+  const spec = p.spec;
+  return [
+    ...(spec.variables ?? []).map((v) => v.expression),
+    ...spec.matchConditions.map((m) => m.expression),
+    ...spec.validations.flatMap((v) => [v.expression, v.messageExpression ?? '']),
+  ];
+}
+
+/** Brackets balance outside single-quoted CEL strings (with backslash escapes), and every string is closed. */
+function lexicallySound(expr: string): boolean {
+  const stack: string[] = [];
+  const pairs: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+  let quote: string | undefined;
+  for (let i = 0; i < expr.length; i += 1) {
+    const c = expr[i]!;
+    if (quote !== undefined) {
+      if (c === '\\') i += 1;
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === "'" || c === '"') quote = c;
+    else if (c === '(' || c === '[' || c === '{') stack.push(c);
+    else if (c in pairs && stack.pop() !== pairs[c]) return false;
+  }
+  return quote === undefined && stack.length === 0;
+}
+
+describe('objects', () => {
+  it('one parameter ConfigMap, five policies, and a binding per policy', () => {
+    const objs = floor();
+    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'ConfigMap/tenant-guard-floor-tenants',
+      'ValidatingAdmissionPolicy/tenant-guard-floor-namespaces',
+      'ValidatingAdmissionPolicy/tenant-guard-floor-networkpolicies',
+      'ValidatingAdmissionPolicy/tenant-guard-floor-ciliumnetworkpolicies',
+      'ValidatingAdmissionPolicy/tenant-guard-floor-cluster-policies',
+      'ValidatingAdmissionPolicy/tenant-guard-floor-managed-policies',
+      'ValidatingAdmissionPolicyBinding/tenant-guard-floor-namespaces',
+      'ValidatingAdmissionPolicyBinding/tenant-guard-floor-networkpolicies',
+      'ValidatingAdmissionPolicyBinding/tenant-guard-floor-ciliumnetworkpolicies',
+      'ValidatingAdmissionPolicyBinding/tenant-guard-floor-cluster-policies',
+      'ValidatingAdmissionPolicyBinding/tenant-guard-floor-managed-policies',
+    ]);
+  });
+
+  it('are admissionregistration.k8s.io/v1 (GA), labelled as part of tenant-guard, and plain JSON', () => {
+    const objs = floor();
+    for (const o of [...policies(objs), ...bindings(objs)]) expect(o.apiVersion).toBe('admissionregistration.k8s.io/v1');
+    for (const o of objs) expect(o.metadata.labels).toEqual({ 'app.kubernetes.io/part-of': 'tenant-guard' });
+    expect(JSON.parse(JSON.stringify(objs))).toEqual(objs);
+  });
+
+  it('every policy fails closed, matches resources by rule and has validations with an expression, a message expression and a reason', () => {
+    for (const p of policies(floor())) {
+      expect(p.spec.failurePolicy).toBe('Fail');
+      expect(p.spec.matchConstraints.resourceRules.length).toBeGreaterThan(0);
+      for (const r of p.spec.matchConstraints.resourceRules) {
+        expect(r.apiGroups.length).toBeGreaterThan(0);
+        expect(r.apiVersions).toEqual(['*']);
+        expect(r.resources.length).toBeGreaterThan(0);
+        for (const op of r.operations) expect(['CREATE', 'UPDATE', 'DELETE']).toContain(op);
+      }
+      expect(p.spec.validations.length).toBeGreaterThan(0);
+      for (const v of p.spec.validations) {
+        expect(typeof v.expression).toBe('string');
+        expect(v.messageExpression).toMatch(/^'tenant-guard floor refused /);
+        expect(v.reason).toBe('Forbidden');
+      }
+    }
+  });
+
+  it('every CEL expression is lexically sound, and a quote in a configured value stays inside its string', () => {
+    const tricky = config({ admins: { groups: ["o'brien's team"], users: ['back\\slash'] }, platform: { value: 'platform', namespaces: ['default', "it's"] } });
+    for (const c of [config(), tricky]) {
+      for (const p of policies(floor(c))) {
+        for (const e of expressions(p)) expect(lexicallySound(e), e).toBe(true);
+      }
+    }
+    expect(str("o'brien")).toBe("'o\\'brien'");
+    expect(list(['a', "b'c"])).toBe("['a', 'b\\'c']");
+  });
+
+  it('each binding names its policy, denies, and leaves out kube-system and the release namespace', () => {
+    const objs = floor();
+    const policyNames = policies(objs).map((p) => p.metadata.name);
+    for (const b of bindings(objs)) {
+      expect(policyNames).toContain(b.spec.policyName);
+      expect(b.spec.validationActions).toEqual(['Deny']);
+      expect(b.spec.matchResources!.namespaceSelector).toEqual({
+        matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'tenant-guard-system'] }],
+      });
+    }
+  });
+
+  it('only the namespace policy takes the parameter, and refuses when it is missing', () => {
+    const objs = floor();
+    for (const p of policies(objs)) expect(p.spec.paramKind !== undefined).toBe(p.metadata.name === 'tenant-guard-floor-namespaces');
+    for (const b of bindings(objs)) {
+      if (b.spec.policyName === 'tenant-guard-floor-namespaces') {
+        expect(b.spec.paramRef).toEqual({ name: 'tenant-guard-floor-tenants', namespace: 'tenant-guard-system', parameterNotFoundAction: 'Deny' });
+      } else {
+        expect(b.spec.paramRef).toBeUndefined();
+      }
+    }
+    expect(byName(policies(objs), 'tenant-guard-floor-namespaces').spec.paramKind).toEqual({ apiVersion: 'v1', kind: 'ConfigMap' });
+  });
+
+  it('options: the release namespace, excluded namespaces and a name prefix', () => {
+    const objs = floor(config(), { namespace: 'tg', excludedNamespaces: ['kube-system', 'tg', 'monitoring'], prefix: 'floor' });
+    expect(objs[0]!.metadata).toMatchObject({ name: 'floor-tenants', namespace: 'tg' });
+    for (const o of [...policies(objs), ...bindings(objs)]) expect(o.metadata.name).toMatch(/^floor-/);
+    for (const b of bindings(objs)) expect(b.spec.matchResources!.namespaceSelector.matchExpressions[0]!.values).toEqual(['kube-system', 'tg', 'monitoring']);
+    // Without excluded namespaces the binding matches every namespace.
+    for (const b of bindings(floor(config(), { namespace: 'tg', excludedNamespaces: [] }))) expect(b.spec.matchResources).toBeUndefined();
+    // By default kube-system and the parameter's namespace are excluded.
+    for (const b of bindings(floor(config(), { namespace: 'tg' }))) expect(b.spec.matchResources!.namespaceSelector.matchExpressions[0]!.values).toEqual(['kube-system', 'tg']);
+  });
+});
+
+describe('who is exempt', () => {
+  it('admin users, exempt users and admin groups are left out of every policy by matchConditions', () => {
+    for (const p of policies(floor())) {
+      const notAdmin = p.spec.matchConditions.find((m) => m.name === 'not-an-admin');
+      expect(notAdmin, p.metadata.name).toBeDefined();
+      expect(notAdmin!.expression).toBe(
+        "!(request.userInfo.username in ['root', 'system:serviceaccount:tenant-guard-system:tenant-guard'] || (has(request.userInfo.groups) && request.userInfo.groups.exists(g, g in ['system:masters', 'platform-ops'])))");
+    }
+  });
+
+  it('with no extra exempt user, only the configured admins', () => {
+    const p = policies(floor(config(), { namespace: 'tg' }))[0]!;
+    expect(p.spec.matchConditions[0]!.expression).toContain("request.userInfo.username in ['root']");
+  });
+
+  it("Kubernetes' namespace and garbage collectors may delete managed policies", () => {
+    const managed = byName(policies(floor()), 'tenant-guard-floor-managed-policies');
+    const cleanup = managed.spec.matchConditions.find((m) => m.name === 'not-a-namespace-cleanup');
+    expect(cleanup!.expression).toContain("'system:serviceaccount:kube-system:namespace-controller'");
+    expect(cleanup!.expression).toContain("'system:serviceaccount:kube-system:generic-garbage-collector'");
+    expect(cleanup!.expression).toContain("namespaceObject.status.phase == 'Terminating'");
+  });
+
+  it('an UPDATE of a policy being deleted is not judged again (the webhook skips it too)', () => {
+    const objs = policies(floor());
+    for (const name of ['tenant-guard-floor-networkpolicies', 'tenant-guard-floor-ciliumnetworkpolicies']) {
+      expect(byName(objs, name).spec.matchConditions.map((m) => m.name)).toEqual(['not-an-admin', 'not-being-deleted']);
+    }
+    // ... but the platform's managed policies stay protected then.
+    expect(byName(objs, 'tenant-guard-floor-managed-policies').spec.matchConditions.map((m) => m.name)).not.toContain('not-being-deleted');
+  });
+});
+
+describe('membership parameter', () => {
+  it('one entry per configured tenant, each member encoded between commas', () => {
+    expect(membershipParams(config())).toEqual({
+      acme: ',g:acme-devs,u:alice,',
+      globex: ',g:globex-devs,g:cn=globex%2Cou=groups%2Cdc=example,',
+      solo: ',u:cn=erin%2Cou=people,u:100%25%2Creal,',
+      empty: '',
+    });
+    const param = floor()[0]!;
+    expect(param).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMap', data: membershipParams(config()) });
+  });
+
+  it('encoding keeps every name one entry and is reversible', () => {
+    for (const name of ['plain', 'a,b', '%2C', 'x%,y', ',,', '%']) {
+      const enc = encodeMember(name);
+      expect(enc).not.toContain(',');
+      expect(decodeURIComponent(enc)).toBe(name);
+    }
+  });
+
+  it('the namespace policy looks a member up with the same encoding, in CEL', () => {
+    const ns = byName(policies(floor()), 'tenant-guard-floor-namespaces');
+    const all = expressions(ns).join('\n');
+    expect(all).toContain(".contains(',g:' + g.replace('%', '%25').replace(',', '%2C') + ',')");
+    expect(all).toContain(".contains(',u:' + request.userInfo.username.replace('%', '%25').replace(',', '%2C') + ',')");
+    // The group prefix decides membership too.
+    expect(all).toContain("('tenant:' + object.metadata.labels['tenant-guard.io/tenant']) in request.userInfo.groups");
+  });
+
+  it('without a group prefix, only the parameter decides', () => {
+    const ns = byName(policies(floor(config({ tenantGroupPrefix: '' }))), 'tenant-guard-floor-namespaces');
+    expect(expressions(ns).join('\n')).not.toContain("('' +");
+  });
+
+  it('no tenants: an empty parameter', () => {
+    expect(membershipParams(config({ tenants: [] }))).toEqual({});
+  });
+});
+
+describe('what the rules are made of', () => {
+  it('namespaces: CREATE, UPDATE and DELETE; the label, the platform value and ownership', () => {
+    const ns = byName(policies(floor()), 'tenant-guard-floor-namespaces');
+    expect(ns.spec.matchConstraints.resourceRules).toEqual([{ apiGroups: [''], apiVersions: ['*'], resources: ['namespaces'], operations: ['CREATE', 'UPDATE', 'DELETE'] }]);
+    const all = expressions(ns).join('\n');
+    expect(all).toContain("'tenant-guard.io/tenant' in object.metadata.labels");
+    expect(all).toContain("!= 'platform'");
+    // Platform namespaces by configured name belong to the platform.
+    expect(ns.spec.variables![0]!.expression).toContain("oldObject.metadata.name in ['default', 'kube-system', 'kube-public', 'kube-node-lease']");
+    // An empty label is no owner, as for the webhook.
+    expect(all).toContain("oldObject.metadata.labels['tenant-guard.io/tenant'] == ''");
+  });
+
+  it('a custom tenant label and platform value are what the rules check', () => {
+    const objs = policies(floor(config({ tenantLabel: 'example.com/owner', platform: { value: 'infra', namespaces: ['default'] } })));
+    const all = objs.flatMap(expressions).join('\n');
+    expect(all).toContain("'example.com/owner'");
+    expect(all).toContain("'infra'");
+    expect(all).not.toContain('tenant-guard.io/tenant');
+    expect(all).toContain('io.cilium.k8s.namespace.labels.example.com/owner');
+  });
+
+  it('cilium: the configured denied entities', () => {
+    const cnp = byName(policies(floor(config({ cilium: { deniedEntities: ['all', 'cluster', 'remote-node'] } }))), 'tenant-guard-floor-ciliumnetworkpolicies');
+    expect(expressions(cnp).join('\n')).toContain("['all', 'cluster', 'remote-node']");
+  });
+
+  it('cilium: a selector is foreign only when every tenant-label key it has is foreign', () => {
+    const cnp = byName(policies(floor()), 'tenant-guard-floor-ciliumnetworkpolicies');
+    const v = cnp.spec.validations[1]!.expression;
+    expect(v).toContain(".all(k, !(k in sel.matchLabels) || !(sel.matchLabels[k] in [variables.nsTenant, 'platform']))");
+    for (const key of ['k8s:io.cilium.k8s.namespace.labels.tenant-guard.io/tenant', 'any:io.cilium.k8s.namespace.labels.tenant-guard.io/tenant', 'io.cilium.k8s.namespace.labels.tenant-guard.io/tenant']) {
+      expect(v).toContain(`'${key}'`);
+    }
+  });
+
+  it('cluster-wide policies: every operation, refused', () => {
+    const cp = byName(policies(floor()), 'tenant-guard-floor-cluster-policies');
+    expect(cp.spec.matchConstraints.resourceRules).toEqual([
+      { apiGroups: ['cilium.io'], apiVersions: ['*'], resources: ['ciliumclusterwidenetworkpolicies'], operations: ['CREATE', 'UPDATE', 'DELETE'] },
+      { apiGroups: ['policy.networking.k8s.io'], apiVersions: ['*'], resources: ['adminnetworkpolicies', 'baselineadminnetworkpolicies'], operations: ['CREATE', 'UPDATE', 'DELETE'] },
+    ]);
+    expect(cp.spec.validations.map((v) => v.expression)).toEqual(['false']);
+  });
+
+  it('managed policies: the managed-by label, on the new and the old object', () => {
+    const mp = byName(policies(floor()), 'tenant-guard-floor-managed-policies');
+    const v = mp.spec.validations[0]!.expression;
+    expect(v).toContain(`object.metadata.labels['${MANAGED_BY_LABEL}'] == '${MANAGED_BY_VALUE}'`);
+    expect(v).toContain(`oldObject.metadata.labels['${MANAGED_BY_LABEL}'] == '${MANAGED_BY_VALUE}'`);
+  });
+});
