@@ -106,9 +106,9 @@ interface ScriptResult {
   output: string;
 }
 
-function script(stateDir: string, args: string[], timeoutMs: number): Promise<ScriptResult> {
+function script(stateDir: string, args: string[], timeoutMs: number, extraEnv: NodeJS.ProcessEnv = {}): Promise<ScriptResult> {
   return new Promise((resolvePromise, reject) => {
-    const env = childEnv({ TG_CLUSTER_DIR: stateDir });
+    const env = childEnv({ ...extraEnv, TG_CLUSTER_DIR: stateDir });
     delete env.TG_CLUSTER_OWNER;
     const child = spawn('bash', [clusterScript, ...args], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGTERM' });
     let output = '';
@@ -134,10 +134,11 @@ export class PrivateCluster {
     readonly env: Readonly<Record<string, string>>,
   ) {}
 
-  static async start(label: string, timeoutMs = 5 * 60_000): Promise<PrivateCluster> {
+  /** `env` reaches scripts/cluster.sh up, e.g. TG_WEBHOOK_CONFIG for another webhook config. */
+  static async start(label: string, opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<PrivateCluster> {
     const parent = mkdtempSync(join(tmpdir(), `tg-e2e-${label}-`));
     const stateDir = join(parent, 'cluster');
-    const up = await script(stateDir, ['up'], timeoutMs);
+    const up = await script(stateDir, ['up'], opts.timeoutMs ?? 5 * 60_000, opts.env);
     if (up.code !== 0) {
       await script(stateDir, ['down'], 60_000);
       rmSync(parent, { recursive: true, force: true });
@@ -182,6 +183,18 @@ export class PrivateCluster {
       return await fn();
     } finally {
       await this.webhookStart();
+    }
+  }
+
+  /** Sets failurePolicy on every webhook of both tenant-guard configurations (takes effect asynchronously). */
+  async setFailurePolicy(policy: 'Fail' | 'Ignore'): Promise<void> {
+    for (const kind of ['mutatingwebhookconfiguration', 'validatingwebhookconfiguration']) {
+      const get = await this.kubectl('admin', ['get', kind, 'tenant-guard', '-o', 'json']);
+      if (get.code !== 0) throw new Error(get.stderr);
+      const count = (JSON.parse(get.stdout) as { webhooks: unknown[] }).webhooks.length;
+      const patch = Array.from({ length: count }, (_, i) => ({ op: 'replace', path: `/webhooks/${i}/failurePolicy`, value: policy }));
+      const res = await this.kubectl('admin', ['patch', kind, 'tenant-guard', '--type=json', '-p', JSON.stringify(patch)]);
+      if (res.code !== 0) throw new Error(`patching ${kind} failed: ${res.stderr}`);
     }
   }
 
