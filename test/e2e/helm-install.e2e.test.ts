@@ -13,9 +13,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Watch, type V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { bundleFingerprints, splitPem } from '../../src/certs/bundle.js';
+import { loadKubeConfig } from '../../src/kube/client.js';
 import { buildHelm, chartDir, eventually, freePort, helm, repo } from './helm-tools.js';
 import { PrivateCluster, uniqueName, type KubectlOptions, type KubectlResult, type User } from './kube.js';
 
@@ -237,6 +239,32 @@ spec:
       return all.every((b) => b !== '') ? all : undefined;
     });
     expect(after.map(bundleFingerprints)).toEqual(before.map(bundleFingerprints));
+  });
+
+  it('keeps caBundle through a helm upgrade: no version of the configuration lacks it', async () => {
+    // Watch every version of the ValidatingWebhookConfiguration while upgrading.
+    const kc = loadKubeConfig({ kubeconfig: cluster!.kubeconfig('admin') })!;
+    const versions: { rv: string; hooks: { timeoutSeconds?: number; caBundle?: string }[] }[] = [];
+    const watch = await new Watch(kc).watch('/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', { fieldSelector: `metadata.name=${fullname}` },
+      (_type: string, obj: V1ValidatingWebhookConfiguration) => {
+        versions.push({ rv: obj.metadata?.resourceVersion ?? '', hooks: (obj.webhooks ?? []).map((w) => ({ timeoutSeconds: w.timeoutSeconds, caBundle: w.clientConfig.caBundle })) });
+      },
+      () => undefined);
+    try {
+      await eventually('the watch to start', 10_000, () => Promise.resolve(versions.length > 0 ? true : undefined));
+      const up = await helm(helmBin, ['upgrade', release, chartDir, '--namespace', ns, '--reuse-values', '--set', 'webhook.timeoutSeconds=7'], { kubeconfig: cluster!.kubeconfig('admin') });
+      expect(up.code, up.stderr).toBe(0);
+      await eventually('the upgraded configuration', 10_000, () => Promise.resolve(versions.some((v) => v.hooks.every((h) => h.timeoutSeconds === 7)) ? true : undefined));
+      // Long enough for the server's next check (every second) to have acted, had it needed to.
+      await new Promise((r) => setTimeout(r, 1_500));
+    } finally {
+      watch.abort();
+    }
+    expect(versions.length).toBeGreaterThanOrEqual(2);
+    for (const v of versions) {
+      expect(v.hooks).toHaveLength(2);
+      for (const h of v.hooks) expect(h.caBundle ?? '', `resourceVersion ${v.rv}`).not.toBe('');
+    }
   });
 
   it("gives the server's service account only its own Secret", async () => {
