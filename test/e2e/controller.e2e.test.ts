@@ -5,13 +5,14 @@
 // an admin in the config. Every wait is bounded; names are unique.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { configFromObject } from '../../src/config/load.js';
 import { desiredBaseline } from '../../src/controller/desired.js';
 import { deleteNamespaces, kubeconfigOf, kubectl, uniqueName } from './kube.js';
@@ -64,20 +65,22 @@ interface Controller {
 }
 
 /** Writes the harness config plus a controller section; returns its path. */
-function writeConfig(name: string, controller: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
+function writeConfig(name: string, controller: Record<string, unknown>): string {
   const base = parseYaml(readFileSync(join(repo, 'test', 'cluster', 'config.yaml'), 'utf8')) as Record<string, unknown>;
   const path = join(scratch, `${name}.yaml`);
-  writeFileSync(path, stringifyYaml({ ...base, ...extra, controller }));
+  writeFileSync(path, stringifyYaml({ ...base, controller }));
   return path;
 }
 
-async function startController(identity: string, leaseName: string, extra: Record<string, unknown> = {}): Promise<Controller> {
+/** Starts `controller` (or, with `serve`, `serve --controller` with these extra arguments). */
+async function startController(identity: string, leaseName: string, opts: { controller?: Record<string, unknown>; serve?: string[] } = {}): Promise<Controller> {
   const port = await freePort();
   leases.add(leaseName);
-  const config = writeConfig(identity, { host: '127.0.0.1', port, qps: 50, burst: 100, resyncSeconds: 0, auditIntervalSeconds: 0, leaderElection: { leaseName, leaseNamespace: LEASE_NAMESPACE, ...LEASE } }, extra);
+  const config = writeConfig(identity, { host: '127.0.0.1', port, qps: 50, burst: 100, resyncSeconds: 0, auditIntervalSeconds: 0, leaderElection: { leaseName, leaseNamespace: LEASE_NAMESPACE, ...LEASE }, ...opts.controller });
+  const command = opts.serve !== undefined ? ['serve', '--controller', ...opts.serve] : ['controller', '--identity', identity];
   const env = { ...process.env };
   for (const v of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY', 'all_proxy', 'ALL_PROXY', 'KUBECONFIG']) delete env[v];
-  const child = spawn(process.execPath, [join(repo, 'dist', 'cli', 'main.js'), 'controller', '--config', config, '--kubeconfig', kubeconfigOf('admin'), '--identity', identity], {
+  const child = spawn(process.execPath, [join(repo, 'dist', 'cli', 'main.js'), ...command, '--config', config, '--kubeconfig', kubeconfigOf('admin')], {
     cwd: repo,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -95,7 +98,9 @@ async function startController(identity: string, leaseName: string, extra: Recor
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   const c: Controller = { identity, port, child, logs, exited };
   running.add(c);
-  await waitFor(`controller ${identity} to answer /healthz`, 30_000, async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok);
+  await waitFor(`controller ${identity} to answer /healthz`, 30_000, async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message}\n${logs.slice(-20).join('\n')}`);
+  });
   return c;
 }
 
@@ -290,6 +295,39 @@ describe('baseline controller', () => {
     const code = await stopController(b, 'SIGTERM');
     expect(code).toBe(0);
     expect(b.logs.some((l) => l.includes('released the lease'))).toBe(true);
+    expect(await leaseHolder(lease)).toBe('');
+  });
+});
+
+describe('serve --controller', () => {
+  it('runs the webhook and the controller in one process, with the audit counts as metrics', async () => {
+    // The harness's webhook certificate (for 127.0.0.1) serves this second webhook too.
+    const certs = join(dirname(inject('tgKubeconfigDir')), 'webhook', 'certs');
+    const webhookPort = await freePort();
+    const lease = uniqueName('tg-serve');
+    const c = await startController(uniqueName('serve'), lease, {
+      controller: { auditIntervalSeconds: 3600 },
+      serve: ['--port', String(webhookPort), '--host', '127.0.0.1', '--cert', join(certs, 'tls.crt'), '--key', join(certs, 'tls.key')],
+    });
+    await waitFor('the controller to lead', 60_000, async () => (await metric(c, 'tenant_guard_controller_leader')) === 1);
+    const ca = readFileSync(join(certs, 'ca.crt'));
+    const healthz = () => new Promise<number>((resolveCode, reject) => {
+      https.get({ host: '127.0.0.1', port: webhookPort, path: '/healthz', ca }, (res) => {
+        res.resume();
+        resolveCode(res.statusCode ?? 0);
+      }).on('error', reject);
+    });
+    expect(await waitFor('the webhook to answer over HTTPS', 30_000, async () => (await healthz()) === 200)).toBe(true);
+
+    const ns = await createTenantNamespace('acme');
+    await waitFor('the baseline', 30_000, () => isolateOf(ns));
+    await waitFor('the audit counts', 60_000, async () => (await metric(c, 'tenant_guard_audit_last_run_timestamp_seconds')) > 0);
+    const text = await (await fetch(`http://127.0.0.1:${c.port}/metrics`)).text();
+    for (const category of ['refusedPolicies', 'clusterPolicies', 'missingBaseline', 'unlabeledNamespaces', 'platformUnlabeled']) {
+      expect(text).toMatch(new RegExp(`^tenant_guard_audit_findings\\{category="${category}"\\} \\d+$`, 'm'));
+    }
+
+    expect(await stopController(c, 'SIGTERM')).toBe(0);
     expect(await leaseHolder(lease)).toBe('');
   });
 });
