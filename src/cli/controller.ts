@@ -9,6 +9,7 @@ import { formatConfigErrors, loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { BaselineController } from '../controller/controller.js';
 import { startControllerHttp } from '../controller/http.js';
+import { parseSelector } from '../controller/selector.js';
 import { loadKubeConfig } from '../kube/client.js';
 import { buildLogger } from '../telemetry/logger.js';
 import { buildMetrics } from '../telemetry/metrics.js';
@@ -47,6 +48,8 @@ export function checkControllerConfig(config: Config): string[] {
     errors.push(`  controller.leaderElection.retryPeriodSeconds: must be shorter than renewDeadlineSeconds (${le.renewDeadlineSeconds})`);
   }
   if (config.controller.burst < 1) errors.push('  controller.burst: must be at least 1');
+  const selector = parseSelector(config.controller.namespaceSelector);
+  if (!selector.ok) errors.push(`  controller.namespaceSelector: ${selector.error}`);
   return errors;
 }
 

@@ -51,6 +51,8 @@ export interface ControllerConfig {
   burst: number;
   /** Namespaces reconciled at the same time (one key is never reconciled twice at once). */
   workers: number;
+  /** Label selector (equality-based, as kubectl -l) limiting the tenant namespaces managed; empty: all. Platform namespaces are labelled regardless. */
+  namespaceSelector: string;
   /** Every namespace is reconciled again from the caches this often; costs no API call when nothing drifted. 0 disables. */
   resyncSeconds: number;
   /** How often the leader recomputes the audit counts it exports as metrics (lists every policy). 0 disables. */
@@ -198,6 +200,7 @@ export const configSchema = {
         qps: { type: 'number', exclusiveMinimum: 0, default: 20 },
         burst: { type: 'integer', minimum: 1, default: 40 },
         workers: { type: 'integer', minimum: 1, maximum: 256, default: 4 },
+        namespaceSelector: { type: 'string', default: '' },
         resyncSeconds: { type: 'integer', minimum: 0, default: 600 },
         auditIntervalSeconds: { type: 'integer', minimum: 0, default: 900 },
         events: {

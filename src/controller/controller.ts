@@ -30,6 +30,7 @@ import { WorkQueue } from './queue.js';
 import { TokenBucket, backoffDelay } from './rate-limit.js';
 import { reconcileNamespace, type ClusterState, type NamespaceObject, type Writer } from './reconciler.js';
 import { RecentWrites } from './recent-writes.js';
+import { matcher, parseSelector } from './selector.js';
 import { Reflector, type ChangeType, type KubeObject } from './reflector.js';
 import { KubeApiError, KubeRest, apiStatus } from './rest.js';
 import { CILIUM_POLICIES, NAMESPACES, NETWORK_POLICIES, collectionPath, objectPath, resourceOfKind } from './resources.js';
@@ -90,11 +91,15 @@ export class BaselineController {
   private warnedFlavour: boolean | undefined;
   private auditRunning = false;
   private discoveryFailures = 0;
+  private readonly selects: ((labels: Readonly<Record<string, string>>) => boolean) | undefined;
 
   constructor(private readonly opts: ControllerOptions) {
     this.config = opts.config;
     this.log = opts.log.child({ component: 'controller' });
     this.identity = opts.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
+    const selector = parseSelector(this.config.controller.namespaceSelector);
+    if (!selector.ok) throw new Error(`controller.namespaceSelector: ${selector.error}`);
+    this.selects = selector.requirements.length > 0 ? matcher(selector.requirements) : undefined;
     this.metrics = buildControllerMetrics(opts.registry);
     const c = this.config.controller;
     this.rest = new KubeRest(opts.kc, {
@@ -360,7 +365,7 @@ export class BaselineController {
   private async process(key: string): Promise<void> {
     const end = this.metrics.reconcileSeconds.startTimer();
     try {
-      const r = await reconcileNamespace(key, { config: this.config, state: this.state, writer: this.writer, events: this.events });
+      const r = await reconcileNamespace(key, { config: this.config, state: this.state, writer: this.writer, events: this.events, selects: this.selects });
       this.metrics.reconciles.inc({ result: r.result });
       if (r.actions.length > 0) this.log.info({ namespace: key, actions: r.actions }, 'reconciled: baseline written');
       else this.log.debug({ namespace: key, result: r.result, reason: r.reason }, 'reconciled');

@@ -181,6 +181,15 @@ describe('reconcileNamespace', () => {
     expect(await reconcileNamespace('acme-web', deps(cluster))).toEqual({ result: 'unchanged', actions: [] });
   });
 
+  it('leaves namespaces outside controller.namespaceSelector alone, but still labels platform namespaces', async () => {
+    const cluster = new FakeCluster().ns('acme-web', { [TENANT_LABEL]: 'acme' }).ns('acme-new', { [TENANT_LABEL]: 'acme', rollout: 'yes' }).ns('kube-system');
+    const selects = (labels: Readonly<Record<string, string>>) => labels.rollout === 'yes';
+    expect(await reconcileNamespace('acme-web', { ...deps(cluster), selects })).toEqual({ result: 'skipped', actions: [], reason: 'not selected by controller.namespaceSelector' });
+    expect((await reconcileNamespace('acme-new', { ...deps(cluster), selects })).actions).toEqual([{ action: 'create', kind: 'NetworkPolicy', name: 'tenant-guard-isolate', why: 'absent' }]);
+    expect((await reconcileNamespace('kube-system', { ...deps(cluster), selects })).actions).toEqual([{ action: 'label', kind: 'Namespace', name: 'kube-system', from: undefined }]);
+    expect(cluster.writes).toEqual(['apply NetworkPolicy acme-new/tenant-guard-isolate', `label kube-system ${TENANT_LABEL}=platform`]);
+  });
+
   it('passes a write error on (the worker retries with backoff)', async () => {
     const cluster = new FakeCluster().ns('acme-web', { [TENANT_LABEL]: 'acme' });
     cluster.apply = () => Promise.reject(new Error('boom'));

@@ -59,6 +59,8 @@ export interface ReconcileDeps {
   state: ClusterState;
   writer: Writer;
   events: EventSink;
+  /** controller.namespaceSelector: namespaces it does not select are left as they are (platform labelling aside). */
+  selects?: (labels: Readonly<Record<string, string>>) => boolean;
 }
 
 function isTerminating(ns: NamespaceObject): boolean {
@@ -85,6 +87,10 @@ export async function reconcileNamespace(name: string, deps: ReconcileDeps): Pro
     actions.push({ action: 'label', kind: 'Namespace', name, from });
     events.emit(name, about, 'Normal', 'PlatformLabelSet',
       `tenant-guard set ${config.tenantLabel}=${config.platform.value} on platform namespace ${name}${from !== undefined ? ` (it was "${from}")` : ''}, so tenant baselines admit traffic from it`);
+  }
+
+  if (deps.selects !== undefined && !deps.selects(labels)) {
+    return { result: actions.length > 0 ? 'written' : 'skipped', actions, reason: 'not selected by controller.namespaceSelector' };
   }
 
   const owner = ownerFromLabels(name, labels, config);

@@ -24,6 +24,11 @@ const LEASE_NAMESPACE = 'tenant-guard-system';
 // Shorter than the defaults (15/10/2 s) so a handover fits comfortably in a test.
 const LEASE = { leaseDurationSeconds: 8, renewDeadlineSeconds: 5, retryPeriodSeconds: 1 };
 
+// Other suites share the cluster: these controllers manage only this run's
+// namespaces (controller.namespaceSelector), so they neither touch other
+// tests' namespaces nor count writes for them.
+const RUN_LABEL = 'e2e.tenant-guard.io/run';
+const RUN = uniqueName('run');
 const namespaces = new Set<string>();
 const leases = new Set<string>();
 const running = new Set<Controller>();
@@ -76,7 +81,7 @@ function writeConfig(name: string, controller: Record<string, unknown>): string 
 async function startController(identity: string, leaseName: string, opts: { controller?: Record<string, unknown>; serve?: string[] } = {}): Promise<Controller> {
   const port = await freePort();
   leases.add(leaseName);
-  const config = writeConfig(identity, { host: '127.0.0.1', port, qps: 50, burst: 100, resyncSeconds: 0, auditIntervalSeconds: 0, leaderElection: { leaseName, leaseNamespace: LEASE_NAMESPACE, ...LEASE }, ...opts.controller });
+  const config = writeConfig(identity, { host: '127.0.0.1', port, qps: 50, burst: 100, resyncSeconds: 0, auditIntervalSeconds: 0, namespaceSelector: `${RUN_LABEL}=${RUN}`, leaderElection: { leaseName, leaseNamespace: LEASE_NAMESPACE, ...LEASE }, ...opts.controller });
   const command = opts.serve !== undefined ? ['serve', '--controller', ...opts.serve] : ['controller', '--identity', identity];
   const env = { ...process.env };
   for (const v of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY', 'all_proxy', 'ALL_PROXY', 'KUBECONFIG']) delete env[v];
@@ -152,11 +157,12 @@ function expectedIsolate(ns: string, tenant: string): Record<string, unknown> {
   return desiredBaseline(ns, { kind: 'tenant', tenant }, r.config)[0]!.spec;
 }
 
+/** A namespace created by a tenant user (the webhook adds the tenant label), carrying this run's label. */
 async function createTenantNamespace(prefix = 'acme'): Promise<string> {
   const name = uniqueName(prefix);
   namespaces.add(name);
   const user = prefix === 'acme' ? 'alice' : 'bob';
-  const res = await kubectl(user, ['create', 'namespace', name]);
+  const res = await kubectl(user, ['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { [RUN_LABEL]: RUN } } }) });
   expect(res.code, res.stderr).toBe(0);
   return name;
 }
@@ -233,7 +239,8 @@ describe('baseline controller', () => {
   it('gives an existing namespace its baseline when it gets the tenant label, and removes it when the label goes', async () => {
     const ns = uniqueName('legacy');
     namespaces.add(ns);
-    expect((await kubectl('admin', ['create', 'namespace', ns])).code).toBe(0);
+    const created = await kubectl('admin', ['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { [RUN_LABEL]: RUN } } }) });
+    expect(created.code, created.stderr).toBe(0);
     const label = await kubectl('admin', ['label', 'namespace', ns, `${TENANT_LABEL}=acme`]);
     expect(label.code, label.stderr).toBe(0);
     const policy = await waitFor('the baseline after labelling', 30_000, () => isolateOf(ns));
