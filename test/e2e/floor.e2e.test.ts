@@ -1,0 +1,511 @@
+// The outage-safe floor (issue 8) on a real API server: the output of
+// `tenant-guard floor` is accepted and applied; with the webhook stopped and
+// its failurePolicy set to Ignore each floor rule refuses its case as a tenant
+// user while the admin is unaffected; with failurePolicy Fail the floor
+// answers first; and with the webhook running nothing the webhook allows is
+// refused by the floor: every allowed case of the engine's unit-test tables
+// (collected by running them, test/fixtures/review-capture) and every public
+// corpus document `tenant-guard check` allows, re-judged for this cluster and
+// sent with --dry-run=server.
+//
+// On a private cluster: the floor's policies and a stopped webhook would
+// change what every other test run on the shared cluster sees.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { checkObjects } from '../../src/cli/check.js';
+import { readObjects } from '../../src/cli/documents.js';
+import { configFromObject } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { StaticNamespaces, type NamespaceLike } from '../../src/kube/namespace-view.js';
+import { review } from '../../src/policy/review.js';
+import type { NamespaceView, Requester } from '../../src/policy/types.js';
+import { captureReviewCases, type CapturedReview } from '../fixtures/review-capture/cases.js';
+import { eventually, POLICY_DENIED, PrivateCluster, repo, WEBHOOK_DENIED, WEBHOOK_USER, type KubectlResult, type User } from './kube.js';
+
+const TENANT_LABEL = 'tenant-guard.io/tenant';
+const MANAGED = { 'app.kubernetes.io/managed-by': 'tenant-guard' };
+const FAILED_VALIDATING = /failed calling webhook "validate\.tenant-guard\.io"/;
+const FAILED_MUTATING = /failed calling webhook "mutate\.tenant-guard\.io"/;
+const FLOOR_REFUSED = 'tenant-guard floor refused';
+
+/** A tenant whose members' names contain commas, as LDAP distinguished names do. */
+const ERIN = 'cn=erin,ou=people,dc=example';
+const UMBRELLA_GROUP = 'cn=umbrella-devs,ou=groups,dc=example';
+
+/** The namespaces of the engine's unit tests (test/unit/fixtures.ts), so their cases mean the same here. */
+const WORLD: Record<string, Record<string, string>> = {
+  'acme-web': { [TENANT_LABEL]: 'acme' },
+  'acme-api': { [TENANT_LABEL]: 'acme' },
+  'legacy-acme': { [TENANT_LABEL]: 'acme' },
+  'globex-shared': { [TENANT_LABEL]: 'acme' },
+  'globex-web': { [TENANT_LABEL]: 'globex' },
+  'acme-prod-db': { [TENANT_LABEL]: 'acme-prod' },
+  'ingress-nginx': { [TENANT_LABEL]: 'platform' },
+  unowned: {},
+  bare: {},
+};
+
+let cluster: PrivateCluster;
+let work: string;
+let configFile: string;
+let config: Config;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'tg-e2e-floor-config-'));
+  // The harness config plus a tenant with comma-containing member names.
+  const base = parseYaml(readFileSync(join(repo, 'test/cluster/config.yaml'), 'utf8')) as { tenants: unknown[] };
+  const raw = { ...base, tenants: [...base.tenants, { name: 'umbrella', users: [ERIN], groups: [UMBRELLA_GROUP] }] };
+  const parsed = configFromObject(raw);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  config = parsed.config;
+  configFile = join(work, 'config.yaml');
+  writeFileSync(configFile, stringifyYaml(raw));
+
+  cluster = await PrivateCluster.start('floor', { env: { TG_WEBHOOK_CONFIG: configFile } });
+  // Requesters of the unit tables are impersonated; RBAC lets every one of
+  // them through here, so that admission alone decides.
+  const rbac = await cluster.kubectl('admin', ['create', 'clusterrolebinding', 'floor-e2e-everyone', '--clusterrole=tenant-guard-dev:tenant-network-admin', '--group=system:authenticated']);
+  expect(rbac.code, rbac.stderr).toBe(0);
+  for (const [name, labels] of Object.entries(WORLD)) {
+    const res = await adminApply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+    expect(res.code, res.stderr).toBe(0);
+  }
+  // acme-old: terminating (the local control plane has no namespace controller, so it stays so).
+  expect((await adminApply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'acme-old', labels: { [TENANT_LABEL]: 'acme' } } })).code).toBe(0);
+  expect((await cluster.kubectl('admin', ['delete', 'namespace', 'acme-old', '--wait=false'])).code).toBe(0);
+}, 6 * 60_000);
+
+afterAll(async () => {
+  try {
+    await cluster?.down();
+  } finally {
+    if (work !== undefined) rmSync(work, { recursive: true, force: true });
+  }
+});
+
+function adminApply(obj: object, ...extra: string[]): Promise<KubectlResult> {
+  return cluster.kubectl('admin', ['apply', ...extra, '-f', '-'], { input: JSON.stringify(obj) });
+}
+
+function create(user: User, obj: object, ...extra: string[]): Promise<KubectlResult> {
+  return cluster.kubectl(user, ['create', ...extra, '-f', '-'], { input: JSON.stringify(obj) });
+}
+
+/** `tenant-guard floor` as a user runs it, from the built CLI. */
+function floorCli(...args: string[]): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    execFile(process.execPath, [join(repo, 'dist/cli/main.js'), 'floor', ...args], { cwd: repo, timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`tenant-guard floor failed: ${err.message}\n${stderr}`));
+      else resolvePromise(stdout);
+    });
+  });
+}
+
+async function floorManifest(): Promise<string> {
+  return floorCli('--config', configFile, '--exempt-user', WEBHOOK_USER);
+}
+
+let applied = false;
+/** Applies the floor once and waits until the API server enforces it. */
+async function applyFloor(): Promise<void> {
+  if (applied) return;
+  const res = await cluster.kubectl('admin', ['apply', '-f', '-'], { input: await floorManifest() });
+  expect(res.code, res.stderr).toBe(0);
+  // Policies take effect asynchronously; a request both refuse is answered by the floor first.
+  await eventually('the floor to be enforced', async () => POLICY_DENIED.test((await create('alice', np('probe', 'acme-web', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {} }] }] }), '--dry-run=server')).stderr));
+  applied = true;
+}
+
+interface ApiObject { apiVersion: string; kind: string; metadata: Record<string, unknown>; [field: string]: unknown }
+
+function np(name: string, namespace: string, spec: object, labels?: Record<string, string>): ApiObject {
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace, ...(labels ? { labels } : {}) }, spec };
+}
+function cnp(name: string, namespace: string, spec: object): ApiObject {
+  return { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { name, namespace }, spec: { endpointSelector: {}, ...spec } };
+}
+function ns(name: string, labels?: Record<string, string>): ApiObject {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, ...(labels ? { labels } : {}) } };
+}
+const harmless = (name: string) => np(name, 'acme-web', { podSelector: {}, ingress: [{ from: [{ podSelector: {} }] }] });
+
+describe('tenant-guard floor output', () => {
+  it('is accepted by kubectl apply --dry-run=server, then applied', async () => {
+    const manifest = await floorManifest();
+    const dry = await cluster.kubectl('admin', ['apply', '--dry-run=server', '-f', '-'], { input: manifest });
+    expect(dry.code, dry.stderr).toBe(0);
+    const lines = dry.stdout.trim().split('\n');
+    expect(lines).toHaveLength(11);
+    for (const l of lines) expect(l).toMatch(/ created \(server dry run\)$/);
+    expect(dry.stdout).toContain('validatingadmissionpolicy.admissionregistration.k8s.io/tenant-guard-floor-namespaces');
+    expect(dry.stdout).toContain('validatingadmissionpolicybinding.admissionregistration.k8s.io/tenant-guard-floor-managed-policies');
+    expect(dry.stdout).toContain('configmap/tenant-guard-floor-tenants');
+    await applyFloor();
+    const list = await cluster.kubectl('admin', ['get', 'validatingadmissionpolicies,validatingadmissionpolicybindings', '-o', 'name']);
+    expect(list.stdout.trim().split('\n')).toHaveLength(10);
+  });
+
+  it('-o json is the same objects', async () => {
+    const json = JSON.parse(await floorCli('--config', configFile, '--exempt-user', WEBHOOK_USER, '-o', 'json')) as { kind: string; items: unknown[] };
+    expect(json.kind).toBe('List');
+    expect(json.items).toEqual(parseYaml(`[${(await floorManifest()).split('\n---\n').map((d) => JSON.stringify(parseYaml(d))).join(',')}]`));
+  });
+});
+
+interface FloorCase {
+  name: string;
+  user: User;
+  /** kubectl arguments (after the user's kubeconfig), and stdin. */
+  args: string[];
+  input?: object;
+  /** Part of the floor's message. */
+  message: string;
+}
+
+/** Each floor rule and a request of a tenant user it refuses; the same request is then made by the admin. */
+const FLOOR_CASES: FloorCase[] = [
+  { name: 'namespace without the owner label', user: 'alice', args: ['create', 'namespace', 'acme-new'], message: 'the owner label is missing' },
+  { name: 'namespace with the platform value', user: 'alice', args: ['create', '-f', '-'], input: ns('acme-new', { [TENANT_LABEL]: 'platform' }), message: '"platform" is the platform\'s value' },
+  { name: "namespace with another tenant's value", user: 'alice', args: ['create', '-f', '-'], input: ns('acme-new', { [TENANT_LABEL]: 'globex' }), message: '"globex" is not a tenant you belong to' },
+  { name: 'owner label removed', user: 'alice', args: ['label', 'namespace', 'acme-web', `${TENANT_LABEL}-`], message: 'the owner label cannot be removed or changed' },
+  { name: 'owner label changed', user: 'alice', args: ['label', 'namespace', 'acme-web', `${TENANT_LABEL}=globex`, '--overwrite'], message: 'the owner label cannot be removed or changed' },
+  { name: "another tenant's namespace changed", user: 'bob', args: ['label', 'namespace', 'acme-web', 'team=bob'], message: 'the namespace belongs to tenant acme; you cannot change it' },
+  { name: "another tenant's namespace deleted", user: 'bob', args: ['delete', 'namespace', 'acme-web'], message: 'the namespace belongs to tenant acme; you cannot delete it' },
+  { name: 'a platform namespace changed', user: 'alice', args: ['label', 'namespace', 'default', 'team=acme'], message: 'the namespace belongs to the platform; you cannot change it' },
+  { name: 'NetworkPolicy with an empty namespaceSelector', user: 'alice', args: ['create', '-f', '-'], input: np('everywhere', 'acme-web', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {} }] }] }), message: 'an empty namespaceSelector selects every namespace' },
+  { name: "NetworkPolicy selecting another tenant's namespaces", user: 'alice', args: ['create', '-f', '-'], input: np('from-globex', 'acme-web', { podSelector: {}, egress: [{ to: [{ namespaceSelector: { matchLabels: { [TENANT_LABEL]: 'globex' } } }] }] }), message: 'selects namespaces of another tenant' },
+  { name: 'NetworkPolicy ingress rule without peers', user: 'alice', args: ['create', '-f', '-'], input: np('open', 'acme-web', { podSelector: {}, ingress: [{ ports: [{ port: 80 }] }] }), message: 'a rule without from accepts traffic from every source' },
+  { name: 'CiliumNetworkPolicy with the cluster entity', user: 'alice', args: ['create', '-f', '-'], input: cnp('from-cluster', 'acme-web', { ingress: [{ fromEntities: ['cluster'] }] }), message: 'the entities all, cluster include the pods of every tenant' },
+  { name: "CiliumNetworkPolicy selecting another tenant's namespace label", user: 'alice', args: ['create', '-f', '-'], input: cnp('to-globex', 'acme-web', { egress: [{ toEndpoints: [{ matchLabels: { [`k8s:io.cilium.k8s.namespace.labels.${TENANT_LABEL}`]: 'globex' } }] }] }), message: 'selects endpoints of another tenant' },
+  { name: 'CiliumNetworkPolicy L4-only ingress rule', user: 'alice', args: ['create', '-f', '-'], input: cnp('l4-only', 'acme-web', { ingress: [{ toPorts: [{ ports: [{ port: '80', protocol: 'TCP' }] }] }] }), message: 'a rule with ports but no from* peer' },
+  { name: 'CiliumClusterwideNetworkPolicy', user: 'alice', args: ['create', '-f', '-'], input: { apiVersion: 'cilium.io/v2', kind: 'CiliumClusterwideNetworkPolicy', metadata: { name: 'tenant-wide' }, spec: { endpointSelector: {}, ingress: [{ fromEndpoints: [{}] }] } }, message: 'cluster-wide policies apply across every tenant' },
+  { name: 'AdminNetworkPolicy', user: 'alice', args: ['create', '-f', '-'], input: { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'AdminNetworkPolicy', metadata: { name: 'tenant-anp' }, spec: { priority: 10, subject: { namespaces: {} }, ingress: [{ action: 'Allow', from: [{ namespaces: {} }] }] } }, message: 'cluster-wide policies apply across every tenant' },
+  { name: 'BaselineAdminNetworkPolicy', user: 'alice', args: ['create', '-f', '-'], input: { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'BaselineAdminNetworkPolicy', metadata: { name: 'default' }, spec: { subject: { namespaces: {} }, ingress: [{ action: 'Allow', from: [{ namespaces: {} }] }] } }, message: 'cluster-wide policies apply across every tenant' },
+  { name: 'a policy labelled managed-by: tenant-guard created', user: 'alice', args: ['create', '-f', '-'], input: np('look-alike', 'acme-web', { podSelector: {}, ingress: [{ from: [{ podSelector: {} }] }] }, MANAGED), message: 'policies managed by tenant-guard are the platform\'s baseline' },
+  { name: 'a managed policy changed', user: 'alice', args: ['label', 'networkpolicy', 'baseline', '-n', 'acme-web', 'team=acme'], message: 'policies managed by tenant-guard are the platform\'s baseline' },
+  { name: 'a managed policy deleted', user: 'alice', args: ['delete', 'networkpolicy', 'baseline', '-n', 'acme-web'], message: 'policies managed by tenant-guard are the platform\'s baseline' },
+];
+
+describe('webhook stopped, failurePolicy Ignore: the floor refuses its cases', () => {
+  beforeAll(async () => {
+    await applyFloor();
+    // The platform's baseline policy, as the controller would create it.
+    const baseline = await adminApply(np('baseline', 'acme-web', { podSelector: {}, policyTypes: ['Ingress'] }, MANAGED));
+    expect(baseline.code, baseline.stderr).toBe(0);
+    await cluster.setFailurePolicy('Ignore');
+    await cluster.webhookStop();
+    await eventually('failurePolicy Ignore to take effect', async () => (await create('alice', harmless('probe'), '--dry-run=server')).code === 0);
+  });
+
+  afterAll(async () => {
+    try {
+      await cluster.setFailurePolicy('Fail');
+    } finally {
+      await cluster.webhookStart();
+    }
+  });
+
+  it.each(FLOOR_CASES)('$name: refused for $user, allowed for the admin', async (c) => {
+    const input = c.input === undefined ? {} : { input: JSON.stringify(c.input) };
+    const tenant = await cluster.kubectl(c.user, [...c.args, '--dry-run=server'], input);
+    expect(tenant.code).not.toBe(0);
+    expect(tenant.stderr).toMatch(POLICY_DENIED);
+    expect(tenant.stderr).toContain(FLOOR_REFUSED);
+    expect(tenant.stderr).toContain(c.message);
+    const admin = await cluster.kubectl('admin', [...c.args, '--dry-run=server'], input);
+    expect(admin.code, admin.stderr).toBe(0);
+  });
+
+  it("a tenant's own work goes on: a namespace labelled with its tenant, a confined policy, deleting its own namespace", async () => {
+    const created = await create('alice', ns('acme-during-outage', { [TENANT_LABEL]: 'acme' }));
+    expect(created.code, created.stderr).toBe(0);
+    const policy = await create('alice', np('from-acme', 'acme-during-outage', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { [TENANT_LABEL]: 'acme' } } }] }] }));
+    expect(policy.code, policy.stderr).toBe(0);
+    const deleted = await cluster.kubectl('alice', ['delete', 'namespace', 'acme-during-outage', '--dry-run=server']);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    // Membership through a comma-containing user name and group is read from the parameter exactly.
+    for (const who of [['--as', ERIN], ['--as', 'someone', '--as-group', UMBRELLA_GROUP]]) {
+      const res = await cluster.kubectl('admin', ['create', '--dry-run=server', '-f', '-', ...who], { input: JSON.stringify(ns('umbrella-during-outage', { [TENANT_LABEL]: 'umbrella' })) });
+      expect(res.code, `${who.join(' ')}: ${res.stderr}`).toBe(0);
+    }
+  });
+
+  it('what only the webhook refuses gets through: protected CIDRs, namespaces by name or by other labels (failure-modes.md)', async () => {
+    const gaps = [
+      np('to-pods', 'acme-web', { podSelector: {}, egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] }),
+      np('to-globex-by-name', 'acme-web', { podSelector: {}, egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'globex-web' } } }] }] }),
+      np('by-team', 'acme-web', { podSelector: {}, egress: [{ to: [{ namespaceSelector: { matchLabels: { team: 'x' } } }] }] }),
+    ];
+    for (const g of gaps) {
+      const res = await create('alice', g, '--dry-run=server');
+      expect(res.code, res.stderr).toBe(0);
+    }
+  });
+});
+
+describe('webhook stopped, failurePolicy Fail, floor on', () => {
+  beforeAll(async () => {
+    await applyFloor();
+    await cluster.webhookStop();
+  });
+
+  afterAll(async () => {
+    await cluster.webhookStart();
+  });
+
+  it('what the floor refuses is refused with its message (policies are evaluated before webhooks)', async () => {
+    const res = await create('alice', np('everywhere', 'acme-web', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {} }] }] }), '--dry-run=server');
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toMatch(POLICY_DENIED);
+    expect(res.stderr).toContain('an empty namespaceSelector selects every namespace');
+  });
+
+  it('everything else fails closed at the webhook; namespaces at the mutating one, before any policy', async () => {
+    const policy = await create('alice', harmless('while-down'), '--dry-run=server');
+    expect(policy.code).not.toBe(0);
+    expect(policy.stderr).toMatch(FAILED_VALIDATING);
+    const namespace = await create('alice', ns('acme-while-down', { [TENANT_LABEL]: 'acme' }), '--dry-run=server');
+    expect(namespace.code).not.toBe(0);
+    expect(namespace.stderr).toMatch(FAILED_MUTATING);
+  });
+});
+
+// ------------------------------------------------ webhook running, floor on
+
+/** The live namespaces as the engine sees them. */
+async function liveView(): Promise<{ view: NamespaceView; objects: NamespaceLike[]; names: Map<string, boolean> }> {
+  const res = await cluster.kubectl('admin', ['get', 'namespaces', '-o', 'json']);
+  expect(res.code, res.stderr).toBe(0);
+  const objects = (JSON.parse(res.stdout) as { items: NamespaceLike[] }).items;
+  const names = new Map<string, boolean>();
+  for (const o of objects) names.set(o.metadata?.name ?? '', o.status?.phase === 'Terminating');
+  return { view: new StaticNamespaces(objects).view(), objects, names };
+}
+
+function impersonate(r: Requester): string[] {
+  return ['--as', r.username, ...r.groups.flatMap((g) => ['--as-group', g])];
+}
+
+interface Outcome {
+  label: string;
+  result: KubectlResult;
+}
+
+/** Failures that are the API server's own validation of the object, not an admission decision. */
+function admissionRefusal(r: KubectlResult): 'floor' | 'webhook' | undefined {
+  if (r.code === 0) return undefined;
+  if (POLICY_DENIED.test(r.stderr)) return 'floor';
+  if (WEBHOOK_DENIED.test(r.stderr) || /admission webhook "mutate\.tenant-guard\.io" denied/.test(r.stderr)) return 'webhook';
+  return undefined;
+}
+
+function summary(outcomes: Outcome[]): string {
+  return outcomes.map((o) => `${o.label}: ${o.result.stderr.trim().replace(/\s*\n\s*/g, ' ').slice(0, 300)}`).join('\n');
+}
+
+const API_VERSIONS: Record<string, string> = {
+  Namespace: 'v1',
+  NetworkPolicy: 'networking.k8s.io/v1',
+  CiliumNetworkPolicy: 'cilium.io/v2',
+  CiliumClusterwideNetworkPolicy: 'cilium.io/v2',
+  AdminNetworkPolicy: 'policy.networking.k8s.io/v1alpha1',
+  BaselineAdminNetworkPolicy: 'policy.networking.k8s.io/v1alpha1',
+};
+const NAMESPACED = new Set(['NetworkPolicy', 'CiliumNetworkPolicy']);
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The captured object as an API object of its kind, with this name (and namespace). */
+function apiObject(raw: unknown, kind: string, name: string, namespace: string | undefined): Record<string, unknown> | undefined {
+  if (!isRecord(raw)) return undefined;
+  const md = isRecord(raw.metadata) ? raw.metadata : {};
+  const metadata: Record<string, unknown> = { ...md, name };
+  delete metadata.generateName;
+  delete metadata.deletionTimestamp;
+  if (namespace !== undefined) metadata.namespace = namespace;
+  else delete metadata.namespace;
+  return { ...raw, apiVersion: API_VERSIONS[kind], kind, metadata };
+}
+
+let serial = 0;
+function freshName(kind: string): string {
+  serial += 1;
+  return `${kind === 'Namespace' ? 'case-ns' : 'case'}-${serial}-${Date.now().toString(36)}`;
+}
+
+const RESOURCES: Record<string, string> = {
+  Namespace: 'namespace',
+  NetworkPolicy: 'networkpolicy.networking.k8s.io',
+  CiliumNetworkPolicy: 'ciliumnetworkpolicy.cilium.io',
+  CiliumClusterwideNetworkPolicy: 'ciliumclusterwidenetworkpolicy.cilium.io',
+  AdminNetworkPolicy: 'adminnetworkpolicy.policy.networking.k8s.io',
+  BaselineAdminNetworkPolicy: 'baselineadminnetworkpolicy.policy.networking.k8s.io',
+};
+
+interface SweepResult {
+  sent: Outcome[];
+  /** Not sent: the webhook would refuse it in this cluster, or it cannot exist here. */
+  notHere: string[];
+  setupFailed: Outcome[];
+}
+
+/** One captured case, made as its requester through the API server with --dry-run=server. */
+async function sendCase(c: CapturedReview, live: Awaited<ReturnType<typeof liveView>>, out: SweepResult): Promise<void> {
+  const kind = c.kind.kind;
+  const label = `${c.file} › ${c.test} [${kind} ${c.operation} as ${c.requester.username}]`;
+  const namespaced = NAMESPACED.has(kind);
+  const raw = c.operation === 'DELETE' ? c.oldObject : c.object;
+  const rawName = isRecord(raw) && isRecord(raw.metadata) && typeof raw.metadata.name === 'string' ? raw.metadata.name : c.name;
+  let namespace: string | undefined;
+  if (namespaced) {
+    namespace = c.namespace ?? (isRecord(raw) && isRecord(raw.metadata) && typeof raw.metadata.namespace === 'string' ? raw.metadata.namespace : undefined);
+    if (namespace === undefined || !live.names.has(namespace) || live.names.get(namespace) === true) {
+      out.notHere.push(`${label}: namespace ${String(namespace)} does not exist here or is terminating`);
+      return;
+    }
+  }
+  // A name that exists already (a Namespace of this world) or an object that
+  // must be created first (UPDATE, DELETE) gets a fresh name.
+  const fresh = c.operation !== 'CREATE' || rawName === undefined || rawName === '' || (kind === 'Namespace' && live.names.has(rawName));
+  const name = fresh ? freshName(kind) : rawName;
+  const object = c.operation === 'DELETE' ? undefined : apiObject(c.object, kind, name, namespace);
+  const oldObject = c.operation === 'CREATE' ? undefined : apiObject(c.oldObject, kind, name, namespace);
+  if ((c.operation !== 'DELETE' && object === undefined) || (c.operation !== 'CREATE' && oldObject === undefined)) {
+    out.notHere.push(`${label}: no object to send`);
+    return;
+  }
+  const verdict = review({ kind: c.kind, operation: c.operation, namespace: kind === 'Namespace' ? undefined : namespace, name, object, oldObject, requester: c.requester, namespaces: live.view, config });
+  if (!verdict.allowed) {
+    out.notHere.push(`${label}: refused in this cluster (${verdict.violations.map((v) => v.code).join(', ')})`);
+    return;
+  }
+  const as = impersonate(c.requester);
+  if (c.operation === 'CREATE') {
+    out.sent.push({ label, result: await cluster.kubectl('admin', ['create', '--dry-run=server', '-f', '-', ...as], { input: JSON.stringify(object) }) });
+    return;
+  }
+  const setup = await cluster.kubectl('admin', ['create', '-f', '-'], { input: JSON.stringify(oldObject) });
+  if (setup.code !== 0) {
+    out.setupFailed.push({ label, result: setup });
+    return;
+  }
+  try {
+    const args = c.operation === 'UPDATE'
+      ? ['replace', '--dry-run=server', '-f', '-', ...as]
+      : ['delete', RESOURCES[kind]!, name, ...(namespace !== undefined ? ['-n', namespace] : []), '--dry-run=server', ...as];
+    out.sent.push({ label, result: await cluster.kubectl('admin', args, { input: JSON.stringify(object ?? {}) }) });
+  } finally {
+    await cluster.kubectl('admin', ['delete', RESOURCES[kind]!, name, ...(namespace !== undefined ? ['-n', namespace] : []), '--wait=false', '--ignore-not-found']);
+  }
+}
+
+function corpusFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).sort().flatMap((entry) => {
+    const full = join(dir, entry);
+    if (statSync(full).isDirectory()) return corpusFiles(full);
+    return /\.ya?ml$/.test(entry) ? [full] : [];
+  });
+}
+
+describe('webhook running, floor on: nothing the webhook allows is refused by the floor', () => {
+  beforeAll(async () => {
+    await applyFloor();
+    await eventually('the webhook to answer', async () => WEBHOOK_DENIED.test((await create('alice', np('probe', 'acme-web', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'x' } } }] }] }), '--dry-run=server')).stderr));
+  });
+
+  it('finalizers can be removed from a policy being deleted, whatever it says (the webhook does not judge it again)', async () => {
+    const held = { finalizers: ['example.com/hold'] };
+    const policies = [
+      { ...np('held', 'acme-web', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {} }] }] }), metadata: { name: 'held', namespace: 'acme-web', ...held } },
+      { ...cnp('held', 'acme-web', { ingress: [{ fromEntities: ['cluster'] }] }), metadata: { name: 'held', namespace: 'acme-web', ...held } },
+    ];
+    for (const p of policies) {
+      const kind = p.kind;
+      // Written by the admin (or before tenant-guard was installed).
+      expect((await create('admin', p)).code).toBe(0);
+      const del = await cluster.kubectl('alice', ['delete', RESOURCES[kind]!, 'held', '-n', 'acme-web', '--wait=false']);
+      expect(del.code, del.stderr).toBe(0);
+      const release = await cluster.kubectl('alice', ['patch', RESOURCES[kind]!, 'held', '-n', 'acme-web', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
+      expect(release.code, `${kind}: ${release.stderr}`).toBe(0);
+      const gone = await cluster.kubectl('admin', ['get', RESOURCES[kind]!, 'held', '-n', 'acme-web']);
+      expect(gone.stderr).toMatch(/NotFound/);
+    }
+  });
+
+  it('an empty tenant label (no owner) may be removed by a tenant', async () => {
+    expect((await adminApply(ns('empty-owner', { [TENANT_LABEL]: '' }))).code).toBe(0);
+    const res = await cluster.kubectl('alice', ['label', 'namespace', 'empty-owner', `${TENANT_LABEL}-`, '--dry-run=server']);
+    expect(res.code, res.stderr).toBe(0);
+  });
+
+  it('a Cilium selector with two tenant-label keys, one of them the tenant\'s, is allowed (the keys are ANDed)', async () => {
+    const both = cnp('two-keys', 'acme-web', { ingress: [{ fromEndpoints: [{ matchLabels: { [`k8s:io.cilium.k8s.namespace.labels.${TENANT_LABEL}`]: 'acme', [`io.cilium.k8s.namespace.labels.${TENANT_LABEL}`]: 'globex' } }] }] });
+    const res = await create('alice', both, '--dry-run=server');
+    expect(res.code, res.stderr).toBe(0);
+  });
+
+  it('members whose names contain commas create their namespaces (user and group membership)', async () => {
+    for (const who of [['--as', ERIN], ['--as', 'someone', '--as-group', UMBRELLA_GROUP]]) {
+      const res = await cluster.kubectl('admin', ['create', 'namespace', 'umbrella-web', '--dry-run=server', '-o', 'json', ...who]);
+      expect(res.code, `${who.join(' ')}: ${res.stderr}`).toBe(0);
+      expect((JSON.parse(res.stdout) as { metadata: { labels: Record<string, string> } }).metadata.labels[TENANT_LABEL]).toBe('umbrella');
+    }
+  });
+
+  it('every allowed case of the engine unit-test tables', async () => {
+    const captured = (await captureReviewCases()).filter((c) => c.allowed && c.kind.kind in API_VERSIONS && c.operation !== 'CONNECT');
+    expect(captured.length).toBeGreaterThan(100);
+    const live = await liveView();
+    const out: SweepResult = { sent: [], notHere: [], setupFailed: [] };
+    for (const c of captured) await sendCase(c, live, out);
+
+    const byFloor = out.sent.filter((o) => admissionRefusal(o.result) === 'floor');
+    const byWebhook = out.sent.filter((o) => admissionRefusal(o.result) === 'webhook');
+    const passed = out.sent.filter((o) => o.result.code === 0);
+    const invalid = out.sent.filter((o) => o.result.code !== 0 && admissionRefusal(o.result) === undefined);
+    console.log(`[floor e2e] unit-table cases: ${captured.length} allowed in the unit tests; ${out.sent.length} sent (${passed.length} accepted, ${invalid.length} rejected by the API server's own validation), ${out.notHere.length} not applicable here, ${out.setupFailed.length} whose old object could not be created`);
+    if (invalid.length > 0) console.log(`[floor e2e] rejected by API validation:\n${summary(invalid)}`);
+    expect(byFloor, summary(byFloor)).toEqual([]);
+    // The re-derived verdict matches the live webhook: the sweep judged what the webhook judges.
+    expect(byWebhook, summary(byWebhook)).toEqual([]);
+    expect(passed.length).toBeGreaterThan(100);
+    // Every kind of operation was exercised.
+    for (const op of ['CREATE', 'UPDATE', 'DELETE']) expect(passed.some((o) => o.label.includes(` ${op} as `)), op).toBe(true);
+  }, 10 * 60_000);
+
+  it('every public corpus document that tenant-guard check allows as alice in acme-web', async () => {
+    const shared = process.env.TG_SHARED_DIR !== undefined && process.env.TG_SHARED_DIR !== '' ? resolve(process.env.TG_SHARED_DIR) : resolve(repo, '..', 'shared');
+    const files = corpusFiles(join(shared, 'corpus'));
+    expect(files.length).toBeGreaterThan(50);
+    const read = await readObjects(files);
+    if (!read.ok) throw new Error(read.message);
+    const live = await liveView();
+    const results = checkObjects(read.objects, live.objects, { namespace: 'acme-web', tenant: 'acme', user: 'alice', groups: ['acme-devs'], operation: 'CREATE' }, config);
+    const sent: Outcome[] = [];
+    for (const [i, r] of results.entries()) {
+      if (!r.allowed) continue;
+      const src = read.objects[i]!;
+      // As `kubectl apply -n acme-web` would place it (check judged it there).
+      const md = isRecord(src.object.metadata) ? src.object.metadata : {};
+      const object = { ...src.object, metadata: { ...md, namespace: 'acme-web' } };
+      const result = await create('alice', object, '--dry-run=server');
+      sent.push({ label: `${relative(shared, src.file)}#${src.position} ${r.kind}/${r.name ?? ''}`, result });
+    }
+    const byFloor = sent.filter((o) => admissionRefusal(o.result) === 'floor');
+    const byWebhook = sent.filter((o) => admissionRefusal(o.result) === 'webhook');
+    const passed = sent.filter((o) => o.result.code === 0);
+    const invalid = sent.filter((o) => o.result.code !== 0 && admissionRefusal(o.result) === undefined);
+    console.log(`[floor e2e] corpus: ${results.length} documents, ${sent.length} allowed by check and sent (${passed.length} accepted, ${invalid.length} rejected by the API server's own validation)`);
+    if (invalid.length > 0) console.log(`[floor e2e] rejected by API validation:\n${summary(invalid)}`);
+    expect(byFloor, summary(byFloor)).toEqual([]);
+    expect(byWebhook, summary(byWebhook)).toEqual([]);
+    expect(passed.length).toBeGreaterThan(20);
+  }, 10 * 60_000);
+});
