@@ -62,6 +62,18 @@ export interface ControllerOptions {
 
 type Policy = KubeObject & LiveObject;
 
+/**
+ * What the caches keep of an object: everything but managedFields (the
+ * field-ownership tree server-side apply maintains, often bigger than the
+ * object itself) and, on namespaces, annotations. Reconcile never reads them.
+ */
+export function slim<T extends KubeObject>(obj: T, keepAnnotations = true): T {
+  const md = obj.metadata;
+  if (md === undefined || (md.managedFields === undefined && (keepAnnotations || md.annotations === undefined))) return obj;
+  const { managedFields: _mf, annotations, ...rest } = md;
+  return { ...obj, metadata: keepAnnotations && annotations !== undefined ? { ...rest, annotations } : rest };
+}
+
 function policyKey(kind: string, namespace: string, name: string): string {
   return `${kind}/${namespace}/${name}`;
 }
@@ -115,6 +127,7 @@ export class BaselineController {
       name: NAMESPACES.plural,
       path: collectionPath(NAMESPACES),
       log: this.log,
+      transform: (obj) => slim(obj, false),
       onChange: (type, obj) => this.onNamespace(type, obj),
       onSynced: () => this.onInformerSynced('namespaces'),
     });
@@ -146,6 +159,7 @@ export class BaselineController {
       path,
       labelSelector: MANAGED_SELECTOR,
       log: this.log,
+      transform: (obj) => slim(obj),
       onChange: (type, obj) => this.onPolicy(type, obj, kind),
       onSynced: () => this.onInformerSynced(name),
     });
@@ -306,7 +320,7 @@ export class BaselineController {
       this.metrics.writes.inc({ kind: policy.kind, action: 'apply' });
       const key = policyKey(policy.kind, namespace, name);
       this.deletedSeen.delete(key);
-      this.recent.applied(key, res);
+      this.recent.applied(key, slim(res as Policy));
       // Until the informer sees it, remember it so a re-queued reconcile does not write it again.
       const byNs = this.pendingByNamespace.get(namespace) ?? new Set<string>();
       byNs.add(key);
@@ -338,7 +352,7 @@ export class BaselineController {
         body: { metadata: { ...(uid !== undefined ? { uid } : {}), labels: { [key]: value } } },
       });
       this.metrics.writes.inc({ kind: 'Namespace', action: 'label' });
-      this.recent.applied(`Namespace//${name}`, res);
+      this.recent.applied(`Namespace//${name}`, slim(res as KubeObject, false));
     },
   };
 

@@ -112,6 +112,25 @@ describe('Reflector', () => {
     await r.stop();
   });
 
+  it('stores objects through the transform, from lists and from watches', async () => {
+    const api = new ScriptedApi();
+    api.lists.push({ items: [{ metadata: { name: 'a', resourceVersion: '1', managedFields: [{}] } }], resourceVersion: '2' });
+    api.watches.push({ events: [{ type: 'ADDED', object: { metadata: { name: 'b', resourceVersion: '3', managedFields: [{}] } } }], end: 'close' });
+    const seen: KubeObject[] = [];
+    const r = new Reflector<KubeObject>(api as unknown as KubeRest, {
+      name: 'things',
+      path: '/things',
+      log: quiet,
+      transform: (o) => ({ ...o, metadata: { name: o.metadata?.name, resourceVersion: o.metadata?.resourceVersion } }),
+      onChange: (_t, o) => seen.push(o),
+    });
+    r.start();
+    await until(() => seen.length === 2);
+    await r.stop();
+    expect(seen).toEqual([{ metadata: { name: 'a', resourceVersion: '1' } }, { metadata: { name: 'b', resourceVersion: '3' } }]);
+    expect(r.get('b')).toEqual({ metadata: { name: 'b', resourceVersion: '3' } });
+  });
+
   it('keys cluster-scoped objects by name and namespaced ones by namespace/name', async () => {
     const api = new ScriptedApi();
     api.lists.push({ items: [obj('n1', '1'), obj('p', '2', 'n1')], resourceVersion: '3' });

@@ -47,6 +47,8 @@ export interface ReflectorOptions<T extends KubeObject> {
   random?: () => number;
   /** First retry delay after a failure (doubles up to 30 s). */
   backoffBaseMs?: number;
+  /** Applied to every object before it is stored (e.g. drop managedFields, which the cache never needs). */
+  transform?: (obj: T) => T;
 }
 
 export function keyOf(obj: KubeObject): string {
@@ -161,7 +163,9 @@ export class Reflector<T extends KubeObject> {
     const { items, resourceVersion } = await this.rest.list<T>(this.opts.path, this.opts.name, { labelSelector: this.opts.labelSelector, limit: this.opts.pageSize ?? 500 });
     this.lists += 1;
     const seen = new Set<string>();
-    for (const obj of items) {
+    const transform = this.opts.transform ?? ((o: T) => o);
+    for (const raw of items) {
+      const obj = transform(raw);
       const key = keyOf(obj);
       seen.add(key);
       const old = this.store.get(key);
@@ -182,7 +186,7 @@ export class Reflector<T extends KubeObject> {
   }
 
   private apply(e: WatchEvent): void {
-    const obj = e.object as T;
+    const obj = this.opts.transform !== undefined && e.type !== 'BOOKMARK' ? this.opts.transform(e.object as T) : (e.object as T);
     const rv = obj.metadata?.resourceVersion;
     if (e.type === 'BOOKMARK') {
       if (rv !== undefined && rv !== '') this.resourceVersion = rv;
