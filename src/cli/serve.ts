@@ -219,7 +219,14 @@ export async function runServe(argv: string[]): Promise<number> {
   // --controller: the baseline controller in the same process (its metrics on controller.port).
   let controller: RunningController | undefined;
   const server = await startServer(cfg.config, values, log, { onShutdown: async () => controller?.close() });
-  if (values.controller === true) controller = await startControllerProcess(cfg.config, { kubeconfig: values.kubeconfig }, log);
+  if (values.controller === true) {
+    try {
+      controller = await startControllerProcess(cfg.config, { kubeconfig: values.kubeconfig }, log);
+    } catch (err) {
+      await server.close();
+      throw err;
+    }
+  }
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'shutting down: finishing in-flight requests');

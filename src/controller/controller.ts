@@ -147,7 +147,7 @@ export class BaselineController {
             if (id !== this.identity) this.log.info({ leader: id, lease: `${le.leaseNamespace}/${le.leaseName}` }, 'leader election: another replica leads');
           },
         },
-        this.log,
+        this.log.child({ lease: `${le.leaseNamespace}/${le.leaseName}` }),
       );
     }
     this.metrics.leader.set(this.leading ? 1 : 0);
@@ -169,7 +169,10 @@ export class BaselineController {
 
   private ready(): boolean {
     if (this.served === undefined || !this.namespaces.hasSynced || !this.networkPolicies.hasSynced) return false;
-    return this.cilium === undefined || this.cilium.hasSynced;
+    // The Cilium cache is needed to write the Cilium flavour; for the NetworkPolicy
+    // flavour it only finds leftovers to remove, which its first list queues anyway,
+    // so a Cilium kind this controller may not list does not hold everything up.
+    return this.cilium === undefined || this.cilium.hasSynced || this.flavour() !== 'cilium';
   }
 
   private active(): boolean {
@@ -493,7 +496,7 @@ export class BaselineController {
     if (this.served === undefined) reasons.push('API discovery has not succeeded yet');
     if (!this.namespaces.hasSynced) reasons.push('namespace cache not synced');
     if (!this.networkPolicies.hasSynced) reasons.push('NetworkPolicy cache not synced');
-    if (this.cilium !== undefined && !this.cilium.hasSynced) reasons.push('CiliumNetworkPolicy cache not synced');
+    if (this.cilium !== undefined && !this.cilium.hasSynced && this.flavour() === 'cilium') reasons.push('CiliumNetworkPolicy cache not synced');
     return reasons;
   }
 

@@ -122,7 +122,7 @@ export class LeaderElector {
     try {
       ok = await this.tryAcquireOrRenew();
     } catch (err) {
-      this.log.warn({ err: (err as Error).message, lease: 'renew' }, 'leader election: lease request failed');
+      this.log.warn({ err: (err as Error).message, identity: this.identity, leading: this.leading }, 'leader election: lease request failed');
     }
     if (this.stopped) return ok;
     if (ok) {
