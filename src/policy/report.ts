@@ -8,6 +8,8 @@ import type { JsonPatchOp, Violation, ViolationCode } from './types.js';
 export class Report {
   readonly violations: Violation[] = [];
   readonly warnings: string[] = [];
+  /** The warnings already recorded: a list lookup made one review of a long list quadratic (seconds for a few MB). */
+  private readonly seen = new Set<string>();
 
   constructor(private readonly mode: 'deny' | 'warn' = 'deny', private readonly parent?: Report) {}
 
@@ -23,7 +25,9 @@ export class Report {
 
   warn(text: string): void {
     const target = this.parent ?? this;
-    if (!target.warnings.includes(text)) target.warnings.push(text);
+    if (target.seen.has(text)) return;
+    target.seen.add(text);
+    target.warnings.push(text);
   }
 
   /** A view that records violations as warnings into the same report. */
