@@ -76,6 +76,8 @@ export function review(input: ReviewInput): Verdict {
       if (ctx.owner.kind === 'unknown') {
         report.violation('OwnershipUnknown', 'metadata.namespace', `the owner of namespace "${namespace}" cannot be established (${ctx.owner.reason}); tenant-guard refuses rather than guess`,
           'retry in a moment; if it persists, ask the platform team to check tenant-guard\'s access to the API server');
+        // Every other judgement depends on whose namespace this is: guessing would only add misleading lines.
+        return verdict(report);
       } else if (ctx.owner.kind === 'none' || ctx.owner.kind === 'absent') {
         report.warn(`namespace "${namespace}" is owned by ${describeOwner(ctx.owner)}: this policy may reach only its own namespace and the platform`);
       }
