@@ -5,54 +5,10 @@
  * (so the Service stops routing to this replica), /healthz stays up (no
  * restart), and it recovers when the load goes. Real HTTPS on 127.0.0.1.
  */
-import https from 'node:https';
 import { afterEach, describe, expect, it } from 'vitest';
-import { allowedPolicy, post, reviewProblem, startServer, tlsMaterial, type Answer, type TestServer } from './support.js';
+import { allowedPolicy, hold, post, reviewProblem, startServer, type TestServer } from './support.js';
 
 const MAX_IN_FLIGHT = 4;
-
-interface Held {
-  /** Send the rest of the body; resolves with the answer. */
-  finish(): Promise<Answer>;
-  answered(): boolean;
-}
-
-/** A request whose headers and first half of the body are sent, the rest held back: it is in flight until finish(). */
-function hold(port: number, uid: string): Held {
-  const body = Buffer.from(JSON.stringify(allowedPolicy(uid)));
-  let answer: Answer | undefined;
-  let failure: Error | undefined;
-  let settle: (() => void) | undefined;
-  const req = https.request({
-    host: '127.0.0.1', port, path: '/validate', method: 'POST', ca: tlsMaterial().ca, servername: 'localhost', agent: false,
-    headers: { 'content-type': 'application/json', 'content-length': body.length },
-  }, (res) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => {
-      answer = { status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') };
-      settle?.();
-    });
-  });
-  req.on('error', (err) => {
-    failure = err;
-    settle?.();
-  });
-  req.write(body.subarray(0, body.length >> 1));
-  return {
-    answered: () => answer !== undefined || failure !== undefined,
-    finish: () => new Promise<Answer>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer for ${uid} within 10 s`)), 10_000);
-      settle = () => {
-        clearTimeout(timer);
-        if (answer !== undefined) resolve(answer);
-        else reject(failure ?? new Error('no answer'));
-      };
-      if (answer !== undefined || failure !== undefined) settle();
-      else req.end(body.subarray(body.length >> 1));
-    }),
-  };
-}
 
 async function inFlight(server: TestServer): Promise<number> {
   return (await server.metrics.inFlight.get()).values[0]?.value ?? 0;

@@ -112,7 +112,7 @@ export interface Answer {
 }
 
 /** POST over HTTPS; rejects when no complete answer arrives within timeoutMs. */
-export function post(port: number, path: string, body: string | Buffer, opts: { headers?: Record<string, string | number>; agent?: https.Agent | false; timeoutMs?: number; method?: string } = {}): Promise<Answer> {
+export function post(port: number, path: string, body: string | Buffer, opts: { headers?: Record<string, string | number>; agent?: https.Agent | false; timeoutMs?: number; method?: string; splitMs?: number } = {}): Promise<Answer> {
   const { ca } = tlsMaterial();
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -137,8 +137,62 @@ export function post(port: number, path: string, body: string | Buffer, opts: { 
     }, opts.timeoutMs ?? 10_000);
     // An early answer (413, 415) may close the socket while the body is still going out.
     req.on('error', (err) => setTimeout(() => done(() => reject(err)), 50));
-    req.end(body);
+    if (opts.splitMs === undefined) {
+      req.end(body);
+    } else {
+      // Half the body now, the rest a little later: the request stays in flight meanwhile (a slow network, a large object).
+      const b = Buffer.from(body);
+      req.setHeader('content-length', b.length);
+      req.write(b.subarray(0, b.length >> 1));
+      setTimeout(() => req.end(b.subarray(b.length >> 1)), opts.splitMs);
+    }
   });
+}
+
+export interface Held {
+  /** Send the rest of the body; resolves with the answer. */
+  finish(): Promise<Answer>;
+  answered(): boolean;
+  /** Give up: close the connection. */
+  abort(): void;
+}
+
+/** A request whose headers and first half of the body are sent, the rest held back: it is in flight until finish(). */
+export function hold(port: number, uid: string, path = '/validate', doc: unknown = allowedPolicy(uid), agent: https.Agent | false = false): Held {
+  const body = Buffer.from(JSON.stringify(doc));
+  let answer: Answer | undefined;
+  let failure: Error | undefined;
+  let settle: (() => void) | undefined;
+  const req = https.request({
+    host: '127.0.0.1', port, path, method: 'POST', ca: tlsMaterial().ca, servername: 'localhost', agent,
+    headers: { 'content-type': 'application/json', 'content-length': body.length },
+  }, (res) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => {
+      answer = { status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') };
+      settle?.();
+    });
+  });
+  req.on('error', (err) => {
+    failure = err;
+    settle?.();
+  });
+  req.write(body.subarray(0, body.length >> 1));
+  return {
+    answered: () => answer !== undefined || failure !== undefined,
+    abort: () => req.destroy(),
+    finish: () => new Promise<Answer>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer for ${uid} within 10 s`)), 10_000);
+      settle = () => {
+        clearTimeout(timer);
+        if (answer !== undefined) resolve(answer);
+        else reject(failure ?? new Error('no answer'));
+      };
+      if (answer !== undefined || failure !== undefined) settle();
+      else req.end(body.subarray(body.length >> 1));
+    }),
+  };
 }
 
 export interface RawResult {
