@@ -14,7 +14,8 @@
 #                                     configurations stay registered, so the API
 #                                     server sees an unreachable webhook
 #   scripts/cluster.sh webhook-start  start it again (same port, certificate and
-#                                     command) and wait until it answers
+#                                     command; TG_WEBHOOK_CONFIG, when set, replaces
+#                                     its config file) and wait until it answers
 #
 # After `up`: <state>/bin/kubectl is the built kubectl, <state>/kubeconfig/<user>
 # a kubeconfig per test user. The tenant users' contexts default to a namespace
@@ -389,17 +390,19 @@ probe_validating() {
   [[ "$out" == *"$WEBHOOK_DENIED"* ]]
 }
 
-# Counts as answered when the namespace comes back labelled, or when the
-# request got as far as the validating webhook and was refused there (a
-# real policy may refuse the probe's name; mutation runs before validation).
+# Counts as answered when the namespace comes back with a label besides the
+# API server's own kubernetes.io/metadata.name (the tenant label, whatever
+# the config calls it), or when the request got as far as the validating
+# webhook and was refused there (a real policy may refuse the probe's name;
+# mutation runs before validation).
 probe_mutating() {
   local out
   out="$(kc alice create namespace acme-tenant-guard-probe --dry-run=server \
-    -o 'jsonpath={.metadata.labels.tenant-guard\.io/tenant}' 2>&1)" || {
+    -o 'go-template={{range $k, $v := .metadata.labels}}{{$k}}{{"\n"}}{{end}}' 2>&1)" || {
     [[ "$out" == *"$WEBHOOK_DENIED"* ]]
     return
   }
-  [[ -n "$out" ]]
+  [[ -n "$out" ]] && grep -qv '^kubernetes\.io/metadata\.name$' <<<"$out"
 }
 
 wait_webhook_answering() {
@@ -584,7 +587,13 @@ start_webhook_again() {
   [[ -f "$STATE/webhook/cmd" ]] || die "no webhook command recorded in $STATE/webhook"
   if pid_alive "$STATE/pids/webhook.pid"; then
     log "webhook already running (pid $(cat "$STATE/pids/webhook.pid"))"
+    if [[ -n "${TG_WEBHOOK_CONFIG:-}" && "$TG_WEBHOOK_CONFIG" != "$(cat "$STATE/webhook/config")" ]]; then
+      log "WARNING: TG_WEBHOOK_CONFIG ignored: stop the webhook first (scripts/cluster.sh webhook-stop)"
+    fi
   else
+    if [[ -n "${TG_WEBHOOK_CONFIG:-}" ]]; then
+      printf '%s\n' "$TG_WEBHOOK_CONFIG" >"$STATE/webhook/config"
+    fi
     launch_webhook
   fi
   wait_webhook_answering

@@ -92,16 +92,18 @@ function lexicallySound(expr: string): boolean {
 }
 
 describe('objects', () => {
-  it('one parameter ConfigMap, five policies, and a binding per policy', () => {
+  it('one parameter ConfigMap, six policies, and a binding per policy', () => {
     const objs = floor();
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'ConfigMap/tenant-guard-floor-tenants',
       'ValidatingAdmissionPolicy/tenant-guard-floor-namespaces',
+      'ValidatingAdmissionPolicy/tenant-guard-floor-namespace-tenants',
       'ValidatingAdmissionPolicy/tenant-guard-floor-networkpolicies',
       'ValidatingAdmissionPolicy/tenant-guard-floor-ciliumnetworkpolicies',
       'ValidatingAdmissionPolicy/tenant-guard-floor-cluster-policies',
       'ValidatingAdmissionPolicy/tenant-guard-floor-managed-policies',
       'ValidatingAdmissionPolicyBinding/tenant-guard-floor-namespaces',
+      'ValidatingAdmissionPolicyBinding/tenant-guard-floor-namespace-tenants',
       'ValidatingAdmissionPolicyBinding/tenant-guard-floor-networkpolicies',
       'ValidatingAdmissionPolicyBinding/tenant-guard-floor-ciliumnetworkpolicies',
       'ValidatingAdmissionPolicyBinding/tenant-guard-floor-cluster-policies',
@@ -158,17 +160,19 @@ describe('objects', () => {
     }
   });
 
-  it('only the namespace policy takes the parameter, and refuses when it is missing', () => {
+  it('only the membership rules take the parameter, and a missing parameter allows (never a refusal of admins too)', () => {
     const objs = floor();
-    for (const p of policies(objs)) expect(p.spec.paramKind !== undefined).toBe(p.metadata.name === 'tenant-guard-floor-namespaces');
+    for (const p of policies(objs)) expect(p.spec.paramKind !== undefined).toBe(p.metadata.name === 'tenant-guard-floor-namespace-tenants');
     for (const b of bindings(objs)) {
-      if (b.spec.policyName === 'tenant-guard-floor-namespaces') {
-        expect(b.spec.paramRef).toEqual({ name: 'tenant-guard-floor-tenants', namespace: 'tenant-guard-system', parameterNotFoundAction: 'Deny' });
+      if (b.spec.policyName === 'tenant-guard-floor-namespace-tenants') {
+        expect(b.spec.paramRef).toEqual({ name: 'tenant-guard-floor-tenants', namespace: 'tenant-guard-system', parameterNotFoundAction: 'Allow' });
       } else {
         expect(b.spec.paramRef).toBeUndefined();
       }
     }
-    expect(byName(policies(objs), 'tenant-guard-floor-namespaces').spec.paramKind).toEqual({ apiVersion: 'v1', kind: 'ConfigMap' });
+    expect(byName(policies(objs), 'tenant-guard-floor-namespace-tenants').spec.paramKind).toEqual({ apiVersion: 'v1', kind: 'ConfigMap' });
+    // The rules without membership do not reference the parameter.
+    expect(expressions(byName(policies(objs), 'tenant-guard-floor-namespaces')).join('\n')).not.toContain('params');
   });
 
   it('options: the release namespace, excluded namespaces and a name prefix', () => {
@@ -198,12 +202,16 @@ describe('who is exempt', () => {
     expect(p.spec.matchConditions[0]!.expression).toContain("request.userInfo.username in ['root']");
   });
 
-  it("Kubernetes' namespace and garbage collectors may delete managed policies", () => {
+  it("Kubernetes' namespace and garbage collectors may delete managed policies, and anyone may while the namespace terminates", () => {
     const managed = byName(policies(floor()), 'tenant-guard-floor-managed-policies');
-    const cleanup = managed.spec.matchConditions.find((m) => m.name === 'not-a-namespace-cleanup');
-    expect(cleanup!.expression).toContain("'system:serviceaccount:kube-system:namespace-controller'");
-    expect(cleanup!.expression).toContain("'system:serviceaccount:kube-system:generic-garbage-collector'");
-    expect(cleanup!.expression).toContain("namespaceObject.status.phase == 'Terminating'");
+    const deleters = managed.spec.matchConditions.find((m) => m.name === 'not-a-system-deleter');
+    expect(deleters!.expression).toContain("'system:serviceaccount:kube-system:namespace-controller'");
+    expect(deleters!.expression).toContain("'system:serviceaccount:kube-system:generic-garbage-collector'");
+    // The API server gives matchConditions no namespaceObject: the namespace's state is read in validations only.
+    for (const p of policies(floor())) {
+      for (const m of p.spec.matchConditions) expect(m.expression, `${p.metadata.name}/${m.name}`).not.toContain('namespaceObject');
+    }
+    expect(managed.spec.validations[0]!.expression).toContain("namespaceObject.status.phase == 'Terminating'");
   });
 
   it('an UPDATE of a policy being deleted is not judged again (the webhook skips it too)', () => {
@@ -236,8 +244,8 @@ describe('membership parameter', () => {
     }
   });
 
-  it('the namespace policy looks a member up with the same encoding, in CEL', () => {
-    const ns = byName(policies(floor()), 'tenant-guard-floor-namespaces');
+  it('the membership policy looks a member up with the same encoding, in CEL', () => {
+    const ns = byName(policies(floor()), 'tenant-guard-floor-namespace-tenants');
     const all = expressions(ns).join('\n');
     expect(all).toContain(".contains(',g:' + g.replace('%', '%25').replace(',', '%2C') + ',')");
     expect(all).toContain(".contains(',u:' + request.userInfo.username.replace('%', '%25').replace(',', '%2C') + ',')");
@@ -246,7 +254,7 @@ describe('membership parameter', () => {
   });
 
   it('without a group prefix, only the parameter decides', () => {
-    const ns = byName(policies(floor(config({ tenantGroupPrefix: '' }))), 'tenant-guard-floor-namespaces');
+    const ns = byName(policies(floor(config({ tenantGroupPrefix: '' }))), 'tenant-guard-floor-namespace-tenants');
     expect(expressions(ns).join('\n')).not.toContain("('' +");
   });
 
@@ -257,13 +265,19 @@ describe('membership parameter', () => {
 
 describe('what the rules are made of', () => {
   it('namespaces: CREATE, UPDATE and DELETE; the label, the platform value and ownership', () => {
-    const ns = byName(policies(floor()), 'tenant-guard-floor-namespaces');
-    expect(ns.spec.matchConstraints.resourceRules).toEqual([{ apiGroups: [''], apiVersions: ['*'], resources: ['namespaces'], operations: ['CREATE', 'UPDATE', 'DELETE'] }]);
+    const objs = policies(floor());
+    const ns = byName(objs, 'tenant-guard-floor-namespaces');
+    const members = byName(objs, 'tenant-guard-floor-namespace-tenants');
+    for (const p of [ns, members]) {
+      expect(p.spec.matchConstraints.resourceRules).toEqual([{ apiGroups: [''], apiVersions: ['*'], resources: ['namespaces'], operations: ['CREATE', 'UPDATE', 'DELETE'] }]);
+      // Platform namespaces by configured name belong to the platform.
+      expect(p.spec.variables![0]!.expression).toContain("oldObject.metadata.name in ['default', 'kube-system', 'kube-public', 'kube-node-lease']");
+    }
+    expect(ns.spec.validations).toHaveLength(4);
+    expect(members.spec.validations).toHaveLength(2);
     const all = expressions(ns).join('\n');
     expect(all).toContain("'tenant-guard.io/tenant' in object.metadata.labels");
     expect(all).toContain("!= 'platform'");
-    // Platform namespaces by configured name belong to the platform.
-    expect(ns.spec.variables![0]!.expression).toContain("oldObject.metadata.name in ['default', 'kube-system', 'kube-public', 'kube-node-lease']");
     // An empty label is no owner, as for the webhook.
     expect(all).toContain("oldObject.metadata.labels['tenant-guard.io/tenant'] == ''");
   });

@@ -16,7 +16,13 @@
  *  - a Cilium endpoint selector with several tenant-label keys is confined
  *    when any one of them is the tenant's or the platform's (they are ANDed);
  *  - membership names may contain commas (LDAP DNs): the parameter encodes
- *    them (see membershipParams) instead of splitting on commas.
+ *    them (see membershipParams) instead of splitting on commas;
+ *  - a missing parameter ConfigMap must not refuse anything (admins
+ *    included): the rules that need it have a policy of their own whose
+ *    binding allows when it is missing;
+ *  - a managed policy may be deleted while its namespace terminates: the
+ *    API server gives matchConditions no namespaceObject, so that check is
+ *    part of the validation.
  *
  * Pure: config in, objects out.
  */
@@ -116,11 +122,14 @@ export function generateFloor(config: Config, opts: FloorOptions): Obj[] {
   // The owner of the namespace before the request, as the webhook reads it: platform by configured name or by
   // the platform value, else the tenant of a non-empty label, else nobody ('').
   const oldOwner = `(oldObject.metadata.name in ${list(config.platform.namespaces)} ? ${str(platform)} : (${oldHasLabel} ? ${oldLabel} : ''))`;
+  const oldOwnerVariable = { name: 'oldOwner', expression: `request.operation == 'CREATE' ? '' : ${oldOwner}` };
+  const nsRules = [rule([''], ['namespaces'], ['CREATE', 'UPDATE', 'DELETE'])];
+  const notYours = `'tenant-guard floor refused Namespace ' + request.name + ': metadata.name: Forbidden: the namespace belongs to ' + (variables.oldOwner == ${str(platform)} ? 'the platform' : 'tenant ' + variables.oldOwner) + '; you cannot ' + (request.operation == 'DELETE' ? 'delete' : 'change') + ' it (fix: ask its owner or the platform team)'`;
+  // Rules that need no parameter.
   const nsPolicy = policy(`${prefix}-namespaces`, {
-    paramKind: { apiVersion: 'v1', kind: 'ConfigMap' },
-    matchConstraints: { resourceRules: [rule([''], ['namespaces'], ['CREATE', 'UPDATE', 'DELETE'])] },
+    matchConstraints: { resourceRules: nsRules },
     matchConditions: [exempt],
-    variables: [{ name: 'oldOwner', expression: `request.operation == 'CREATE' ? '' : ${oldOwner}` }],
+    variables: [oldOwnerVariable],
     validations: [
       {
         expression: `request.operation != 'CREATE' || ${hasLabel}`,
@@ -133,20 +142,37 @@ export function generateFloor(config: Config, opts: FloorOptions): Obj[] {
         reason: 'Forbidden',
       },
       {
-        expression: `request.operation != 'CREATE' || !${hasLabel} || ${label} == ${str(platform)} || ${member(label)}`,
-        messageExpression: `'tenant-guard floor refused Namespace ' + object.metadata.name + ': metadata.labels[${key}]: Forbidden: "' + ${label} + '" is not a tenant you belong to (fix: set it to one of your tenants)'`,
-        reason: 'Forbidden',
-      },
-      {
         // An empty value is no owner for the webhook; it may go.
         expression: `request.operation != 'UPDATE' || !${oldHasLabel} || ${oldLabel} == '' || (${hasLabel} && ${label} == ${oldLabel})`,
         messageExpression: `'tenant-guard floor refused Namespace ' + object.metadata.name + ': metadata.labels[${key}]: Forbidden: the owner label cannot be removed or changed (fix: keep ${key}: "' + ${oldLabel} + '")'`,
         reason: 'Forbidden',
       },
       {
-        // Only the owning tenant changes or deletes a namespace; the platform's are the platform's.
-        expression: `request.operation == 'CREATE' || variables.oldOwner == '' || (variables.oldOwner != ${str(platform)} && ${member('variables.oldOwner')})`,
-        messageExpression: `'tenant-guard floor refused Namespace ' + request.name + ': metadata.name: Forbidden: the namespace belongs to ' + (variables.oldOwner == ${str(platform)} ? 'the platform' : 'tenant ' + variables.oldOwner) + '; you cannot ' + (request.operation == 'DELETE' ? 'delete' : 'change') + ' it (fix: ask its owner or the platform team)'`,
+        // The platform's namespaces are the platform's.
+        expression: `request.operation == 'CREATE' || variables.oldOwner != ${str(platform)}`,
+        messageExpression: notYours,
+        reason: 'Forbidden',
+      },
+    ],
+  });
+  // Rules that need tenant membership, with the explicit tenants as the parameter. The API server
+  // refuses every matched request, admins' included, when a Deny binding finds no parameter (it looks
+  // it up before matchConditions): so a missing parameter allows, and only these rules go silent.
+  const nsMembersPolicy = policy(`${prefix}-namespace-tenants`, {
+    paramKind: { apiVersion: 'v1', kind: 'ConfigMap' },
+    matchConstraints: { resourceRules: nsRules },
+    matchConditions: [exempt],
+    variables: [oldOwnerVariable],
+    validations: [
+      {
+        expression: `request.operation != 'CREATE' || !${hasLabel} || ${label} == ${str(platform)} || ${member(label)}`,
+        messageExpression: `'tenant-guard floor refused Namespace ' + object.metadata.name + ': metadata.labels[${key}]: Forbidden: "' + ${label} + '" is not a tenant you belong to (fix: set it to one of your tenants)'`,
+        reason: 'Forbidden',
+      },
+      {
+        // Only the owning tenant changes or deletes a namespace.
+        expression: `request.operation == 'CREATE' || variables.oldOwner == '' || variables.oldOwner == ${str(platform)} || ${member('variables.oldOwner')}`,
+        messageExpression: notYours,
         reason: 'Forbidden',
       },
     ],
@@ -250,26 +276,28 @@ export function generateFloor(config: Config, opts: FloorOptions): Obj[] {
     },
     matchConditions: [
       exempt,
-      { name: 'not-a-namespace-cleanup', expression: `!(request.userInfo.username in ${list(SYSTEM_DELETERS)}) && !(request.operation == 'DELETE' && namespaceObject != null && (has(namespaceObject.metadata.deletionTimestamp) || (has(namespaceObject.status) && has(namespaceObject.status.phase) && namespaceObject.status.phase == 'Terminating')))` },
+      { name: 'not-a-system-deleter', expression: `!(request.userInfo.username in ${list(SYSTEM_DELETERS)})` },
     ],
     validations: [{
-      expression: `!((object != null && ${managed('object')}) || (oldObject != null && ${managed('oldObject')}))`,
+      // Anyone may delete them while their namespace is being deleted (or is gone), or deleting it would hang.
+      // (This is a validation, not a matchCondition: matchConditions see namespaceObject as null.)
+      expression: `(request.operation == 'DELETE' && (namespaceObject == null || has(namespaceObject.metadata.deletionTimestamp) || (has(namespaceObject.status) && has(namespaceObject.status.phase) && namespaceObject.status.phase == 'Terminating'))) || !((object != null && ${managed('object')}) || (oldObject != null && ${managed('oldObject')}))`,
       messageExpression: `'tenant-guard floor refused ' + request.kind.kind + ' ' + request.name + ': metadata.labels[${MANAGED_BY_LABEL}]: Forbidden: policies managed by tenant-guard are the platform\\'s baseline; tenants cannot create, change or delete them (fix: create a policy of your own beside it)'`,
       reason: 'Forbidden',
     }],
   });
 
-  const paramRef = { name: paramName, namespace: opts.namespace, parameterNotFoundAction: 'Deny' };
+  const paramRef = { name: paramName, namespace: opts.namespace, parameterNotFoundAction: 'Allow' };
   const param = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: paramName, namespace: opts.namespace, labels: { 'app.kubernetes.io/part-of': 'tenant-guard' } },
     data: membershipParams(config),
   };
-  const policies = [nsPolicy, npPolicy, cnpPolicy, clusterPolicy, managedPolicy];
+  const policies = [nsPolicy, nsMembersPolicy, npPolicy, cnpPolicy, clusterPolicy, managedPolicy];
   const bindings = policies.map((p) => {
     const name = (p.metadata as { name: string }).name;
-    return binding(name, name, excluded, p === nsPolicy ? paramRef : undefined);
+    return binding(name, name, excluded, p === nsMembersPolicy ? paramRef : undefined);
   });
   return [param, ...policies, ...bindings];
 }

@@ -162,18 +162,19 @@ export class PrivateCluster {
   }
 
   /** Runs scripts/cluster.sh on this cluster; throws when it fails. */
-  async script(...args: string[]): Promise<string> {
-    const res = await script(this.stateDir, args, 3 * 60_000);
+  async script(args: string[], env: Record<string, string> = {}): Promise<string> {
+    const res = await script(this.stateDir, args, 3 * 60_000, env);
     if (res.code !== 0) throw new Error(`scripts/cluster.sh ${args.join(' ')} exited ${res.code}\n${res.output}`);
     return res.output;
   }
 
   webhookStop(): Promise<string> {
-    return this.script('webhook-stop');
+    return this.script(['webhook-stop']);
   }
 
-  webhookStart(): Promise<string> {
-    return this.script('webhook-start');
+  /** Starts the webhook again; a `config` file replaces its configuration from now on. */
+  webhookStart(config?: string): Promise<string> {
+    return this.script(['webhook-start'], config === undefined ? {} : { TG_WEBHOOK_CONFIG: config });
   }
 
   /** Runs `fn` with the webhook process stopped, and starts it again however `fn` ends. */
@@ -200,7 +201,7 @@ export class PrivateCluster {
 
   async down(): Promise<void> {
     try {
-      await this.script('down');
+      await this.script(['down']);
     } finally {
       rmSync(this.parent, { recursive: true, force: true });
     }
