@@ -262,15 +262,20 @@ describe('webhook stopped, failurePolicy Ignore: the floor refuses its cases', (
     await eventually('the parameter to be back', async () => (await create('alice', foreign, '--dry-run=server')).stderr.includes('"globex" is not a tenant you belong to'));
   });
 
-  it('what only the webhook refuses gets through: protected CIDRs, namespaces by name or by other labels (failure-modes.md)', async () => {
+  it('what only the webhook refuses gets through (docs/failure-modes.md lists these)', async () => {
     const gaps = [
       np('to-pods', 'acme-web', { podSelector: {}, egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] }),
       np('to-globex-by-name', 'acme-web', { podSelector: {}, egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'globex-web' } } }] }] }),
       np('by-team', 'acme-web', { podSelector: {}, egress: [{ to: [{ namespaceSelector: { matchLabels: { team: 'x' } } }] }] }),
+      np('not-globex', 'acme-web', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: TENANT_LABEL, operator: 'NotIn', values: ['globex'] }] } }] }] }),
+      np('open-egress', 'acme-web', { podSelector: {}, policyTypes: ['Egress'], egress: [{}] }),
+      cnp('to-globex-service', 'acme-web', { egress: [{ toServices: [{ k8sService: { serviceName: 'db', namespace: 'globex-web' } }] }] }),
+      cnp('to-pod-range', 'acme-web', { egress: [{ toCIDR: ['10.244.0.0/16'] }] }),
+      cnp('to-globex-by-name', 'acme-web', { egress: [{ toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'globex-web' } }] }] }),
     ];
     for (const g of gaps) {
       const res = await create('alice', g, '--dry-run=server');
-      expect(res.code, res.stderr).toBe(0);
+      expect(res.code, `${String(g.metadata.name)}: ${res.stderr}`).toBe(0);
     }
   });
 });
@@ -290,6 +295,13 @@ describe('webhook stopped, failurePolicy Fail, floor on', () => {
     expect(res.code).not.toBe(0);
     expect(res.stderr).toMatch(POLICY_DENIED);
     expect(res.stderr).toContain('an empty namespaceSelector selects every namespace');
+  });
+
+  it('the admin is as without the floor: fails closed at the webhook, except in the excluded namespaces', async () => {
+    const tenantNs = await create('admin', harmless('admin-while-down'), '--dry-run=server');
+    expect(tenantNs.stderr).toMatch(FAILED_VALIDATING);
+    const system = await create('admin', { ...harmless('admin-while-down'), metadata: { name: 'admin-while-down', namespace: 'kube-system' } }, '--dry-run=server');
+    expect(system.code, system.stderr).toBe(0);
   });
 
   it('everything else fails closed at the webhook; namespaces at the mutating one, before any policy', async () => {
@@ -516,6 +528,15 @@ describe('webhook running, floor on: nothing the webhook allows is refused by th
   beforeAll(async () => {
     await applyFloor();
     await eventually('the webhook to answer', async () => WEBHOOK_DENIED.test((await create('alice', np('probe', 'acme-web', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'x' } } }] }] }), '--dry-run=server')).stderr));
+  });
+
+  it('what both refuse: a policy gets the floor\'s message (policies are evaluated before validating webhooks), a namespace the webhook\'s (mutation runs first)', async () => {
+    const policy = await create('alice', np('everywhere', 'acme-web', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {} }] }] }), '--dry-run=server');
+    expect(policy.stderr).toMatch(POLICY_DENIED);
+    expect(policy.stderr).toContain('an empty namespaceSelector selects every namespace');
+    const label = await cluster.kubectl('alice', ['label', 'namespace', 'acme-web', `${TENANT_LABEL}=globex`, '--overwrite', '--dry-run=server']);
+    expect(label.stderr).toMatch(/admission webhook "mutate\.tenant-guard\.io" denied the request/);
+    expect(label.stderr).toContain('cannot be changed to "globex"');
   });
 
   it('finalizers can be removed from a policy being deleted, whatever it says (the webhook does not judge it again)', async () => {
