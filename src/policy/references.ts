@@ -22,14 +22,20 @@ export function referencedNamespaces(namespace: string | undefined, object: unkn
     }
     if (!isRecord(node)) return;
     for (const [key, value] of Object.entries(node)) {
+      // A selector or service reference holds no further references: read it, do not walk into it.
       if (key === 'namespaceSelector' && isRecord(value)) {
         for (const r of selectorRequirements(value, tenantLabel)) if (r.subject === 'name') r.values.forEach((v) => out.add(v));
-      } else if (ENDPOINT_KEYS.has(key) && Array.isArray(value)) {
+        continue;
+      }
+      if (ENDPOINT_KEYS.has(key) && Array.isArray(value)) {
         for (const sel of value) {
           if (isRecord(sel)) for (const r of endpointNamespaceRequirements(sel, tenantLabel)) if (r.subject === 'name') r.values.forEach((v) => out.add(v));
         }
-      } else if ((key === 'k8sService' || key === 'k8sServiceSelector') && isRecord(value) && typeof value.namespace === 'string') {
-        out.add(value.namespace);
+        continue;
+      }
+      if ((key === 'k8sService' || key === 'k8sServiceSelector') && isRecord(value)) {
+        if (typeof value.namespace === 'string') out.add(value.namespace);
+        continue;
       }
       visit(value, depth + 1);
     }
