@@ -76,8 +76,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     closing = true;
     done();
   });
-  app.addHook('onSend', async (_req, reply) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (closing || state.shuttingDown) void reply.header('connection', 'close');
+    done(null, payload);
   });
 
   app.addHook('onRequest', async (req, reply) => {
