@@ -28,6 +28,17 @@ describe('local cluster', () => {
     expect(names).toContain('namespace/kube-system');
   });
 
+  it('serves ValidatingAdmissionPolicy in admissionregistration.k8s.io/v1 (GA), which the outage-safe floor needs', async () => {
+    const res = await kubectl('admin', ['api-resources', '--api-group=admissionregistration.k8s.io', '-o', 'wide', '--no-headers']);
+    expect(res.code, res.stderr).toBe(0);
+    const rows = res.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+    const vap = rows.find((r) => r[0] === 'validatingadmissionpolicies');
+    const binding = rows.find((r) => r[0] === 'validatingadmissionpolicybindings');
+    expect(vap?.[1]).toBe('admissionregistration.k8s.io/v1');
+    expect(binding?.[1]).toBe('admissionregistration.k8s.io/v1');
+    expect(vap?.join(' ')).toMatch(/\bcreate\b/);
+  });
+
   it("labels a namespace alice creates with her tenant (acme)", async () => {
     const name = uniqueName('acme');
     await createNamespaceAs('alice', name);
