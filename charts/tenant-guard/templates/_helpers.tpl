@@ -101,6 +101,42 @@ configurations), and the service account added to admins.users.
 {{- toYaml $cfg }}
 {{- end }}
 
+{{/*
+The controller's settings the chart needs, with the configuration schema's
+defaults (src/config/schema.ts), as JSON: its plain-HTTP port, whether it
+elects a leader, the Lease's name, whether it runs the audit, the flavour.
+Fails on settings the chart cannot deploy.
+*/}}
+{{- define "tenant-guard.controllerSettings" -}}
+{{- $c := get .Values.config "controller" | default dict }}
+{{- $port := 8081 }}
+{{- if hasKey $c "port" }}{{ $port = int $c.port }}{{ end }}
+{{- $le := get $c "leaderElection" | default dict }}
+{{- $leaderElection := true }}
+{{- if hasKey $le "enabled" }}{{ $leaderElection = $le.enabled }}{{ end }}
+{{- $audit := true }}
+{{- if hasKey $c "auditIntervalSeconds" }}{{ $audit = gt (int $c.auditIntervalSeconds) 0 }}{{ end }}
+{{- $baseline := get .Values.config "baseline" | default dict }}
+{{- if .Values.controller.enabled }}
+{{- if eq $port 0 }}
+{{- fail "config.controller.port: 0 (any free port) cannot be exposed by the chart's Service; choose a port" }}
+{{- end }}
+{{- if eq $port (int .Values.containerPort) }}
+{{- fail (printf "config.controller.port: %d is containerPort, where the webhook listens; choose another port" $port) }}
+{{- end }}
+{{- if and (not $leaderElection) (gt (int .Values.replicaCount) 1) }}
+{{- fail (printf "config.controller.leaderElection.enabled is false with replicaCount %d: every replica would write the baseline; enable leader election or run one replica" (int .Values.replicaCount)) }}
+{{- end }}
+{{- end }}
+{{- dict
+    "port" $port
+    "leaderElection" $leaderElection
+    "leaseName" (get $le "leaseName" | default "tenant-guard-controller")
+    "audit" $audit
+    "flavour" (get $baseline "flavour" | default "networkpolicy")
+    | toJson }}
+{{- end }}
+
 {{/* Admin groups of the configuration (its default when unset). */}}
 {{- define "tenant-guard.adminGroups" -}}
 {{- $admins := .Values.config.admins | default dict }}
