@@ -1,40 +1,60 @@
 // The Helm chart: lint, render with default and non-default values, the
 // rendered manifests accepted by the real API server (server-side dry run),
 // and the properties the chart promises (hardening, least-privilege RBAC,
-// webhook settings, the service account among the admins).
-import { readdirSync } from 'node:fs';
+// webhook settings, the service account among the admins, the controller's
+// settings and port). The floor the chart renders is compared, object by
+// object, with what `tenant-guard floor` prints for the same configuration.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configFromText } from '../../src/config/load.js';
-import { buildHelm, chartDir, find, helm, one, parseManifests, type Manifest } from './helm-tools.js';
+import { buildHelm, chartDir, find, helm, one, parseManifests, repo, type Manifest } from './helm-tools.js';
 import { valuesSchemaText } from './helm-values-schema.js';
 import { deleteNamespaces, kubectl, uniqueName } from './kube.js';
 
 const ciValues = readdirSync(join(chartDir, 'ci')).filter((f) => f.endsWith('-values.yaml')).sort();
 // Kinds whose CRDs the local API server does not have: rendered, but not sent.
 const NEEDS_CRD = new Set(['ServiceMonitor', 'Certificate', 'Issuer']);
+// What a cluster that serves the floor's API reports to Helm (`helm template` knows no cluster).
+const SERVES_VAP = ['--api-versions', 'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy'];
+const FLOOR_KINDS = new Set(['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
+const FLOOR_PARAM = 'tenant-guard-floor-tenants';
 
 let helmBin: string;
 let ns: string;
+let work: string;
 
 beforeAll(async () => {
+  if (!existsSync(join(repo, 'dist', 'cli', 'main.js'))) throw new Error('dist/cli/main.js is missing: run `npm run build` before the end-to-end tests');
   helmBin = await buildHelm();
+  work = mkdtempSync(join(tmpdir(), 'tg-chart-'));
   ns = uniqueName('tg-chart');
   const res = await kubectl('admin', ['create', 'namespace', ns]);
   expect(res.code, res.stderr).toBe(0);
   return async () => {
+    rmSync(work, { recursive: true, force: true });
     await deleteNamespaces([ns]);
   };
 }, 20 * 60_000);
 
-async function template(release: string, args: string[] = []): Promise<Manifest[]> {
-  const res = await helm(helmBin, ['template', release, chartDir, '--namespace', ns, ...args]);
+/** `helm template` as for a cluster that serves ValidatingAdmissionPolicy v1 (unless `servesVap` is false). */
+async function template(release: string, args: string[] = [], servesVap = true): Promise<Manifest[]> {
+  const res = await helm(helmBin, ['template', release, chartDir, '--namespace', ns, ...(servesVap ? SERVES_VAP : []), ...args]);
   expect(res.code, res.stderr).toBe(0);
   return parseManifests(res.stdout);
 }
 
+/** The chart's own ConfigMap (the floor has one more, its parameter). */
+function chartConfigMap(docs: Manifest[]): Manifest & { data: Record<string, string> } {
+  const all = find(docs, 'ConfigMap').filter((d) => d.metadata.name !== FLOOR_PARAM);
+  expect(all).toHaveLength(1);
+  return all[0] as Manifest & { data: Record<string, string> };
+}
+
 function configOf(docs: Manifest[]) {
-  const cm = one(docs, 'ConfigMap') as Manifest & { data: Record<string, string> };
+  const cm = chartConfigMap(docs);
   const parsed = configFromText(cm.data['config.yaml'] ?? '');
   if (!parsed.ok) throw new Error(`the chart's ConfigMap is not a valid config: ${JSON.stringify(parsed.errors)}`);
   return parsed.config;
@@ -45,6 +65,41 @@ async function dryRun(docs: Manifest[]): Promise<string> {
   const res = await kubectl('admin', ['apply', '--dry-run=server', '-f', '-'], { input: sendable.map((d) => JSON.stringify(d)).join('\n') });
   expect(res.code, res.stderr).toBe(0);
   return res.stdout;
+}
+
+/** The floor's objects in a rendering: its policies, their bindings and its parameter ConfigMap. */
+function floorOf(docs: Manifest[]): Manifest[] {
+  return docs.filter((d) => FLOOR_KINDS.has(d.kind) || (d.kind === 'ConfigMap' && d.metadata.name === FLOOR_PARAM));
+}
+
+/** What `tenant-guard floor` (the built CLI) prints, as JSON, for the chart's configuration and release. */
+async function generatorFloor(docs: Manifest[], excluded: string[]): Promise<Manifest[]> {
+  const file = join(work, `config-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(file, chartConfigMap(docs).data['config.yaml'] ?? '');
+  const sa = the(docs, 'Deployment').spec.template.spec.serviceAccountName;
+  const args = ['floor', '--config', file, '--namespace', ns, '--exempt-user', `system:serviceaccount:${ns}:${sa}`, ...excluded.flatMap((n) => ['--exclude-namespace', n]), '-o', 'json'];
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, [join(repo, 'dist', 'cli', 'main.js'), ...args], { cwd: repo, timeout: 60_000 }, (err, out, stderr) => {
+      if (err) reject(new Error(`tenant-guard floor failed: ${err.message}\n${stderr}`));
+      else resolve(out);
+    });
+  });
+  return (JSON.parse(stdout) as { items: Manifest[] }).items;
+}
+
+const keyOf = (d: Manifest) => `${d.kind} ${d.metadata.namespace ?? ''}/${d.metadata.name}`;
+
+/**
+ * The chart's floor and the generator's, object by object: the same objects
+ * (kind, namespace, name), each equal once both are plain JSON.
+ */
+async function expectFloorAsGenerated(docs: Manifest[], excluded: string[]): Promise<void> {
+  const json = (d: Manifest) => JSON.parse(JSON.stringify(d)) as Manifest;
+  const chart = new Map(floorOf(docs).map((d) => [keyOf(d), json(d)]));
+  const generated = new Map((await generatorFloor(docs, excluded)).map((d) => [keyOf(d), json(d)]));
+  expect([...chart.keys()].sort()).toEqual([...generated.keys()].sort());
+  expect(generated.size).toBe(13);
+  for (const [key, want] of generated) expect(chart.get(key), key).toEqual(want);
 }
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
@@ -58,6 +113,7 @@ interface Container {
   livenessProbe: { httpGet: unknown };
   resources: { requests?: unknown; limits: { memory?: string } };
   lifecycle?: unknown;
+  ports: { name: string; containerPort: number }[];
 }
 interface PodSpec {
   securityContext: unknown;
@@ -83,7 +139,8 @@ interface Kinds {
   ValidatingWebhookConfiguration: { webhooks: Webhook[] };
   ClusterRole: { rules: Rule[] };
   Role: { rules: Rule[] };
-  ServiceMonitor: { spec: { endpoints: { tlsConfig: { ca: { secret: unknown } } }[] } };
+  Service: { spec: { ports: { name: string; port: number; targetPort: string }[] } };
+  ServiceMonitor: { spec: { endpoints: { port: string; path: string; scheme: string; tlsConfig?: { ca: { secret: unknown } } }[] } };
   Certificate: { spec: { dnsNames: string[]; issuerRef: unknown } };
   Issuer: { spec: unknown };
 }
@@ -101,6 +158,29 @@ describe('chart: lint and values schema', () => {
       expect(res.code, `${args.join(' ')}\n${res.stdout}${res.stderr}`).toBe(0);
       expect(res.stdout).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
     }
+  });
+
+  it('refuses controller settings the chart cannot deploy', async () => {
+    for (const [set, message] of [
+      ['config.controller.port=0', /config\.controller\.port: 0 \(any free port\) cannot be exposed/],
+      ['config.controller.port=8443', /config\.controller\.port: 8443 is containerPort/],
+      ['config.controller.leaderElection.enabled=false', /leaderElection\.enabled is false with replicaCount 2/],
+    ] as const) {
+      const res = await helm(helmBin, ['template', 'x', chartDir, '--set', set]);
+      expect(res.code, set).not.toBe(0);
+      expect(res.stderr, set).toMatch(message);
+    }
+    // Without leader election one replica is fine, and needs no Lease.
+    const single = await template('tg', ['--set', 'config.controller.leaderElection.enabled=false', '--set', 'replicaCount=1']);
+    expect(JSON.stringify(the(single, 'Role').rules)).not.toMatch(/leases/);
+  });
+
+  it('renders the floor only where the API server serves ValidatingAdmissionPolicy v1, and only with floor.enabled', async () => {
+    expect(floorOf(await template('tg'))).toHaveLength(13);
+    // Helm's built-in capabilities (no cluster, no --api-versions) list the group version but not the kind.
+    expect(floorOf(await template('tg', [], false))).toEqual([]);
+    expect(floorOf(await template('tg', ['--api-versions', 'admissionregistration.k8s.io/v1'], false))).toEqual([]);
+    expect(floorOf(await template('tg', ['--set', 'floor.enabled=false']))).toEqual([]);
   });
 
   it('keeps values.schema.json in step with the config schema (update with -u)', async () => {
@@ -131,6 +211,28 @@ describe('chart: default values', () => {
     for (const kind of ['deployment.apps', 'service', 'serviceaccount', 'configmap', 'poddisruptionbudget.policy', 'mutatingwebhookconfiguration.admissionregistration.k8s.io', 'validatingwebhookconfiguration.admissionregistration.k8s.io', 'clusterrole.rbac.authorization.k8s.io', 'role.rbac.authorization.k8s.io']) {
       expect(out).toMatch(new RegExp(`^${kind.replace(/\./g, '\\.')}/tg-tenant-guard created \\(server dry run\\)$`, 'm'));
     }
+    expect(out).toMatch(new RegExp(`^configmap/${FLOOR_PARAM} created \\(server dry run\\)$`, 'm'));
+    for (const name of ['namespaces', 'namespace-tenants', 'networkpolicies', 'ciliumnetworkpolicies', 'cluster-policies', 'managed-policies']) {
+      for (const kind of ['validatingadmissionpolicy', 'validatingadmissionpolicybinding']) {
+        expect(out).toMatch(new RegExp(`^${kind}\\.admissionregistration\\.k8s\\.io/tenant-guard-floor-${name} created \\(server dry run\\)$`, 'm'));
+      }
+    }
+  });
+
+  it('renders the same floor as `tenant-guard floor` for its configuration', async () => {
+    await expectFloorAsGenerated(docs, ['kube-system', ns]);
+  });
+
+  it('runs the controller in the webhook pods and exposes its metrics port', () => {
+    const c = the(docs, 'Deployment').spec.template.spec.containers[0]!;
+    expect(c.args).toContain('--controller');
+    expect(c.ports).toEqual([{ name: 'https', containerPort: 8443, protocol: 'TCP' }, { name: 'controller', containerPort: 8081, protocol: 'TCP' }]);
+    expect(the(docs, 'Service').spec.ports).toEqual([
+      { name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' },
+      { name: 'controller', port: 8081, targetPort: 'controller', protocol: 'TCP' },
+    ]);
+    // The Lease lives in the release namespace, where the Role lets it be written.
+    expect(configOf(docs).controller.leaderElection).toMatchObject({ enabled: true, leaseNamespace: ns, leaseName: 'tenant-guard-controller' });
   });
 
   it('runs two hardened replicas with HTTPS probes, a PDB and anti-affinity', () => {
@@ -173,12 +275,18 @@ describe('chart: default values', () => {
       expect(r.verbs).not.toContain('bind');
       expect(r.verbs).not.toContain('impersonate');
     }
+    // The controller: informers and audit (list, watch), server-side apply (patch,
+    // and create when the apply creates), deletes of what is no longer desired,
+    // Events (create only); the Cilium kind is only cleaned up in the
+    // networkpolicy flavour; the audit counts list the cluster-wide kinds.
     expect(cr.rules).toEqual([
       { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch', 'patch'] },
       { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'], resourceNames: ['tg-tenant-guard'], verbs: ['get', 'patch'] },
-      { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
-      { apiGroups: ['cilium.io'], resources: ['ciliumnetworkpolicies'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
-      { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+      { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['list', 'watch', 'create', 'patch', 'delete'] },
+      { apiGroups: ['cilium.io'], resources: ['ciliumnetworkpolicies'], verbs: ['list', 'watch', 'delete'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+      { apiGroups: ['cilium.io'], resources: ['ciliumclusterwidenetworkpolicies'], verbs: ['list'] },
+      { apiGroups: ['policy.networking.k8s.io'], resources: ['adminnetworkpolicies', 'baselineadminnetworkpolicies', 'clusternetworkpolicies'], verbs: ['list'] },
     ]);
     expect(role.metadata.namespace).toBe(ns);
     expect(role.rules).toEqual([
@@ -214,7 +322,12 @@ describe('chart: default values', () => {
     const res = await helm(helmBin, ['install', 'tg', chartDir, '--namespace', ns, '--dry-run=client']);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/apply --dry-run=server/);
+    // A policy only the webhook refuses (the floor cannot judge matchExpressions), so it shows the webhook is in the path.
+    expect(res.stdout).toMatch(/- key: tenant-guard\.io\/tenant\n\s+operator: Exists/);
     expect(res.stdout).toMatch(/admission webhook "validate\.tenant-guard\.io" denied the request/);
+    expect(res.stdout).toMatch(/Lease tg-chart-e2e-[a-z0-9-]+\/tenant-guard-controller/);
+    // A client-side dry run knows no cluster: the notes say the floor is not there, and why.
+    expect(res.stdout).toMatch(/Floor: NOT installed: the API server does not serve admissionregistration\.k8s\.io\/v1\s+ValidatingAdmissionPolicy/);
   });
 });
 
@@ -227,6 +340,19 @@ describe.each(ciValues)('chart: %s', (file) => {
   it('renders manifests the API server accepts and a valid config', async () => {
     await dryRun(docs);
     configOf(docs);
+  });
+
+  it('renders the same floor as `tenant-guard floor` for its configuration, or none when disabled', async () => {
+    if (file === 'nondefault-values.yaml') {
+      expect(floorOf(docs)).toEqual([]);
+      // The same values with the floor on: excluded namespaces, tenants and admins of their own.
+      const withFloor = await template('tg', ['-f', join(chartDir, 'ci', file), '--set', 'floor.enabled=true']);
+      await expectFloorAsGenerated(withFloor, ['kube-system', ns, 'monitoring']);
+    } else if (file === 'controller-values.yaml') {
+      await expectFloorAsGenerated(docs, ['kube-system', ns, 'monitoring']);
+    } else {
+      await expectFloorAsGenerated(docs, ['kube-system', ns]);
+    }
   });
 
   it('follows its values', () => {
@@ -260,8 +386,29 @@ describe.each(ciValues)('chart: %s', (file) => {
       ]);
       const sm = the(docs, 'ServiceMonitor');
       expect(sm.metadata.labels?.release).toBe('prometheus');
-      expect(sm.spec.endpoints[0]!.tlsConfig.ca.secret).toEqual({ name: 'guard-tls', key: 'ca-bundle.crt' });
+      expect(sm.spec.endpoints[0]!.tlsConfig?.ca.secret).toEqual({ name: 'guard-tls', key: 'ca-bundle.crt' });
+      // No controller: neither its endpoint nor its port.
+      expect(sm.spec.endpoints.map((e) => e.port)).toEqual(['https']);
+      expect(the(docs, 'Service').spec.ports.map((p) => p.name)).toEqual(['https']);
+      expect(pod.containers[0]!.ports.map((p) => p.name)).toEqual(['https']);
       expect(the(docs, 'PodDisruptionBudget').spec.minAvailable).toBe(2);
+    } else if (file === 'controller-values.yaml') {
+      const c = pod.containers[0]!;
+      expect(c.args).toContain('--controller');
+      expect(c.ports.find((p) => p.name === 'controller')?.containerPort).toBe(9090);
+      expect(the(docs, 'Service').spec.ports.find((p) => p.name === 'controller')).toEqual({ name: 'controller', port: 9090, targetPort: 'controller', protocol: 'TCP' });
+      expect(the(docs, 'ServiceMonitor').spec.endpoints.map((e) => [e.port, e.path, e.scheme])).toEqual([['https', '/metrics', 'https'], ['controller', '/metrics', 'http']]);
+      // The controller and baseline sections reach the ConfigMap as given, the Lease in the release namespace.
+      expect(cfg.baseline).toEqual({ flavour: 'cilium', isolate: { enabled: true, name: 'isolate' }, egress: { enabled: true, name: 'tenant-guard-egress', dns: false, world: true } });
+      expect(cfg.controller).toMatchObject({ port: 9090, qps: 50, burst: 100, workers: 8, namespaceSelector: 'rollout=baseline', auditIntervalSeconds: 0 });
+      expect(cfg.controller.leaderElection).toMatchObject({ enabled: true, leaseName: 'guard-leader', leaseNamespace: ns, leaseDurationSeconds: 20 });
+      expect(cfg.tenantLabel).toBe('example.com/owner');
+      // The cilium flavour writes CiliumNetworkPolicies; no audit counts, so no list of cluster-wide kinds.
+      const cr = the(docs, 'ClusterRole').rules;
+      expect(cr.find((r) => r.resources.includes('ciliumnetworkpolicies'))?.verbs).toEqual(['list', 'watch', 'create', 'patch', 'delete']);
+      expect(JSON.stringify(cr)).not.toMatch(/clusterwide|adminnetworkpolicies|clusternetworkpolicies/);
+      expect(the(docs, 'Role').rules.find((r) => r.resources.includes('leases') && r.resourceNames !== undefined)).toEqual({ apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['guard-leader'], verbs: ['get', 'update'] });
+      expect(hooks.map((w) => w.failurePolicy)).toEqual(['Ignore', 'Ignore', 'Ignore']);
     } else if (file === 'certmanager-values.yaml') {
       expect(cfg.tls.mode).toBe('files');
       expect(cfg.server).toMatchObject({ certFile: '/etc/tenant-guard/tls/tls.crt', keyFile: '/etc/tenant-guard/tls/tls.key' });
