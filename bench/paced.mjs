@@ -71,5 +71,5 @@ export async function paced({ port, ca, path, body, rate, seconds, check }) {
     setTimeout(tick, 20);
   });
   agent.destroy();
-  return { total, errors, wrong, firstProblem, service: summarize(service), due: summarize(due) };
+  return { total, errors, wrong, firstProblem, service: summarize(service), due: summarize(due), serviceMs: service, dueMs: due };
 }
