@@ -56,6 +56,8 @@ function runKubectl(bin: string, kubeconfig: string, args: string[], opts: Kubec
         resolvePromise({ code, stdout, stderr });
       },
     );
+    // kubectl may exit before reading its input (no `-f -`): a closed pipe is not a test failure.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(opts.input ?? '');
   });
 }
