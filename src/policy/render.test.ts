@@ -76,4 +76,14 @@ describe('subjectText', () => {
   ])('%j', (subject, expected) => {
     expect(subjectText(subject)).toBe(expected);
   });
+
+  it('past 50 violations the rest are counted, not listed', () => {
+    const ingress = Array.from({ length: 60 }, () => ({ from: [{ namespaceSelector: { matchLabels: { 'tenant-guard.io/tenant': 'globex' } } }] }));
+    const verdict = review(npInput({ podSelector: {}, ingress }, {}, { name: 'many' }));
+    expect(verdict.violations).toHaveLength(60);
+    const lines = renderDenial({ kind: 'NetworkPolicy', namespace: 'acme-web', name: 'many' }, verdict).split('\n');
+    expect(lines[0]).toBe('tenant-guard refused NetworkPolicy acme-web/many: 60 violations');
+    expect(lines.filter((l) => l.startsWith('- spec.'))).toHaveLength(50);
+    expect(lines.at(-1)).toBe('- … and 10 more; run `tenant-guard check -f FILE` to see them all');
+  });
 });

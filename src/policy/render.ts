@@ -6,6 +6,13 @@
 import { displayPath, segmentsOfPointer } from './pointer.js';
 import { valueText } from './text.js';
 
+/**
+ * A refusal travels back through the API server to a terminal: past this many
+ * violations the rest are counted, not listed (a generated policy can carry
+ * thousands, and a message of megabytes helps nobody). `check` lists them all.
+ */
+export const MAX_RENDERED_VIOLATIONS = 50;
+
 /** Long enough for a selector or a rule's peers; a suggestion that does not fit is cut with an ellipsis. */
 const MAX_SUGGESTION_VALUE = 1024;
 import type { JsonPatchOp, Verdict, Violation } from './types.js';
@@ -45,9 +52,12 @@ export function renderDenial(subject: Subject, verdict: Verdict): string {
   const n = verdict.violations.length;
   const head = `tenant-guard refused ${subjectText(subject)}: ${n} ${n === 1 ? 'violation' : 'violations'}`;
   const lines = [head];
-  for (const v of verdict.violations) {
+  for (const v of verdict.violations.slice(0, MAX_RENDERED_VIOLATIONS)) {
     lines.push(`- ${renderViolation(v)}`);
     if (v.suggestion !== undefined) lines.push(`  suggested change: ${renderSuggestion(v.suggestion)}`);
+  }
+  if (n > MAX_RENDERED_VIOLATIONS) {
+    lines.push(`- … and ${n - MAX_RENDERED_VIOLATIONS} more; run \`tenant-guard check -f FILE\` to see them all`);
   }
   return lines.join('\n');
 }
