@@ -7,7 +7,7 @@
  */
 import type { Config } from '../config/schema.js';
 import type { NamespaceResolver } from '../kube/namespace-view.js';
-import { isAdmin, referencedNamespaces, renderDenial, review, type Verdict } from '../policy/index.js';
+import { classify, isAdmin, referencedNamespaces, renderDenial, review, type Verdict } from '../policy/index.js';
 import { encodeAdmissionResponse, type AdmissionRequest, type AdmissionResponseBody } from './codec.js';
 
 export type Endpoint = 'mutate' | 'validate';
@@ -20,6 +20,19 @@ export interface Decision {
 export interface HandleDeps {
   config: Config;
   namespaces: NamespaceResolver;
+}
+
+/**
+ * The namespaces the engine will look up for this request, and no more: each
+ * one not in the cache costs an API call on the admission path. Only a
+ * tenant's namespaced policy is judged against namespace ownership; deleting
+ * one reads just the namespace it lives in (is it terminating?).
+ */
+function namespacesToResolve(req: AdmissionRequest, object: unknown, tenantLabel: string, admin: boolean): string[] {
+  const kind = classify(req.kind.group, req.kind.kind);
+  if (kind !== 'NetworkPolicy' && kind !== 'CiliumNetworkPolicy') return [];
+  if (req.operation === 'CONNECT' || admin) return [];
+  return referencedNamespaces(req.namespace, req.operation === 'DELETE' ? undefined : object, tenantLabel);
 }
 
 export async function handleAdmission(req: AdmissionRequest, endpoint: Endpoint, deps: HandleDeps): Promise<Decision> {
@@ -38,10 +51,10 @@ export async function handleAdmission(req: AdmissionRequest, endpoint: Endpoint,
     return { body: encodeAdmissionResponse(req.uid, { allowed: true }), verdict };
   }
 
+  const admin = isAdmin(requester, config);
   const object = req.operation === 'DELETE' ? undefined : req.object;
   const oldObject = req.oldObject ?? undefined;
-  const names = isNamespace ? [] : referencedNamespaces(req.namespace, object ?? oldObject, config.tenantLabel);
-  const view = await deps.namespaces.resolve(names);
+  const view = await deps.namespaces.resolve(namespacesToResolve(req, object, config.tenantLabel, admin));
   const verdict = review({
     kind: req.kind,
     operation: req.operation,
@@ -54,7 +67,7 @@ export async function handleAdmission(req: AdmissionRequest, endpoint: Endpoint,
     config,
   });
 
-  if (endpoint === 'validate' && isNamespace && verdict.allowed && verdict.patch.length > 0 && !isAdmin(requester, config)) {
+  if (endpoint === 'validate' && isNamespace && verdict.allowed && verdict.patch.length > 0 && !admin) {
     verdict.allowed = false;
     verdict.violations.push({
       code: 'NamespaceLabelMissing',

@@ -55,6 +55,41 @@ describe('without namespace ownership (no Kubernetes API)', () => {
   });
 });
 
+describe('namespace lookups on the admission path', () => {
+  /** A resolver that records the names each request asks for. */
+  function recording(): { resolver: NamespaceResolver; asked: string[][] } {
+    const inner = new StaticNamespaces(NAMESPACES);
+    const asked: string[][] = [];
+    return { asked, resolver: { resolve: (names) => { asked.push([...names]); return inner.resolve(); }, degraded: () => undefined } };
+  }
+
+  const byName = (namespace: string) => ({ matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [namespace] }] });
+
+  it('a tenant\'s policy: its own namespace and every namespace it names', async () => {
+    const { resolver, asked } = recording();
+    const { app } = makeApp({ namespaces: resolver });
+    const review = fixture('networkpolicy-create-cross-tenant');
+    (review.request.object as { spec: { ingress: { from: unknown[] }[] } }).spec.ingress[0]!.from.push({ namespaceSelector: byName('globex-db') });
+    reviewOf(await post(app, '/validate', review));
+    expect(asked).toEqual([['acme-web', 'globex-db']]);
+    await app.close();
+  });
+
+  it('deleting a policy reads only the namespace it lives in; admins and unjudged kinds read none', async () => {
+    const { resolver, asked } = recording();
+    const { app } = makeApp({ namespaces: resolver });
+    const del = fixture('networkpolicy-delete');
+    (del.request.oldObject as { spec: { ingress: { from: unknown[] }[] } }).spec.ingress[0]!.from.push({ namespaceSelector: byName('globex-db') });
+    expect(reviewOf(await post(app, '/validate', del)).response.allowed).toBe(true);
+    const byAdmin = fixture('networkpolicy-create-cross-tenant');
+    byAdmin.request.userInfo = { username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] };
+    expect(reviewOf(await post(app, '/validate', byAdmin)).response.allowed).toBe(true);
+    expect(reviewOf(await post(app, '/validate', fixture('pod-create'))).response.allowed).toBe(true);
+    expect(asked).toEqual([['acme-web'], [], []]);
+    await app.close();
+  });
+});
+
 describe('/readyz', () => {
   it('is 503 while shutting down or when another component is not ready', async () => {
     const state = { shuttingDown: false, notReady: (): string[] => [], degraded: (): string[] => [] };
