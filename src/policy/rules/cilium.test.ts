@@ -308,6 +308,9 @@ describe('wrong types never throw; they are refused with a path', () => {
     ['egressDeny not a list', spec({ egressDeny: 'x' }), ['MalformedObject@spec.egressDeny']],
     ['a rule that is a number', spec({ egress: [1] }), ['MalformedObject@spec.egress[0]']],
     ['fromEndpoints not a list', spec({ ingress: [{ fromEndpoints: {} }] }), ['MalformedObject@spec.ingress[0].fromEndpoints']],
+    // The open-rule suggestion adds peers at fromEndpoints: it must not overwrite what the author wrote there.
+    ['fromEndpoints not a list, in a rule with ports', spec({ ingress: [{ fromEndpoints: 'In', toPorts: [{ ports: [{ port: '1', protocol: 'TCP' }] }] }] }), ['MalformedObject@spec.ingress[0].fromEndpoints', 'OpenRule@spec.ingress[0]']],
+    ['fromEndpoints not a list, beside a denied entity', spec({ ingress: [{ fromEndpoints: 'In', fromEntities: ['cluster'] }] }), ['MalformedObject@spec.ingress[0].fromEndpoints', 'EntityDenied@spec.ingress[0].fromEntities[0]']],
     ['a selector that is a string', spec({ ingress: [{ fromEndpoints: ['app=web'] }] }), ['MalformedObject@spec.ingress[0].fromEndpoints[0]']],
     ['a selector that is null', spec({ egress: [{ toEndpoints: [null] }] }), ['MalformedObject@spec.egress[0].toEndpoints[0]']],
     ['toEntities not a list', spec({ egress: [{ toEntities: 'all' }] }), ['MalformedObject@spec.egress[0].toEntities']],

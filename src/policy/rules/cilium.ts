@@ -17,6 +17,7 @@ import { child, index } from '../paths.js';
 import { pointerOf } from '../pointer.js';
 import { addAt, confinedSelector, exceptSuggestion, ownTenantSelector, replaceAt, safePeersCilium } from '../suggest.js';
 import { isRecord, listAt, type Report } from '../report.js';
+import type { JsonPatchOp } from '../types.js';
 import { valueText } from '../text.js';
 
 const POD_NAMESPACE = 'io.kubernetes.pod.namespace';
@@ -113,13 +114,14 @@ function judgeEntities(list: unknown[], path: string, rule: Record<string, unkno
   // One suggestion for the whole list: the denied entities go, the tenant's own
   // endpoints (and, for "all", the world outside the cluster) take their place.
   const p = direction === 'ingress' ? 'from' : 'to';
-  const suggestion = [...replaceAt(path, list.filter((e) => !isDenied(e)))];
-  const appendTo = (field: string, values: unknown[]) => {
-    if (Array.isArray(rule[field])) for (const v of values) suggestion.push({ op: 'add', path: `${pointerOf(child(rulePath, field))}/-`, value: v });
-    else suggestion.push(...addAt(child(rulePath, field), values));
-  };
-  appendTo(`${p}Endpoints`, [ownTenantSelector(w.ctx, 'cilium')]);
-  if (list.some((e) => typeof e === 'string' && e.toLowerCase() === 'all')) appendTo(`${p}CIDRSet`, worldBlocks(w.ctx));
+  const additions: [string, unknown[]][] = [[`${p}Endpoints`, [ownTenantSelector(w.ctx, 'cilium')]]];
+  if (list.some((e) => typeof e === 'string' && e.toLowerCase() === 'all')) additions.push([`${p}CIDRSet`, worldBlocks(w.ctx)]);
+  const appendTo = (field: string, values: unknown[]): JsonPatchOp[] => (Array.isArray(rule[field])
+    ? values.map((v) => ({ op: 'add', path: `${pointerOf(child(rulePath, field))}/-`, value: v }))
+    : addAt(child(rulePath, field), values));
+  const suggestion = additions.some(([field]) => holdsNonList(rule, field))
+    ? undefined
+    : [...replaceAt(path, list.filter((e) => !isDenied(e))), ...additions.flatMap(([field, values]) => appendTo(field, values))];
   list.forEach((e, i) => {
     if (isDenied(e)) {
       w.report.violation('EntityDenied', index(path, i), `entity "${String(e)}" includes the pods of every tenant`,
@@ -185,6 +187,16 @@ function judgeServices(list: unknown[], path: string, w: Walk): void {
   });
 }
 
+/**
+ * A peer field that holds something other than a list is refused as malformed
+ * and has no suggestion; a suggestion that adds peers there would overwrite it
+ * and hide that refusal, so none is made.
+ */
+function holdsNonList(rule: Record<string, unknown>, field: string): boolean {
+  const v = rule[field];
+  return v !== undefined && v !== null && !Array.isArray(v);
+}
+
 function hasAny(rule: Record<string, unknown>, keys: readonly string[]): boolean {
   return keys.some((k) => Array.isArray(rule[k]) && (rule[k] as unknown[]).length > 0);
 }
@@ -221,10 +233,12 @@ function judgeRules(spec: Record<string, unknown>, specPath: string, w: Walk, de
       const peers = direction === 'ingress' ? INGRESS_PEERS : EGRESS_PEERS;
       const l4Only = !hasAny(rule, peers) && hasAny(rule, ['toPorts', 'icmps']);
       if (l4Only && (direction === 'ingress' || !w.ctx.config.allowOpenEgress)) {
+        const peersToAdd = Object.entries(safePeersCilium(w.ctx, direction));
+        const clobbers = peersToAdd.some(([field]) => holdsNonList(rule, field));
         report.violation('OpenRule', rp,
           `has ports but no ${direction === 'ingress' ? 'from' : 'to'}* peer, so it ${direction === 'ingress' ? 'accepts traffic from' : 'sends traffic to'} every endpoint of every tenant on those ports`,
           openRuleFix(w.ctx, direction, 'cilium'),
-          Object.entries(safePeersCilium(w.ctx, direction)).flatMap(([field, value]) => addAt(child(rp, field), value)));
+          clobbers ? undefined : peersToAdd.flatMap(([field, value]) => addAt(child(rp, field), value)));
       }
     }
   });
