@@ -7,6 +7,7 @@
  */
 import type { Config } from '../config/schema.js';
 import type { NamespaceResolver } from '../kube/namespace-view.js';
+import { labelPath } from '../policy/paths.js';
 import { classify, isAdmin, referencedNamespaces, renderDenial, review, type Verdict } from '../policy/index.js';
 import { encodeAdmissionResponse, type AdmissionRequest, type AdmissionResponseBody } from './codec.js';
 
@@ -71,7 +72,7 @@ export async function handleAdmission(req: AdmissionRequest, endpoint: Endpoint,
     verdict.allowed = false;
     verdict.violations.push({
       code: 'NamespaceLabelMissing',
-      path: `metadata.labels[${JSON.stringify(config.tenantLabel)}]`,
+      path: labelPath(config.tenantLabel),
       message: 'the owner label is missing: tenant-guard\'s mutating webhook did not run or another webhook removed the label',
       fix: 'retry; if it persists, ask the platform team to check the tenant-guard MutatingWebhookConfiguration',
     });

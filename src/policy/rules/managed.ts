@@ -5,6 +5,8 @@
  * garbage collectors may delete them, and so may anyone while the namespace is
  * being deleted, or namespace deletion would never finish.
  */
+import { labelPath } from '../paths.js';
+import { pointerOf } from '../pointer.js';
 import { isRecord, type Report } from '../report.js';
 import type { Operation } from '../types.js';
 
@@ -17,9 +19,11 @@ export function isManaged(obj: unknown): boolean {
   return isRecord(labels) && labels[MANAGED_BY_LABEL] === MANAGED_BY_VALUE;
 }
 
+const path = labelPath(MANAGED_BY_LABEL);
+const pointer = pointerOf(path);
+
 export function validateManaged(operation: Operation, object: unknown, oldObject: unknown, kind: string, report: Report): void {
-  const path = `metadata.labels[${JSON.stringify(MANAGED_BY_LABEL)}]`;
-  const removeLabel = [{ op: 'remove' as const, path: `/metadata/labels/${MANAGED_BY_LABEL.replace(/\//g, '~1')}` }];
+  const removeLabel = [{ op: 'remove' as const, path: pointer }];
   if (operation === 'CREATE' && isManaged(object)) {
     report.violation('ManagedPolicy', path, `"${MANAGED_BY_VALUE}" marks the platform's own policies; tenants cannot create them`, `remove the label ${MANAGED_BY_LABEL} or set another value`, removeLabel);
   } else if (operation === 'UPDATE' && isManaged(oldObject)) {

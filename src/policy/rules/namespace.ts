@@ -5,7 +5,7 @@
  * remove it (the mutation puts it back), or touch a namespace it does not own.
  */
 import type { Config } from '../../config/schema.js';
-import { pointerToken } from '../paths.js';
+import { labelPath, pointerToken } from '../paths.js';
 import { pointerOf } from '../pointer.js';
 import { isRecord, type Report } from '../report.js';
 import { ownerFromLabels, prefixTenant, tenantsOf } from '../tenancy.js';
@@ -36,8 +36,6 @@ export function setLabelPatch(obj: Record<string, unknown> | undefined, key: str
   return [{ op: 'add', path: `/metadata/labels/${pointerToken(key)}`, value }];
 }
 
-const LABEL_PATH = (key: string) => `metadata.labels[${JSON.stringify(key)}]`;
-
 function choices(tenants: readonly string[]): string {
   return tenants.map((t) => `"${t}"`).join(', ');
 }
@@ -50,7 +48,7 @@ function prefixes(tenants: readonly string[]): string {
 export function validateNamespace(r: NamespaceReview, report: Report): JsonPatchOp[] {
   const { config, name } = r;
   const key = config.tenantLabel;
-  const labelPath = LABEL_PATH(key);
+  const ownerLabelPath = labelPath(key);
   const isPlatformName = config.platform.namespaces.includes(name);
 
   if (r.admin) {
@@ -79,15 +77,15 @@ export function validateNamespace(r: NamespaceReview, report: Report): JsonPatch
     let chosen: string | undefined;
     if (requested !== undefined) {
       if (requested === config.platform.value) {
-        report.violation('NamespacePlatformValue', labelPath, `"${config.platform.value}" is the platform's value; tenants cannot claim it`,
+        report.violation('NamespacePlatformValue', ownerLabelPath, `"${config.platform.value}" is the platform's value; tenants cannot claim it`,
           tenants.length === 1 ? `remove the label; it will be set to "${tenants[0]}"` : `set it to one of your tenants: ${choices(tenants)}`,
-          tenants.length === 1 ? [{ op: 'replace', path: pointerOf(labelPath), value: tenants[0] }] : undefined);
+          tenants.length === 1 ? [{ op: 'replace', path: pointerOf(ownerLabelPath), value: tenants[0] }] : undefined);
         return [];
       }
       if (typeof requested !== 'string' || !tenants.includes(requested)) {
-        report.violation('NamespaceForeignTenant', labelPath, `${valueText(requested)} is not a tenant you belong to`,
+        report.violation('NamespaceForeignTenant', ownerLabelPath, `${valueText(requested)} is not a tenant you belong to`,
           tenants.length === 1 ? `remove the label; it will be set to "${tenants[0]}"` : `set it to one of your tenants: ${choices(tenants)}`,
-          tenants.length === 1 ? [{ op: 'replace', path: pointerOf(labelPath), value: tenants[0] }] : undefined);
+          tenants.length === 1 ? [{ op: 'replace', path: pointerOf(ownerLabelPath), value: tenants[0] }] : undefined);
         return [];
       }
       chosen = requested;
@@ -105,7 +103,7 @@ export function validateNamespace(r: NamespaceReview, report: Report): JsonPatch
       }
     }
     if (chosen === undefined) {
-      report.violation('NamespaceTenantChoice', labelPath, `you belong to several tenants (${choices(tenants)}), so the owner must be chosen`,
+      report.violation('NamespaceTenantChoice', ownerLabelPath, `you belong to several tenants (${choices(tenants)}), so the owner must be chosen`,
         `set the label ${key} to one of ${choices(tenants)}`);
       return [];
     }
@@ -140,7 +138,7 @@ export function validateNamespace(r: NamespaceReview, report: Report): JsonPatch
     const now = labelsOf(r.object)?.[key];
     if (owner.kind === 'none') {
       if (now !== undefined) {
-        report.violation('NamespaceLabelClaimed', labelPath, `namespace "${name}" has no owner; tenants cannot claim it by setting ${key}`, 'remove the label and ask the platform team to assign the namespace');
+        report.violation('NamespaceLabelClaimed', ownerLabelPath, `namespace "${name}" has no owner; tenants cannot claim it by setting ${key}`, 'remove the label and ask the platform team to assign the namespace');
       }
       return [];
     }
@@ -148,10 +146,10 @@ export function validateNamespace(r: NamespaceReview, report: Report): JsonPatch
       // Removing the label is undone rather than refused: the label is the webhook's, not the tenant's.
       if (now === undefined) return setLabelPatch(r.object, key, owner.tenant);
       if (now !== owner.tenant) {
-        report.violation(now === config.platform.value ? 'NamespacePlatformValue' : 'NamespaceLabelChanged', labelPath,
+        report.violation(now === config.platform.value ? 'NamespacePlatformValue' : 'NamespaceLabelChanged', ownerLabelPath,
           `the owner of namespace "${name}" is ${owner.tenant} and cannot be changed to ${valueText(now)}`,
           `keep ${key}: "${owner.tenant}"; to move a namespace between tenants, ask the platform team`,
-          [{ op: 'replace', path: pointerOf(labelPath), value: owner.tenant }]);
+          [{ op: 'replace', path: pointerOf(ownerLabelPath), value: owner.tenant }]);
       }
     }
   }
