@@ -9,6 +9,7 @@ import type { Config } from '../config/schema.js';
 import { formatConfigErrors, loadConfigFile } from '../config/load.js';
 import { StaticNamespaces, type NamespaceLike } from '../kube/namespace-view.js';
 import { renderSuggestion, renderViolation, review, splitApiVersion, subjectText, type JsonPatchOp, type Operation, type Violation } from '../policy/index.js';
+import { isRecord } from '../policy/report.js';
 import { parse, UsageError } from './args.js';
 import { readObjects, type SourcedFile, type SourcedObject } from './documents.js';
 import { fixDocuments } from './fix.js';
@@ -45,7 +46,7 @@ export function checkObjects(objects: readonly SourcedObject[], namespaceObjects
   return objects.map(({ object }) => {
     const { group, version } = splitApiVersion(object.apiVersion);
     const kind = str(object.kind) ?? '(no kind)';
-    const md = (typeof object.metadata === 'object' && object.metadata !== null ? object.metadata : {}) as Record<string, unknown>;
+    const md = isRecord(object.metadata) ? object.metadata : {};
     const isNamespace = group === '' && kind === 'Namespace';
     const name = str(md.name);
     // Like `kubectl apply -n`, --namespace places every namespaced object there; without it, the object's own or "default".

@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments, type Document } from 'yaml';
+import { isRecord } from '../policy/report.js';
 
 export interface SourcedObject {
   file: string;
@@ -23,10 +24,6 @@ export interface SourcedFile {
 }
 
 export type ReadResult = { ok: true; objects: SourcedObject[]; files: SourcedFile[] } | { ok: false; message: string };
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 export function objectsFromText(text: string, file: string): ReadResult {
   const docs = parseAllDocuments(text, { uniqueKeys: false });

@@ -6,6 +6,7 @@
 import type { Config } from '../config/schema.js';
 import type { NamespaceLike } from '../kube/namespace-view.js';
 import type { JsonPatchOp } from '../policy/index.js';
+import { isRecord } from '../policy/report.js';
 import { checkObjects, type CheckOptions, type CheckResult } from './check.js';
 import type { SourcedFile, SourcedObject } from './documents.js';
 import { applyPatchToDocument } from './yaml-patch.js';
@@ -17,10 +18,6 @@ export interface FixOutcome {
   results: CheckResult[];
   /** Patches that could not be applied (the document changed shape under them). */
   errors: string[];
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export function fixDocuments(objects: readonly SourcedObject[], files: readonly SourcedFile[], namespaces: readonly NamespaceLike[], opts: CheckOptions, config: Config): FixOutcome {
