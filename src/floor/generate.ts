@@ -28,6 +28,7 @@
  */
 import type { Config } from '../config/schema.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../policy/rules/managed.js';
+import { SYSTEM_DELETERS } from '../policy/tenancy.js';
 import { allOf, list, nonEmpty, str } from './cel.js';
 
 export interface FloorOptions {
@@ -44,7 +45,6 @@ export interface FloorOptions {
 type Obj = Record<string, unknown>;
 
 const NAME_LABEL = 'kubernetes.io/metadata.name';
-const SYSTEM_DELETERS = ['system:serviceaccount:kube-system:namespace-controller', 'system:serviceaccount:kube-system:generic-garbage-collector'];
 
 function notAdmin(config: Config, extraUsers: readonly string[]): { name: string; expression: string } {
   const users = [...config.admins.users, ...extraUsers];

@@ -15,13 +15,13 @@ export function isAdmin(requester: Requester, config: Config): boolean {
  * namespace lifecycle controller and the garbage collector. They must be able
  * to delete managed policies, or deleting a tenant namespace would hang.
  */
-const SYSTEM_DELETERS = new Set([
+export const SYSTEM_DELETERS: readonly string[] = [
   'system:serviceaccount:kube-system:namespace-controller',
   'system:serviceaccount:kube-system:generic-garbage-collector',
-]);
+];
 
 export function isSystemDeleter(requester: Requester): boolean {
-  return SYSTEM_DELETERS.has(requester.username);
+  return SYSTEM_DELETERS.includes(requester.username);
 }
 
 /** Tenants of the requester, sorted, from explicit membership and the group prefix. */
