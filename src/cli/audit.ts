@@ -5,9 +5,9 @@
  * Progress goes to stderr, and only when stderr is a terminal.
  */
 import { formatConfigErrors, loadConfigFile } from '../config/load.js';
-import { AUDIT_CATEGORIES, auditCluster, findingCounts, totalFindings, type AuditReport } from '../controller/audit.js';
-import { collectAuditInput } from '../controller/audit-collect.js';
-import { KubeApiError, KubeRest } from '../controller/rest.js';
+import { AUDIT_CATEGORIES, auditCluster, findingCounts, totalFindings, type AuditReport } from '../audit/report.js';
+import { collectAuditInput } from '../audit/collect.js';
+import { KubeApiError, KubeRest } from '../kube/rest.js';
 import { loadKubeConfig } from '../kube/client.js';
 import { renderViolation, subjectText } from '../policy/index.js';
 import { intFlag, parse, UsageError } from './args.js';

@@ -7,9 +7,9 @@
 import type { Logger } from 'pino';
 import { formatConfigErrors, loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { BaselineController } from '../controller/controller.js';
-import { startControllerHttp } from '../controller/http.js';
-import { parseSelector } from '../controller/selector.js';
+import { BaselineController } from '../baseline/controller.js';
+import { startControllerHttp } from '../server/ops.js';
+import { parseSelector } from '../kube/selector.js';
 import { loadKubeConfig } from '../kube/client.js';
 import { buildLogger } from '../telemetry/logger.js';
 import { buildMetrics } from '../telemetry/metrics.js';

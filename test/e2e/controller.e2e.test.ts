@@ -14,7 +14,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { configFromObject } from '../../src/config/load.js';
-import { desiredBaseline } from '../../src/controller/desired.js';
+import { desiredBaseline } from '../../src/baseline/desired.js';
 import { deleteNamespaces, kubeconfigOf, kubectl, uniqueName } from './kube.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -4,11 +4,11 @@
  * every served kind.
  */
 import type { Config } from '../config/schema.js';
-import type { AuditInput, AuditObject } from './audit.js';
-import { discoverServed, servedClusterPolicyTypes } from './discovery.js';
-import type { Flavour } from './desired.js';
-import type { KubeRest } from './rest.js';
-import { CILIUM_POLICIES, NAMESPACES, NETWORK_POLICIES, collectionPath } from './resources.js';
+import type { AuditInput, AuditObject } from './report.js';
+import { discoverServed, servedClusterPolicyTypes } from '../kube/discovery.js';
+import type { Flavour } from '../baseline/desired.js';
+import type { KubeRest } from '../kube/rest.js';
+import { CILIUM_POLICIES, NAMESPACES, NETWORK_POLICIES, collectionPath } from '../kube/resources.js';
 
 export type Progress = (what: string, count: number) => void;
 

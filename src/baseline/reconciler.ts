@@ -18,7 +18,7 @@
 import type { Config } from '../config/schema.js';
 import { ownerFromLabels } from '../policy/tenancy.js';
 import { desiredBaseline, needsWrite, type BaselinePolicy, type Flavour, type LiveObject } from './desired.js';
-import type { EventSink } from './events.js';
+import type { EventSink } from '../kube/events.js';
 
 export interface NamespaceObject {
   metadata?: { name?: string; uid?: string; labels?: Record<string, string>; deletionTimestamp?: unknown; resourceVersion?: string };

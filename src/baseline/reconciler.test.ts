@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { configFromObject } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { BaselinePolicy, Flavour, LiveObject } from './desired.js';
-import type { EventSink, InvolvedObject } from './events.js';
+import type { EventSink, InvolvedObject } from '../kube/events.js';
 import { reconcileNamespace, type ClusterState, type NamespaceObject, type Writer } from './reconciler.js';
 import { RecentWrites } from './recent-writes.js';
 

@@ -7,7 +7,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { HttpMethod } from '@kubernetes/client-node';
-import type { ControllerMetrics } from './metrics.js';
 import type { TokenBucket } from './rate-limit.js';
 import type { KubeRest } from './rest.js';
 import { EVENTS, collectionPath } from './resources.js';
@@ -31,18 +30,23 @@ interface Log {
   debug(o: object, msg: string): void;
 }
 
+/** Where the outcome of each Event is counted (a Prometheus counter labelled reason, outcome). */
+export interface EventCounter {
+  inc(labels: { reason: string; outcome: 'sent' | 'dropped' | 'failed' }): void;
+}
+
 export class EventRecorder implements EventSink {
   constructor(
     private readonly rest: KubeRest,
     private readonly budget: TokenBucket | undefined,
     private readonly instance: string,
-    private readonly metrics: ControllerMetrics,
+    private readonly counted: EventCounter,
     private readonly log: Log,
   ) {}
 
   emit(namespace: string, about: InvolvedObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
     if (this.budget === undefined || !this.budget.tryTake()) {
-      this.metrics.events.inc({ reason, outcome: 'dropped' });
+      this.counted.inc({ reason, outcome: 'dropped' });
       return;
     }
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -64,9 +68,9 @@ export class EventRecorder implements EventSink {
     };
     // Events are sent without a token from the main bucket: the event budget paces them.
     this.rest.request(HttpMethod.POST, collectionPath(EVENTS, namespace), { verb: 'create', resource: 'events', body, exempt: true, timeoutMs: 10_000 }).then(
-      () => this.metrics.events.inc({ reason, outcome: 'sent' }),
+      () => this.counted.inc({ reason, outcome: 'sent' }),
       (err: unknown) => {
-        this.metrics.events.inc({ reason, outcome: 'failed' });
+        this.counted.inc({ reason, outcome: 'failed' });
         this.log.debug({ err: (err as Error).message, namespace, reason }, 'event not recorded');
       },
     );

@@ -19,21 +19,21 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../policy/rules/managed.js';
-import { auditCluster, findingCounts } from './audit.js';
-import { collectAuditInput } from './audit-collect.js';
+import { auditCluster, findingCounts } from '../audit/report.js';
+import { collectAuditInput } from '../audit/collect.js';
 import type { BaselinePolicy, Flavour, LiveObject } from './desired.js';
-import { discoverServed, type Served } from './discovery.js';
-import { EventRecorder } from './events.js';
-import { LeaderElector, apiLeaseStore } from './leader.js';
+import { discoverServed, type Served } from '../kube/discovery.js';
+import { EventRecorder } from '../kube/events.js';
+import { LeaderElector, apiLeaseStore } from '../kube/leader.js';
 import { buildControllerMetrics, type ControllerMetrics } from './metrics.js';
-import { WorkQueue } from './queue.js';
-import { TokenBucket, backoffDelay } from './rate-limit.js';
+import { WorkQueue } from '../kube/queue.js';
+import { TokenBucket, backoffDelay } from '../kube/rate-limit.js';
 import { reconcileNamespace, type ClusterState, type NamespaceObject, type Writer } from './reconciler.js';
 import { RecentWrites } from './recent-writes.js';
-import { matcher, parseSelector } from './selector.js';
-import { Reflector, type ChangeType, type KubeObject } from './reflector.js';
-import { KubeApiError, KubeRest, apiStatus } from './rest.js';
-import { CILIUM_POLICIES, NAMESPACES, NETWORK_POLICIES, collectionPath, objectPath, resourceOfKind } from './resources.js';
+import { matcher, parseSelector } from '../kube/selector.js';
+import { Reflector, type ChangeType, type KubeObject } from '../kube/reflector.js';
+import { KubeApiError, KubeRest, apiStatus } from '../kube/rest.js';
+import { CILIUM_POLICIES, NAMESPACES, NETWORK_POLICIES, collectionPath, objectPath, resourceOfKind } from '../kube/resources.js';
 
 /** The field manager of every write: server-side apply makes the controller the owner of exactly these fields. */
 export const FIELD_MANAGER = 'tenant-guard';
@@ -121,7 +121,7 @@ export class BaselineController {
         if (status === 429) this.metrics.throttled.inc();
       },
     });
-    this.events = new EventRecorder(this.rest, c.events.qps > 0 && c.events.burst >= 1 ? new TokenBucket(c.events.qps, c.events.burst) : undefined, this.identity, this.metrics, this.log);
+    this.events = new EventRecorder(this.rest, c.events.qps > 0 && c.events.burst >= 1 ? new TokenBucket(c.events.qps, c.events.burst) : undefined, this.identity, this.metrics.events, this.log);
 
     this.namespaces = new Reflector<NamespaceObject & KubeObject>(this.rest, {
       name: NAMESPACES.plural,

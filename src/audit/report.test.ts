@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { configFromObject } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { auditCluster, findingCounts, totalFindings, type AuditInput, type AuditObject } from './audit.js';
-import { desiredBaseline } from './desired.js';
+import { auditCluster, findingCounts, totalFindings, type AuditInput, type AuditObject } from './report.js';
+import { desiredBaseline } from '../baseline/desired.js';
 
 function config(overrides: Record<string, unknown> = {}): Config {
   const r = configFromObject({ platform: { value: 'platform', namespaces: ['kube-system', 'default'] }, ...overrides });

@@ -24,7 +24,7 @@
 import type { Config } from '../config/schema.js';
 import { StaticNamespaces, type NamespaceLike } from '../kube/namespace-view.js';
 import { isManaged, ownerFromLabels, review, splitApiVersion, type Violation } from '../policy/index.js';
-import { desiredBaseline, needsWrite, type Flavour } from './desired.js';
+import { desiredBaseline, needsWrite, type Flavour } from '../baseline/desired.js';
 
 export interface AuditObject {
   apiVersion?: string;
