@@ -1,6 +1,7 @@
 /** The "what to write instead" texts, kept in one place so every rule says it the same way. */
 import type { RuleContext } from './context.js';
 import { parseAll } from './cidr.js';
+import { ciliumNamespaceLabelKey } from './vocabulary.js';
 
 function kv(key: string, value: string): string {
   return `{${JSON.stringify(key)}: ${JSON.stringify(value)}}`;
@@ -19,7 +20,7 @@ export function namespaceSelectorFix(ctx: RuleContext): string {
 /** The same for Cilium endpoint selectors, which carry namespace labels as endpoint labels. */
 export function ciliumSelectorFix(ctx: RuleContext): string {
   const { config } = ctx;
-  const key = `k8s:io.cilium.k8s.namespace.labels.${config.tenantLabel}`;
+  const key = ciliumNamespaceLabelKey(config.tenantLabel);
   const platform = `platform endpoints with matchLabels ${kv(key, config.platform.value)}`;
   if (ctx.tenant !== undefined && ctx.tenant !== config.platform.value && config.allowSameTenantAcrossNamespaces) {
     return `leave namespace labels out to stay in this namespace, select your tenant with matchLabels ${kv(key, ctx.tenant)}, or ${platform}`;
@@ -53,7 +54,7 @@ export function openRuleFix(ctx: RuleContext, direction: 'ingress' | 'egress', f
   const peers = direction === 'ingress' ? (flavour === 'cilium' ? 'fromEndpoints/fromCIDRSet' : 'from') : (flavour === 'cilium' ? 'toEndpoints/toCIDRSet' : 'to');
   const field = flavour === 'cilium' ? 'CIDRSet' : 'ipBlock';
   const sel = flavour === 'cilium'
-    ? (v: string) => `an endpoint selector ${kv(`k8s:io.cilium.k8s.namespace.labels.${config.tenantLabel}`, v)}`
+    ? (v: string) => `an endpoint selector ${kv(ciliumNamespaceLabelKey(config.tenantLabel), v)}`
     : (v: string) => `namespaceSelector.matchLabels ${kv(config.tenantLabel, v)}`;
   const parts = [
     `${direction === 'ingress' ? 'from outside the cluster' : 'to outside the cluster'}: ${worldText(ctx, field)}`,

@@ -26,6 +26,10 @@ describe('referencedNamespaces', () => {
     ['namespaceSelector by tenant label', 'acme-web', np({ ingress: [{ from: [{ namespaceSelector: { matchLabels: { [TENANT_LABEL]: 'globex' } } }] }] }), ['acme-web']],
     ['the same name twice', 'acme-web', np({ ingress: [{ from: [{ namespaceSelector: { matchLabels: { [NAME_LABEL]: 'acme-web' } } }, { namespaceSelector: { matchLabels: { [NAME_LABEL]: 'acme-web' } } }] }] }), ['acme-web']],
     ['Cilium pod namespace, every source', 'acme-web', cnp({ spec: { ingress: [{ fromEndpoints: [{ matchLabels: { [`k8s:${POD_NS}`]: 'n1' } }, { matchLabels: { [`any:${POD_NS}`]: 'n2' } }, { matchLabels: { [POD_NS]: 'n3' } }] }] } }), ['acme-web', 'n1', 'n2', 'n3']],
+    // Keys Cilium rewrites name namespaces too: an empty source, a value inside the key, a dotted source.
+    ['Cilium pod namespace, rewritten spellings', 'acme-web', cnp({ spec: { ingress: [{ fromEndpoints: [{ matchLabels: { [`:${POD_NS}`]: 'r1', [`k8s:${POD_NS}=x`]: 'r2' } }, { matchExpressions: [{ key: 'k8s.io:kubernetes.pod.namespace', operator: 'In', values: ['r3'] }] }] }] } }), ['acme-web', 'r1', 'r2', 'r3']],
+    // A key that only looks like the namespace key after a leading colon is not one (any:"k8s:…" matches no label).
+    ['not a namespace key after an empty source', 'acme-web', cnp({ spec: { ingress: [{ fromEndpoints: [{ matchLabels: { [`:k8s:${POD_NS}`]: 'r4', [`container:${POD_NS}`]: 'r5' } }] }] } }), ['acme-web']],
     ['Cilium namespace name label', 'acme-web', cnp({ spec: { egress: [{ toEndpoints: [{ matchExpressions: [{ key: `k8s:${NS_NAME}`, operator: 'In', values: ['n4'] }] }] }] } }), ['acme-web', 'n4']],
     ['Cilium requires, in specs[]', 'acme-web', cnp({ specs: [{}, { ingress: [{ fromRequires: [{ matchLabels: { [POD_NS]: 'n5' } }] }], egress: [{ toRequires: [{ matchLabels: { [POD_NS]: 'n6' } }] }] }] }), ['acme-web', 'n5', 'n6']],
     // Deny rules are judged too (as warnings), so their names are looked up as well.
@@ -68,6 +72,7 @@ describe('every namespace review() looks up is a referenced one', () => {
       spec: { endpointSelector: {}, egress: [{ toEndpoints: [{ matchLabels: { [`k8s:${POD_NS}`]: 'acme-api' } }], toServices: [{ k8sService: { serviceName: 'db', namespace: 'globex-web' } }] }] },
       specs: [{ endpointSelector: {}, ingress: [{ fromRequires: [{ matchLabels: { [`any:${NS_NAME}`]: 'unowned' } }] }], egressDeny: [{ toEndpoints: [{ matchLabels: { [POD_NS]: 'ghost' } }] }] }],
     })],
+    ['Cilium rewritten keys', cnpInput({ spec: { endpointSelector: {}, egress: [{ toEndpoints: [{ matchLabels: { [`:${POD_NS}`]: 'globex-web' } }, { matchLabels: { [`k8s:${POD_NS}=acme-web`]: 'ghost' } }] }] } })],
   ];
   it.each(objects)('%s', (_name, input) => {
     const view = makeView();

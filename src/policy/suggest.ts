@@ -17,14 +17,13 @@ import { pointerOf } from './pointer.js';
 import { isRecord } from './report.js';
 import { ownerOf } from './tenancy.js';
 import type { JsonPatchOp } from './types.js';
-
-const NAME_LABEL = 'kubernetes.io/metadata.name';
+import { ciliumNamespaceLabelKey, NAME_LABEL } from './vocabulary.js';
 
 export type Flavour = 'networkpolicy' | 'cilium';
 
 /** The label key that selects namespaces by tenant, in each flavour. */
 export function tenantKey(ctx: RuleContext, flavour: Flavour): string {
-  return flavour === 'cilium' ? `k8s:io.cilium.k8s.namespace.labels.${ctx.config.tenantLabel}` : ctx.config.tenantLabel;
+  return flavour === 'cilium' ? ciliumNamespaceLabelKey(ctx.config.tenantLabel) : ctx.config.tenantLabel;
 }
 
 /** The tenant whose namespaces a selector may be confined to, if any (not the platform, and only across namespaces when allowed). */

@@ -45,6 +45,7 @@ export type ViolationCode =
   | 'SelectorOtherTenant'
   | 'SelectorUnconfined'
   | 'SelectorUnknownNamespace'
+  | 'SelectorKeyNonCanonical'
   | 'CIDRProtected'
   | 'CIDRInvalid'
   | 'EntityDenied'

@@ -1,9 +1,10 @@
 /**
  * cilium.io/v2 CiliumNetworkPolicy (namespaced): `spec` and every entry of
- * `specs`. A namespaced policy's endpoint selectors are pinned to its own
- * namespace unless they carry a namespace label
- * (`io.kubernetes.pod.namespace`, `io.cilium.k8s.namespace.labels.<key>`,
- * with or without the `k8s:`/`any:` source prefix); those are judged like a
+ * `specs`. Every selector key is read as Cilium reads it (model/selector-key.ts),
+ * and a key Cilium rewrites is refused (cilium-keys.ts). A namespaced policy's
+ * endpoint selectors are pinned to its own namespace unless they name the
+ * namespace (`io.kubernetes.pod.namespace`, `io.cilium.k8s.namespace.labels.<key>`
+ * with the `k8s` or `any` source) or a `reserved` label; those are judged like a
  * NetworkPolicy namespaceSelector. Entities that include every tenant's pods,
  * CIDRs that reach the cluster's ranges, services in other tenants'
  * namespaces and L4-only rules (which allow every endpoint) are refused.
@@ -19,28 +20,38 @@ import { addAt, confinedSelector, exceptSuggestion, ownTenantSelector, replaceAt
 import { isRecord, listAt, type Report } from '../report.js';
 import type { JsonPatchOp } from '../types.js';
 import { valueText } from '../text.js';
-
-const POD_NAMESPACE = 'io.kubernetes.pod.namespace';
-const NAMESPACE_LABELS = 'io.cilium.k8s.namespace.labels.';
-const NAME_LABEL = 'kubernetes.io/metadata.name';
+import { meaningOf, parseSelectorKey } from '../model/selector-key.js';
+import { NAME_LABEL } from '../vocabulary.js';
+import { judgeKeySpelling } from './cilium-keys.js';
 
 const INGRESS_PEERS = ['fromEndpoints', 'fromEntities', 'fromCIDR', 'fromCIDRSet', 'fromGroups', 'fromNodes'] as const;
 const EGRESS_PEERS = ['toEndpoints', 'toEntities', 'toCIDR', 'toCIDRSet', 'toServices', 'toFQDNs', 'toGroups', 'toNodes'] as const;
 
-/** Strip the label source (`k8s:`, `any:`); other sources (reserved:, container:) are not namespace labels. */
+/**
+ * What a key says about the namespace, read as Cilium reads it: only the
+ * `k8s` and `any` sources match a pod's namespace labels.
+ */
 function namespaceSubject(rawKey: string, tenantLabel: string): NamespaceRequirement['subject'] | undefined {
-  let key = rawKey;
-  const m = /^([a-z0-9-]+):(.*)$/.exec(rawKey);
-  if (m !== null) {
-    if (m[1] !== 'k8s' && m[1] !== 'any') return undefined;
-    key = m[2] ?? '';
-  }
-  if (key === POD_NAMESPACE) return 'name';
-  if (key.startsWith(NAMESPACE_LABELS)) {
-    const label = key.slice(NAMESPACE_LABELS.length);
-    return label === tenantLabel ? 'tenant' : label === NAME_LABEL ? 'name' : 'other';
-  }
+  const m = meaningOf(parseSelectorKey(rawKey));
+  if (m.kind === 'namespace-name') return 'name';
+  if (m.kind === 'namespace-label') return m.label === tenantLabel ? 'tenant' : m.label === NAME_LABEL ? 'name' : 'other';
   return undefined;
+}
+
+const isReservedKey = (rawKey: string): boolean => meaningOf(parseSelectorKey(rawKey)).kind === 'reserved';
+
+/** The selector with every key spelled as Cilium reads it, so a suggested replacement never brings a rewritten key back. */
+function canonicalSelector(sel: Record<string, unknown>): Record<string, unknown> {
+  const spelled = (raw: string): string => {
+    const k = parseSelectorKey(raw);
+    return k.rewrites.length === 0 ? raw : k.canonical;
+  };
+  const out: Record<string, unknown> = { ...sel };
+  if (isRecord(sel.matchLabels)) out.matchLabels = Object.fromEntries(Object.entries(sel.matchLabels).map(([k, v]) => [spelled(k), v]));
+  if (Array.isArray(sel.matchExpressions)) {
+    out.matchExpressions = (sel.matchExpressions as unknown[]).map((e): unknown => (isRecord(e) && typeof e.key === 'string' ? { ...e, key: spelled(e.key) } : e));
+  }
+  return out;
 }
 
 /** The namespace requirements of one endpoint selector (empty: pinned to the policy's namespace). */
@@ -64,7 +75,10 @@ export function endpointNamespaceRequirements(selector: Record<string, unknown>,
 
 interface Walk {
   ctx: RuleContext;
+  /** Where findings go: violations, or warnings inside deny rules. */
   report: Report;
+  /** Always violations: a rewritten key is refused in deny rules too. */
+  strict: Report;
   protectedRanges: Cidr[];
 }
 
@@ -75,6 +89,7 @@ function judgeSelectors(list: unknown[], path: string, w: Walk): void {
       w.report.violation('MalformedObject', p, 'must be an endpoint selector', ciliumSelectorFix(w.ctx));
       return;
     }
+    judgeKeySpelling(sel, p, w.strict);
     const label = w.ctx.config.tenantLabel;
     const reqs = endpointNamespaceRequirements(sel, label);
     const findings = [...reservedFindings(sel)];
@@ -84,8 +99,8 @@ function judgeSelectors(list: unknown[], path: string, w: Walk): void {
       findings.push(...result.findings);
     }
     if (findings.length === 0) return; // pinned to the policy's own namespace, or confined
-    const classify = (k: string) => namespaceSubject(k, label) ?? (k.startsWith('reserved:') ? 'reserved' as const : undefined);
-    const fixed = confinedSelector(sel, classify, (s) => endpointNamespaceRequirements(s, label), w.ctx, 'cilium');
+    const classify = (k: string) => namespaceSubject(k, label) ?? (isReservedKey(k) ? 'reserved' as const : undefined);
+    const fixed = confinedSelector(canonicalSelector(sel), classify, (s) => endpointNamespaceRequirements(s, label), w.ctx, 'cilium');
     const suggestion = fixed === undefined ? undefined : replaceAt(p, fixed);
     for (const f of findings) w.report.violation(f.code, p, f.message, ciliumSelectorFix(w.ctx) + (suggestion === undefined ? noSafeChange(f.code) : ''), suggestion);
   });
@@ -93,14 +108,14 @@ function judgeSelectors(list: unknown[], path: string, w: Walk): void {
 
 /**
  * Cilium pins a namespaced policy's selector to its namespace only when the
- * selector has no `reserved:` label; a negative requirement on one
+ * selector has no `reserved` label; a negative requirement on one
  * (`reserved:init DoesNotExist`) then matches endpoints of every tenant.
  */
 function reservedFindings(sel: Record<string, unknown>): Finding[] {
   if (!Array.isArray(sel.matchExpressions)) return [];
   const out: Finding[] = [];
   for (const e of sel.matchExpressions) {
-    if (isRecord(e) && typeof e.key === 'string' && e.key.startsWith('reserved:') && (e.operator === 'NotIn' || e.operator === 'DoesNotExist')) {
+    if (isRecord(e) && typeof e.key === 'string' && isReservedKey(e.key) && (e.operator === 'NotIn' || e.operator === 'DoesNotExist')) {
       out.push({ code: 'SelectorUnconfined', message: `uses ${String(e.operator)} on ${e.key}: a selector with a reserved: label is not pinned to this namespace, so it matches endpoints of every tenant` });
     }
   }
@@ -168,6 +183,7 @@ function judgeServices(list: unknown[], path: string, w: Walk): void {
     for (const key of ['k8sService', 'k8sServiceSelector'] as const) {
       const ref = svc[key];
       if (!isRecord(ref)) continue;
+      if (key === 'k8sServiceSelector' && isRecord(ref.selector)) judgeKeySpelling(ref.selector, child(child(p, key), 'selector'), w.strict);
       if (ref.namespace === undefined || ref.namespace === null || ref.namespace === '') {
         // Cilium matches a service reference without a namespace in every namespace.
         w.report.violation('ServiceUnconfined', child(p, key), 'names no namespace, so Cilium matches a service of that name in every namespace, other tenants\' included',
@@ -217,6 +233,11 @@ function judgeRules(spec: Record<string, unknown>, specPath: string, w: Walk, de
       const list = listAt(w.report, rule, key, child(rp, key));
       if (list !== undefined) judgeSelectors(list, child(rp, key), walk);
     }
+    // Node selectors match nodes, never a tenant's pods: only their spelling is judged.
+    const nodes = direction === 'ingress' ? 'fromNodes' : 'toNodes';
+    if (Array.isArray(rule[nodes])) {
+      (rule[nodes] as unknown[]).forEach((n, j) => { if (isRecord(n)) judgeKeySpelling(n, index(child(rp, nodes), j), w.strict); });
+    }
     const entities = direction === 'ingress' ? 'fromEntities' : 'toEntities';
     const ents = listAt(w.report, rule, entities, child(rp, entities));
     if (ents !== undefined) judgeEntities(ents, child(rp, entities), rule, rp, direction, walk);
@@ -249,6 +270,8 @@ function judgeRule(spec: unknown, specPath: string, w: Walk): void {
     w.report.violation('MalformedObject', specPath, 'must be a rule mapping', 'write the rule as a mapping with endpointSelector, ingress and egress');
     return;
   }
+  // Cilium always pins the endpointSelector to the policy's namespace; only its spelling is judged.
+  if (isRecord(spec.endpointSelector)) judgeKeySpelling(spec.endpointSelector, child(specPath, 'endpointSelector'), w.strict);
   for (const direction of ['ingress', 'egress'] as const) {
     judgeRules(spec, specPath, w, false, direction);
     judgeRules(spec, specPath, w, true, direction);
@@ -256,7 +279,7 @@ function judgeRule(spec: unknown, specPath: string, w: Walk): void {
 }
 
 export function validateCiliumNetworkPolicy(obj: Record<string, unknown>, ctx: RuleContext, report: Report): void {
-  const w: Walk = { ctx, report, protectedRanges: parseAll(ctx.config.protectedCIDRs) };
+  const w: Walk = { ctx, report, strict: report, protectedRanges: parseAll(ctx.config.protectedCIDRs) };
   const hasSpec = obj.spec !== undefined && obj.spec !== null;
   const specs = listAt(report, obj, 'specs', 'specs');
   if (!hasSpec && (specs === undefined || specs.length === 0)) {

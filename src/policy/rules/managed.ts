@@ -9,9 +9,10 @@ import { labelPath } from '../paths.js';
 import { pointerOf } from '../pointer.js';
 import { isRecord, type Report } from '../report.js';
 import type { Operation } from '../types.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../vocabulary.js';
 
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY_VALUE = 'tenant-guard';
+// Re-exported for the callers that import them from here.
+export { MANAGED_BY_LABEL, MANAGED_BY_VALUE };
 
 export function isManaged(obj: unknown): boolean {
   if (!isRecord(obj) || !isRecord(obj.metadata)) return false;

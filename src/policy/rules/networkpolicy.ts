@@ -14,8 +14,7 @@ import { pointerOf } from '../pointer.js';
 import { isRecord, listAt, type Report } from '../report.js';
 import { addAt, confinedSelector, exceptSuggestion, safePeersNetworkPolicy } from '../suggest.js';
 import { valueText } from '../text.js';
-
-const NAME_LABEL = 'kubernetes.io/metadata.name';
+import { NAME_LABEL } from '../vocabulary.js';
 
 /** A label selector's requirements, each classified by what it constrains. */
 function subjectOf(key: string, tenantLabel: string): NamespaceRequirement['subject'] {
