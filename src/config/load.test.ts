@@ -120,6 +120,11 @@ describe('bad fields are reported with their path', () => {
     ['allowSameTenantAcrossNamespaces not boolean', { allowSameTenantAcrossNamespaces: 'true' }, 'allowSameTenantAcrossNamespaces', /must be boolean/],
     ['allowOpenEgress not boolean', { allowOpenEgress: 'yes' }, 'allowOpenEgress', /must be boolean/],
     ['namespacePrefix not boolean', { namespacePrefix: 1 }, 'namespacePrefix', /must be boolean/],
+    // The timing rules of leader election hold for every command, not only `controller`.
+    ['renew deadline not below the lease duration', { controller: { leaderElection: { leaseDurationSeconds: 10, renewDeadlineSeconds: 10 } } }, 'controller.leaderElection.renewDeadlineSeconds', /shorter than leaseDurationSeconds \(10\), or two leaders could overlap/],
+    ['retry period not below the renew deadline', { controller: { leaderElection: { retryPeriodSeconds: 10 } } }, 'controller.leaderElection.retryPeriodSeconds', /shorter than renewDeadlineSeconds \(10\)/],
+    ['namespaceSelector set-based', { controller: { namespaceSelector: 'env in (a,b)' } }, 'controller.namespaceSelector', /not an equality-based label selector/],
+    ['namespaceSelector trailing comma', { controller: { namespaceSelector: 'a=b,' } }, 'controller.namespaceSelector', /not an equality-based label selector/],
     // A typo never silently becomes a default.
     ['unknown top-level key', { tenantGroup: 'tenant:' }, 'tenantGroup', /is not a known setting/],
     ['root is a list', [], '(root)', /mapping of settings/],
@@ -156,6 +161,18 @@ describe('bad fields are reported with their path', () => {
   it('reports a field the schema already refused once, not twice', () => {
     const errors = errorsOf({ protectedCIDRs: [''] });
     expect(errors.filter((e) => e.path === 'protectedCIDRs[0]')).toHaveLength(1);
+  });
+});
+
+describe('rules that depend on other settings', () => {
+  it('leader election timings are only judged when leader election is on', () => {
+    const r = configFromObject({ controller: { leaderElection: { enabled: false, leaseDurationSeconds: 5, renewDeadlineSeconds: 5, retryPeriodSeconds: 5 } } });
+    expect(r.ok ? [] : r.errors).toEqual([]);
+  });
+
+  it.each(['', ' ', 'rollout=baseline', 'a==b, c!=d', '!legacy', 'example.com/team', 'a=', ' a = b '])('namespaceSelector %j is accepted', (sel) => {
+    const r = configFromObject({ controller: { namespaceSelector: sel } });
+    expect(r.ok ? [] : r.errors).toEqual([]);
   });
 });
 

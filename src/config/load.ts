@@ -1,13 +1,15 @@
 /**
  * Turns untrusted configuration text into a frozen Config, or a list of every
  * problem with its path. Validation happens once, at boot; nothing else in the
- * program reads the file or the environment for settings.
+ * program reads the file or the environment for settings. What is valid is
+ * declared in schema.ts (fields, defaults) and rules.ts (relations).
  */
 import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { configSchema, type Config } from './schema.js';
-import { parseCidr } from '../policy/cidr.js';
+import { CIDR_PATTERN } from '../policy/settings.js';
+import { checkRules, fillMessage, renderConfigPath } from './rules.js';
+import { configSchema, SELECTOR_PATTERN, type Config } from './schema.js';
 
 export interface ConfigError {
   path: string;
@@ -19,26 +21,39 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: C
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
 const validate = ajv.compile(configSchema);
 
-function pointerToPath(instancePath: string): string {
-  if (instancePath === '') return '(root)';
+/** Patterns whose plain "must match pattern" would tell the reader nothing. */
+const patternMessages: Record<string, string> = {
+  [CIDR_PATTERN]: '"{value}" is not a CIDR (address/prefix)',
+  [SELECTOR_PATTERN]: '"{value}" is not an equality-based label selector (requirements a=b, a!=b, a or !a, joined by commas)',
+};
+
+function segments(instancePath: string): (string | number)[] {
+  if (instancePath === '') return [];
   return instancePath
     .slice(1)
     .split('/')
     .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc === '' ? seg : `${acc}.${seg}`), '');
+    .map((seg) => (/^\d+$/.test(seg) ? Number(seg) : seg));
 }
 
-function describe(e: ErrorObject): ConfigError {
-  let path = pointerToPath(e.instancePath);
-  let message = e.message ?? 'is invalid';
+function at(doc: unknown, path: readonly (string | number)[]): unknown {
+  let v = doc;
+  for (const seg of path) v = typeof v === 'object' && v !== null ? (v as Record<string | number, unknown>)[seg] : undefined;
+  return v;
+}
+
+function describe(e: ErrorObject, doc: unknown): ConfigError {
+  const path = segments(e.instancePath);
   if (e.keyword === 'additionalProperties') {
     const extra = (e.params as { additionalProperty: string }).additionalProperty;
-    path = path === '(root)' ? extra : `${path}.${extra}`;
-    message = 'is not a known setting';
-  } else if (e.keyword === 'enum') {
-    message = `must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues).map((v) => JSON.stringify(v)).join(', ')}`;
+    return { path: renderConfigPath([...path, extra]), message: 'is not a known setting' };
   }
-  return { path, message };
+  if (e.keyword === 'enum') {
+    return { path: renderConfigPath(path), message: `must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues).map((v) => JSON.stringify(v)).join(', ')}` };
+  }
+  const custom = e.keyword === 'pattern' ? patternMessages[(e.params as { pattern: string }).pattern] : undefined;
+  if (custom !== undefined) return { path: renderConfigPath(path), message: fillMessage(custom, { value: String(at(doc, path)) }) };
+  return { path: renderConfigPath(path), message: e.message ?? 'is invalid' };
 }
 
 /** Validate an already-parsed document; fills defaults. */
@@ -47,30 +62,13 @@ export function configFromObject(input: unknown): ConfigResult {
   if (typeof doc !== 'object' || Array.isArray(doc)) {
     return { ok: false, errors: [{ path: '(root)', message: 'must be a mapping of settings' }] };
   }
-  const errors: ConfigError[] = validate(doc) ? [] : (validate.errors ?? []).map(describe);
-  // The checks JSON Schema cannot express run even when the schema failed, so
-  // one run reports every bad field; they therefore guard their own types and
-  // skip a path the schema already reported.
+  const errors: ConfigError[] = validate(doc) ? [] : (validate.errors ?? []).map((e) => describe(e, doc));
+  // A path the schema already reported is not reported again by a rule.
   const schemaPaths = new Set(errors.map((e) => e.path));
-  const add = (path: string, message: string): void => {
-    if (!schemaPaths.has(path)) errors.push({ path, message });
-  };
-  const raw = doc as Record<string, unknown>;
-  if (Array.isArray(raw.protectedCIDRs)) {
-    raw.protectedCIDRs.forEach((c, i) => {
-      if (typeof c === 'string' && parseCidr(c) === undefined) add(`protectedCIDRs[${i}]`, `"${c}" is not a CIDR (address/prefix)`);
-    });
+  for (const f of checkRules(doc)) {
+    const path = renderConfigPath(f.path);
+    if (!schemaPaths.has(path)) errors.push({ path, message: f.message });
   }
-  const platformValue = typeof raw.platform === 'object' && raw.platform !== null ? (raw.platform as Record<string, unknown>).value : undefined;
-  const seen = new Map<string, number>();
-  (Array.isArray(raw.tenants) ? raw.tenants : []).forEach((t: unknown, i) => {
-    const name = typeof t === 'object' && t !== null ? (t as Record<string, unknown>).name : undefined;
-    if (typeof name !== 'string') return;
-    if (name === platformValue) add(`tenants[${i}].name`, `"${name}" is the platform value; a tenant cannot use it`);
-    const prev = seen.get(name);
-    if (prev !== undefined) add(`tenants[${i}].name`, `duplicates tenants[${prev}]`);
-    seen.set(name, i);
-  });
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, config: deepFreeze(doc as unknown as Config) };
 }

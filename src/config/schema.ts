@@ -1,273 +1,118 @@
 /**
- * The configuration contract. Field names here are relied on by the chart, the
- * CLI, the floor generator and users' files: rename nothing without a
- * migration. Unknown keys are rejected so a typo never silently becomes a
- * default.
+ * The configuration contract, declared once: the JSON Schema (TypeBox) below
+ * is what `load()` validates with ajv (defaults filled, unknown keys refused),
+ * what the TypeScript type is inferred from, what the chart's
+ * values.schema.json carries under `config`, and what the README's
+ * configuration reference is generated from (`npm run generate`). Rules that
+ * relate fields to each other are declared beside it in rules.ts.
+ *
+ * Field names are relied on by the chart, the CLI, the floor generator and
+ * users' files: rename nothing without a migration. Unknown keys are
+ * rejected so a typo never silently becomes a default.
  */
+import { Type, type Static } from '@sinclair/typebox';
+import { DNS_LABEL_PATTERN, policySettingsProperties, withDefault, type Filled } from '../policy/settings.js';
 
-export interface TenantEntry {
-  name: string;
-  groups: string[];
-  users: string[];
-}
+export type { PolicySettings, TenantEntry } from '../policy/settings.js';
 
-export interface BaselineConfig {
-  /** `networkpolicy` works on every CNI; `cilium` needs the Cilium CRDs. */
-  flavour: 'networkpolicy' | 'cilium';
-  isolate: { enabled: boolean; name: string };
-  egress: { enabled: boolean; name: string; dns: boolean; world: boolean };
-}
-
-/** Where the serving certificate comes from; see docs/install.md. */
-export interface TlsConfig {
-  /** `files`: server.certFile/keyFile, reloaded on change; `self`: managed in a Secret; `dev`: generated in memory. */
-  mode: 'files' | 'self' | 'dev';
-  /** How often `files` mode looks for changed files. */
-  reloadIntervalSeconds: number;
-  self: {
-    /** Namespace of the Secret; empty: the namespace of the kubeconfig context or the in-cluster service account. */
-    namespace: string;
-    secretName: string;
-    /** The webhook Service; its DNS names go into the certificate. */
-    serviceName: string;
-    dnsNames: string[];
-    ipAddresses: string[];
-    mutatingWebhookConfiguration: string;
-    validatingWebhookConfiguration: string;
-    caValidityDays: number;
-    certValidityDays: number;
-    renewBeforeDays: number;
-    checkIntervalSeconds: number;
-  };
-}
-
-/** The baseline controller (`tenant-guard controller`, `serve --controller`). */
-export interface ControllerConfig {
-  /** Plain-HTTP listener for the controller's /metrics, /healthz and /readyz. */
-  port: number;
-  host: string;
-  /** Client-side budget for API requests (client-node has no rate limiter): sustained rate and burst. */
-  qps: number;
-  burst: number;
-  /** Namespaces reconciled at the same time (one key is never reconciled twice at once). */
-  workers: number;
-  /** Label selector (equality-based, as kubectl -l) limiting the tenant namespaces managed; empty: all. Platform namespaces are labelled regardless. */
-  namespaceSelector: string;
-  /** Every namespace is reconciled again from the caches this often; costs no API call when nothing drifted. 0 disables. */
-  resyncSeconds: number;
-  /** How often the leader recomputes the audit counts it exports as metrics (lists every policy). 0 disables. */
-  auditIntervalSeconds: number;
-  /** Budget for Kubernetes Events; beyond it events are dropped (and counted), never queued. */
-  events: { qps: number; burst: number };
-  leaderElection: {
-    enabled: boolean;
-    leaseName: string;
-    leaseNamespace: string;
-    leaseDurationSeconds: number;
-    renewDeadlineSeconds: number;
-    retryPeriodSeconds: number;
-  };
-}
-
-export interface Config {
-  tenantLabel: string;
-  platform: { value: string; namespaces: string[] };
-  tenants: TenantEntry[];
-  tenantGroupPrefix: string;
-  admins: { groups: string[]; users: string[] };
-  protectedCIDRs: string[];
-  cilium: { deniedEntities: string[] };
-  allowSameTenantAcrossNamespaces: boolean;
-  allowOpenEgress: boolean;
-  namespacePrefix: boolean;
-  baseline: BaselineConfig;
-  controller: ControllerConfig;
-  server: {
-    port: number;
-    host: string;
-    bodyLimitBytes: number;
-    certFile: string;
-    keyFile: string;
-    /** Above the API server's 90 s idle timeout, so it never reuses a socket we closed. */
-    keepAliveTimeoutMs: number;
-    /** Requests in flight past which the server sheds load with a fast 429. */
-    maxInFlight: number;
-    /** Milliseconds to finish in-flight requests after SIGTERM. */
-    shutdownGraceMs: number;
-  };
-  tls: TlsConfig;
-}
-
-const stringList = { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true } as const;
-
-// A Kubernetes label key: optional DNS-subdomain prefix, then a name of up to 63 characters.
-const labelKeyPattern = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';
 // An object name: DNS-1123 subdomain.
 const dnsSubdomainPattern = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
-// A label value that can also be a namespace-name prefix: DNS-1123 label.
-const tenantNamePattern = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
+const section = <T extends Parameters<typeof Type.Object>[0]>(properties: T, description: string) =>
+  // A section's default is {}: ajv fills each of its properties with their own default.
+  withDefault(Type.Object(properties, { additionalProperties: false }), {} as never, description);
+const int = (min: number, max: number | undefined, value: number, description: string) =>
+  withDefault(Type.Integer(max === undefined ? { minimum: min } : { minimum: min, maximum: max }), value, description);
+const positive = (value: number, description: string) => withDefault(Type.Number({ exclusiveMinimum: 0 }), value, description);
+const text = (value: string, description: string, pattern?: string) =>
+  withDefault(Type.String(pattern === undefined ? { minLength: 1 } : { pattern }), value, description);
+// An enum as plain JSON Schema `enum` (TypeBox's unions become anyOf, with worse error messages).
+const oneOf = <const T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>({ enum: [...values] });
+const names = (description: string) => withDefault(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true }), [], description);
 
-export const configSchema = {
-  $id: 'https://tenant-guard.io/schemas/config.json',
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    tenantLabel: { type: 'string', pattern: labelKeyPattern, default: 'tenant-guard.io/tenant' },
-    platform: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        value: { type: 'string', pattern: tenantNamePattern, default: 'platform' },
-        namespaces: { ...stringList, default: ['default', 'kube-system', 'kube-public', 'kube-node-lease'] },
-      },
-    },
-    tenants: {
-      type: 'array',
-      default: [],
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name'],
-        properties: {
-          name: { type: 'string', pattern: tenantNamePattern },
-          groups: { ...stringList, default: [] },
-          users: { ...stringList, default: [] },
-        },
-      },
-    },
-    tenantGroupPrefix: { type: 'string', default: 'tenant:' },
-    admins: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        groups: { ...stringList, default: ['system:masters'] },
-        users: { ...stringList, default: [] },
-      },
-    },
-    protectedCIDRs: {
-      type: 'array',
-      items: { type: 'string', minLength: 1 },
-      default: ['10.244.0.0/16', '10.96.0.0/12'],
-    },
-    cilium: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        deniedEntities: { ...stringList, default: ['all', 'cluster'] },
-      },
-    },
-    allowSameTenantAcrossNamespaces: { type: 'boolean', default: true },
-    allowOpenEgress: { type: 'boolean', default: false },
-    namespacePrefix: { type: 'boolean', default: false },
-    baseline: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        flavour: { enum: ['networkpolicy', 'cilium'], default: 'networkpolicy' },
-        isolate: {
-          type: 'object',
-          additionalProperties: false,
-          default: {},
-          properties: {
-            enabled: { type: 'boolean', default: true },
-            name: { type: 'string', pattern: tenantNamePattern, default: 'tenant-guard-isolate' },
-          },
-        },
-        egress: {
-          type: 'object',
-          additionalProperties: false,
-          default: {},
-          properties: {
-            enabled: { type: 'boolean', default: false },
-            name: { type: 'string', pattern: tenantNamePattern, default: 'tenant-guard-egress' },
-            dns: { type: 'boolean', default: true },
-            world: { type: 'boolean', default: true },
-          },
-        },
-      },
-    },
-    controller: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        port: { type: 'integer', minimum: 0, maximum: 65535, default: 8081 },
-        host: { type: 'string', minLength: 1, default: '0.0.0.0' },
-        qps: { type: 'number', exclusiveMinimum: 0, default: 20 },
-        burst: { type: 'integer', minimum: 1, default: 40 },
-        workers: { type: 'integer', minimum: 1, maximum: 256, default: 4 },
-        namespaceSelector: { type: 'string', default: '' },
-        resyncSeconds: { type: 'integer', minimum: 0, default: 600 },
-        auditIntervalSeconds: { type: 'integer', minimum: 0, default: 900 },
-        events: {
-          type: 'object',
-          additionalProperties: false,
-          default: {},
-          properties: {
-            qps: { type: 'number', minimum: 0, default: 5 },
-            burst: { type: 'integer', minimum: 0, default: 25 },
-          },
-        },
-        leaderElection: {
-          type: 'object',
-          additionalProperties: false,
-          default: {},
-          properties: {
-            enabled: { type: 'boolean', default: true },
-            leaseName: { type: 'string', pattern: tenantNamePattern, default: 'tenant-guard-controller' },
-            leaseNamespace: { type: 'string', pattern: tenantNamePattern, default: 'tenant-guard-system' },
-            leaseDurationSeconds: { type: 'integer', minimum: 2, default: 15 },
-            renewDeadlineSeconds: { type: 'integer', minimum: 1, default: 10 },
-            retryPeriodSeconds: { type: 'integer', minimum: 1, default: 2 },
-          },
-        },
-      },
-    },
-    server: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        port: { type: 'integer', minimum: 1, maximum: 65535, default: 8443 },
-        host: { type: 'string', minLength: 1, default: '0.0.0.0' },
-        bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 67108864, default: 6291456 },
-        certFile: { type: 'string', minLength: 1, default: 'certs/tls.crt' },
-        keyFile: { type: 'string', minLength: 1, default: 'certs/tls.key' },
-        keepAliveTimeoutMs: { type: 'integer', minimum: 1000, default: 95000 },
-        maxInFlight: { type: 'integer', minimum: 1, default: 256 },
-        shutdownGraceMs: { type: 'integer', minimum: 0, default: 20000 },
-      },
-    },
-    tls: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        mode: { enum: ['files', 'self', 'dev'], default: 'files' },
-        reloadIntervalSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600, default: 2 },
-        self: {
-          type: 'object',
-          additionalProperties: false,
-          default: {},
-          properties: {
-            namespace: { type: 'string', pattern: '^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)?$', default: '' },
-            secretName: { type: 'string', pattern: dnsSubdomainPattern, default: 'tenant-guard-tls' },
-            serviceName: { type: 'string', pattern: tenantNamePattern, default: 'tenant-guard' },
-            dnsNames: { ...stringList, default: [] },
-            ipAddresses: { ...stringList, default: [] },
-            mutatingWebhookConfiguration: { type: 'string', pattern: dnsSubdomainPattern, default: 'tenant-guard' },
-            validatingWebhookConfiguration: { type: 'string', pattern: dnsSubdomainPattern, default: 'tenant-guard' },
-            caValidityDays: { type: 'number', exclusiveMinimum: 0, default: 3650 },
-            certValidityDays: { type: 'number', exclusiveMinimum: 0, default: 365 },
-            renewBeforeDays: { type: 'number', exclusiveMinimum: 0, default: 30 },
-            checkIntervalSeconds: { type: 'number', minimum: 1, maximum: 86400, default: 60 },
-          },
-        },
-      },
-    },
-  },
-} as const;
+// Equality-based label selector requirements (`a=b`, `a==b`, `a!=b`, `a`, `!a`), joined by commas; empty
+// selects all. The same grammar the controller parses (src/kube/selector.ts).
+const selectorKey = '([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?';
+const selectorValue = '(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?';
+const requirement = `[ \\t]*(${selectorKey}[ \\t]*(!=|==?)[ \\t]*${selectorValue}|![ \\t]*${selectorKey}|${selectorKey})[ \\t]*`;
+export const SELECTOR_PATTERN = `^([ \\t]*|${requirement}(,${requirement})*)$`;
+
+const baseline = section({
+  flavour: withDefault(oneOf(['networkpolicy', 'cilium']), 'networkpolicy', '`networkpolicy` works on every CNI; `cilium` (CiliumNetworkPolicy) needs the Cilium CRDs'),
+  isolate: section({
+    enabled: withDefault(Type.Boolean(), true, 'write the isolating policy (ingress only from the same tenant and the platform)'),
+    name: text('tenant-guard-isolate', 'its name', DNS_LABEL_PATTERN),
+  }, 'the policy that isolates each tenant namespace'),
+  egress: section({
+    enabled: withDefault(Type.Boolean(), false, 'write the egress policy'),
+    name: text('tenant-guard-egress', 'its name', DNS_LABEL_PATTERN),
+    dns: withDefault(Type.Boolean(), true, 'allow DNS to kube-system on UDP and TCP 53'),
+    world: withDefault(Type.Boolean(), true, 'allow the world outside `protectedCIDRs`'),
+  }, 'the policy that limits egress to the same tenant, the platform, DNS and the world'),
+}, 'baseline policies kept in every tenant namespace ([docs/controller.md](docs/controller.md#configuration))');
+
+const controller = section({
+  port: int(0, 65535, 8081, 'plain-HTTP listener for the controller\'s /metrics, /healthz and /readyz'),
+  host: text('0.0.0.0', 'its address'),
+  qps: positive(20, 'client-side budget for API requests (client-node has no rate limiter): sustained rate'),
+  burst: int(1, undefined, 40, 'and burst'),
+  workers: int(1, 256, 4, 'namespaces reconciled at the same time (one key is never reconciled twice at once)'),
+  namespaceSelector: withDefault(Type.String({ pattern: SELECTOR_PATTERN }), '', 'label selector (equality-based, as kubectl -l) limiting the tenant namespaces managed; empty: all. Platform namespaces are labelled regardless'),
+  resyncSeconds: int(0, undefined, 600, 'every namespace is reconciled again from the caches this often; costs no API call when nothing drifted. 0 disables'),
+  auditIntervalSeconds: int(0, undefined, 900, 'how often the leader recomputes the audit counts it exports as metrics (lists every policy). 0 disables'),
+  events: section({
+    qps: withDefault(Type.Number({ minimum: 0 }), 5, 'budget for Kubernetes Events: sustained rate'),
+    burst: int(0, undefined, 25, 'and burst; beyond it events are dropped (and counted), never queued'),
+  }, 'the budget for Kubernetes Events'),
+  leaderElection: section({
+    enabled: withDefault(Type.Boolean(), true, 'elect one writer among the replicas with a Lease'),
+    leaseName: text('tenant-guard-controller', 'the Lease', DNS_LABEL_PATTERN),
+    leaseNamespace: text('tenant-guard-system', 'its namespace (the chart sets the release namespace)', DNS_LABEL_PATTERN),
+    leaseDurationSeconds: int(2, undefined, 15, 'how long a lease is held without renewal'),
+    renewDeadlineSeconds: int(1, undefined, 10, 'the leader gives up when it could not renew for this long; shorter than leaseDurationSeconds'),
+    retryPeriodSeconds: int(1, undefined, 2, 'how often to try to acquire or renew; shorter than renewDeadlineSeconds'),
+  }, 'leader election'),
+}, 'the baseline controller (`tenant-guard controller`, `serve --controller`), [docs/controller.md](docs/controller.md#configuration)');
+
+const server = section({
+  port: int(1, 65535, 8443, 'HTTPS listener port'),
+  host: text('0.0.0.0', 'its address'),
+  bodyLimitBytes: int(1024, 67108864, 6291456, 'larger bodies get 413 before parsing (6 MiB)'),
+  certFile: text('certs/tls.crt', 'serving certificate (`tls.mode: files`), reloaded when the file changes'),
+  keyFile: text('certs/tls.key', 'its key'),
+  keepAliveTimeoutMs: int(1000, undefined, 95000, 'above the API server\'s 90 s idle timeout, so it never reuses a socket the server closed'),
+  maxInFlight: int(1, undefined, 256, 'past this many requests in flight, answer 429 at once instead of queueing'),
+  shutdownGraceMs: int(0, undefined, 20000, 'after SIGTERM, time to finish in-flight requests'),
+}, 'the webhook\'s HTTPS server');
+
+const tls = section({
+  mode: withDefault(oneOf(['files', 'self', 'dev']), 'files',
+    'where the serving certificate comes from: `files` (server.certFile/keyFile), `self` (generated, stored in a Secret, rotated, caBundle kept), `dev` (in memory); [docs/install.md](docs/install.md#certificate-modes)'),
+  reloadIntervalSeconds: withDefault(Type.Number({ exclusiveMinimum: 0, maximum: 3600 }), 2, 'how often `files` mode looks for changed files'),
+  self: section({
+    namespace: withDefault(Type.String({ pattern: '^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)?$' }), '', 'namespace of the Secret; empty: the namespace of the kubeconfig context or the in-cluster service account'),
+    secretName: text('tenant-guard-tls', 'the Secret', dnsSubdomainPattern),
+    serviceName: text('tenant-guard', 'the webhook Service; its DNS names go into the certificate', DNS_LABEL_PATTERN),
+    dnsNames: names('more DNS names for the certificate'),
+    ipAddresses: names('IP addresses for the certificate'),
+    mutatingWebhookConfiguration: text('tenant-guard', 'whose caBundle is kept', dnsSubdomainPattern),
+    validatingWebhookConfiguration: text('tenant-guard', 'whose caBundle is kept', dnsSubdomainPattern),
+    caValidityDays: positive(3650, 'lifetime of the CA'),
+    certValidityDays: positive(365, 'lifetime of the serving certificate'),
+    renewBeforeDays: positive(30, 'renew this long before expiry'),
+    checkIntervalSeconds: withDefault(Type.Number({ minimum: 1, maximum: 86400 }), 60, 'how often the Secret and the webhook configurations are checked'),
+  }, 'self-managed certificates (`tls.mode: self`)'),
+}, 'the serving certificate');
+
+export const configSchema = Type.Object({
+  ...policySettingsProperties,
+  baseline,
+  controller,
+  server,
+  tls,
+}, { $id: 'https://tenant-guard.io/schemas/config.json', additionalProperties: false });
+
+/** The configuration after load(): every default filled in. */
+export type Config = Filled<Static<typeof configSchema>>;
+export type BaselineConfig = Config['baseline'];
+export type TlsConfig = Config['tls'];
+export type ControllerConfig = Config['controller'];

@@ -2,12 +2,12 @@
  * What every rule needs to know about the object under review: whose
  * namespace it sits in and what it may reach. Built once per review.
  */
-import type { Config } from '../config/schema.js';
+import type { PolicySettings } from './settings.js';
 import { ownerOf, type Owner } from './tenancy.js';
 import type { NamespaceView } from './types.js';
 
 export interface RuleContext {
-  config: Config;
+  config: PolicySettings;
   view: NamespaceView;
   /** The namespace the policy lives in. */
   namespace: string;
@@ -20,7 +20,7 @@ export interface RuleContext {
   knownTenants: readonly string[];
 }
 
-export function buildRuleContext(namespace: string, view: NamespaceView, config: Config): RuleContext {
+export function buildRuleContext(namespace: string, view: NamespaceView, config: PolicySettings): RuleContext {
   const owner = ownerOf(namespace, view, config);
   const tenant = owner.kind === 'tenant' ? owner.tenant : owner.kind === 'platform' ? config.platform.value : undefined;
   const allowedValues = new Set<string>([config.platform.value]);

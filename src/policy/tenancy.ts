@@ -3,10 +3,10 @@
  * is only trusted because the webhook owns it: tenants can neither set it
  * freely nor change it (see rules/namespace.ts).
  */
-import type { Config } from '../config/schema.js';
+import type { PolicySettings } from './settings.js';
 import type { NamespaceView, Requester } from './types.js';
 
-export function isAdmin(requester: Requester, config: Config): boolean {
+export function isAdmin(requester: Requester, config: PolicySettings): boolean {
   return config.admins.users.includes(requester.username) || requester.groups.some((g) => config.admins.groups.includes(g));
 }
 
@@ -25,7 +25,7 @@ export function isSystemDeleter(requester: Requester): boolean {
 }
 
 /** Tenants of the requester, sorted, from explicit membership and the group prefix. */
-export function tenantsOf(requester: Requester, config: Config): string[] {
+export function tenantsOf(requester: Requester, config: PolicySettings): string[] {
   const out = new Set<string>();
   for (const t of config.tenants) {
     if (t.users.includes(requester.username) || t.groups.some((g) => requester.groups.includes(g))) out.add(t.name);
@@ -48,7 +48,7 @@ export type Owner =
   | { kind: 'unknown'; reason: string };
 
 /** Owner from a namespace's name and labels; platform namespaces by name win over labels. */
-export function ownerFromLabels(name: string, labels: Readonly<Record<string, unknown>> | undefined, config: Config): Owner {
+export function ownerFromLabels(name: string, labels: Readonly<Record<string, unknown>> | undefined, config: PolicySettings): Owner {
   if (config.platform.namespaces.includes(name)) return { kind: 'platform' };
   const v = labels?.[config.tenantLabel];
   if (typeof v !== 'string' || v === '') return { kind: 'none' };
@@ -56,7 +56,7 @@ export function ownerFromLabels(name: string, labels: Readonly<Record<string, un
   return { kind: 'tenant', tenant: v };
 }
 
-export function ownerOf(name: string, view: NamespaceView, config: Config): Owner {
+export function ownerOf(name: string, view: NamespaceView, config: PolicySettings): Owner {
   const found = view.lookup(name);
   if (found.state === 'unknown') {
     // Platform namespaces are known by configuration even when the API is not reachable.

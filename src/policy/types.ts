@@ -3,7 +3,7 @@
  * `check` CLI and the audit build a ReviewInput from their own I/O and get a
  * Verdict back, so all three give the same answer for the same object.
  */
-import type { Config } from '../config/schema.js';
+import type { PolicySettings } from './settings.js';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 
@@ -95,5 +95,5 @@ export interface ReviewInput {
   oldObject?: unknown;
   requester: Requester;
   namespaces: NamespaceView;
-  config: Config;
+  config: PolicySettings;
 }

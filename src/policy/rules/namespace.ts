@@ -4,7 +4,7 @@
  * tenant can never set another tenant's value or the platform's, change it,
  * remove it (the mutation puts it back), or touch a namespace it does not own.
  */
-import type { Config } from '../../config/schema.js';
+import type { PolicySettings } from '../settings.js';
 import { labelPath, pointerToken } from '../paths.js';
 import { pointerOf } from '../pointer.js';
 import { isRecord, type Report } from '../report.js';
@@ -19,7 +19,7 @@ export interface NamespaceReview {
   oldObject: Record<string, unknown> | undefined;
   requester: Requester;
   admin: boolean;
-  config: Config;
+  config: PolicySettings;
 }
 
 function labelsOf(obj: Record<string, unknown> | undefined): Record<string, unknown> | undefined {

@@ -1,0 +1,85 @@
+/**
+ * The part of the configuration the engine reads, declared once as a JSON
+ * Schema (TypeBox) with its defaults and descriptions; the type is inferred
+ * from it. src/config composes this into the whole process configuration,
+ * which is also the chart's values.schema.json, so every constraint here is
+ * written in JSON Schema that helm's validator understands too (RE2
+ * patterns: no lookaround, no backreferences).
+ *
+ * Every optional property has a default, so a loaded configuration has them
+ * all: Filled<> turns the schema's input type into that.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+/** The type after defaults: every property present, all the way down. */
+export type Filled<T> = T extends readonly (infer U)[] ? Filled<U>[] : T extends object ? { -readonly [K in keyof T]-?: Filled<T[K]> } : T;
+
+/** An optional property with its default (a default is required: the loaded type has the property). */
+export function withDefault<T extends TSchema>(schema: T, value: Static<T>, description: string) {
+  return Type.Optional({ ...schema, default: value, description } as T);
+}
+
+// A Kubernetes label key: optional DNS-subdomain prefix, then a name of up to 63 characters.
+export const LABEL_KEY_PATTERN = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';
+// A label value that can also be a namespace-name prefix: DNS-1123 label.
+export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
+
+// An address with an optional prefix length, as parseCidr (cidr.ts) reads it. The IPv6 part is RFC 3986's
+// IPv6address grammar written out; src/policy/settings.test.ts checks that whatever the pattern accepts,
+// parseCidr accepts too, so the server and `helm install` refuse the same texts.
+const octet = '(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
+const v4 = `${octet}(\\.${octet}){3}`;
+const h16 = '[0-9a-fA-F]{1,4}';
+const ls32 = `(${h16}:${h16}|${v4})`;
+const headUpTo = (n: number) => (n < 0 ? '' : n === 0 ? `(${h16})?` : `((${h16}:){0,${n}}${h16})?`);
+const v6 = `(${[
+  `(${h16}:){6}${ls32}`,
+  `::(${h16}:){5}${ls32}`,
+  `${headUpTo(0)}::(${h16}:){4}${ls32}`,
+  `${headUpTo(1)}::(${h16}:){3}${ls32}`,
+  `${headUpTo(2)}::(${h16}:){2}${ls32}`,
+  `${headUpTo(3)}::${h16}:${ls32}`,
+  `${headUpTo(4)}::${ls32}`,
+  `${headUpTo(5)}::${h16}`,
+  `${headUpTo(6)}::`,
+].join('|')})`;
+const v4Prefix = '(0{0,2}[0-9]|0?[12][0-9]|0?3[0-2])';
+const v6Prefix = '(0{0,2}[0-9]|0?[1-9][0-9]|1[01][0-9]|12[0-8])';
+export const CIDR_PATTERN = `^(${v4}(/${v4Prefix})?|${v6}(/${v6Prefix})?)$`;
+
+const names = (description: string, value: string[]) =>
+  withDefault(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true }), value, description);
+
+export const tenantSchema = Type.Object({
+  name: Type.String({ pattern: DNS_LABEL_PATTERN, description: 'the tenant label value of its namespaces' }),
+  groups: names('groups whose members belong to the tenant', []),
+  users: names('users who belong to the tenant', []),
+}, { additionalProperties: false });
+
+/** The engine's settings, property by property (src/config spreads them into the configuration). */
+export const policySettingsProperties = {
+  tenantLabel: withDefault(Type.String({ pattern: LABEL_KEY_PATTERN }), 'tenant-guard.io/tenant', 'the owner label on namespaces'),
+  platform: withDefault(Type.Object({
+    value: withDefault(Type.String({ pattern: DNS_LABEL_PATTERN }), 'platform', 'label value of platform namespaces; no tenant may use it'),
+    namespaces: names('namespaces owned by the platform by name, whatever their labels', ['default', 'kube-system', 'kube-public', 'kube-node-lease']),
+  }, { additionalProperties: false }), {}, 'the platform team\'s namespaces'),
+  tenants: withDefault(Type.Array(tenantSchema), [], 'explicit membership: `{name, groups: [], users: []}`'),
+  tenantGroupPrefix: withDefault(Type.String(), 'tenant:', 'a user in group `tenant:globex` is a member of tenant `globex` (`""` turns it off)'),
+  admins: withDefault(Type.Object({
+    groups: names('groups that bypass every guardrail', ['system:masters']),
+    users: names('users that bypass every guardrail; put tenant-guard\'s own service account here (the chart does)', []),
+  }, { additionalProperties: false }), {}, 'who bypasses every guardrail'),
+  protectedCIDRs: withDefault(Type.Array(Type.String({ pattern: CIDR_PATTERN })), ['10.244.0.0/16', '10.96.0.0/12'], 'the cluster\'s pod and service ranges, IPv4 and IPv6'),
+  cilium: withDefault(Type.Object({
+    deniedEntities: names('Cilium entities that include every tenant\'s pods', ['all', 'cluster']),
+  }, { additionalProperties: false }), {}, 'Cilium policy settings'),
+  allowSameTenantAcrossNamespaces: withDefault(Type.Boolean(), true, 'a tenant\'s namespaces may reach each other; `false`: only the policy\'s own namespace and the platform'),
+  allowOpenEgress: withDefault(Type.Boolean(), false, 'allow egress rules without `to` (ingress rules without `from` are always refused)'),
+  namespacePrefix: withDefault(Type.Boolean(), false, 'tenant namespaces must be named `<tenant>-…`; recommended (see "Names change hands")'),
+};
+
+export const policySettingsSchema = Type.Object(policySettingsProperties, { additionalProperties: false });
+
+/** What the engine reads from the configuration. */
+export type PolicySettings = Filled<Static<typeof policySettingsSchema>>;
+export type TenantEntry = PolicySettings['tenants'][number];
