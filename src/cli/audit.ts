@@ -2,22 +2,47 @@
  * `tenant-guard audit`: what already exists that the webhook would refuse
  * today, and where the baseline is missing. Read-only. Exit 0 when clean, 1
  * when it finds something, 2 on bad input or when the API cannot be read.
- * Progress goes to stderr, and only when stderr is a terminal.
+ * Progress goes to stderr, and only when stderr is a terminal. The
+ * configuration is the installed release's (its ConfigMap) unless --config
+ * names a file.
  */
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
 import { formatConfigErrors, loadConfigFile } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import { AUDIT_CATEGORIES, auditCluster, findingCounts, totalFindings, type AuditReport } from '../audit/report.js';
 import { collectAuditInput } from '../audit/collect.js';
 import { KubeApiError, KubeRest } from '../kube/rest.js';
 import { loadKubeConfig } from '../kube/client.js';
 import { renderViolation, subjectText } from '../policy/index.js';
-import { intFlag, parse, UsageError } from './args.js';
+import { kubeconfigOption, outputOption, UsageError, wholeNumber, type Io } from './args.js';
+import { readInstalledConfig } from './installed-config.js';
+import type { ActionWrapper } from './program.js';
 
-export const auditOptions = {
-  kubeconfig: { type: 'string' },
-  config: { type: 'string' },
-  output: { type: 'string', short: 'o' },
-  'page-size': { type: 'string' },
-} as const;
+interface AuditFlags {
+  kubeconfig?: string;
+  context?: string;
+  config?: string;
+  releaseNamespace: string;
+  release?: string;
+  output: string;
+  pageSize: number;
+}
+
+export function auditCommand(program: Command, io: Io, action: ActionWrapper): Command {
+  return program.command('audit')
+    .summary('list what exists that the webhook would refuse today')
+    .description('List what already exists that the webhook would refuse today, cluster-wide policies not known to come from an admin, and tenant namespaces missing their baseline. Read-only. The configuration is the installed release\'s (its ConfigMap) unless --config names a file.')
+    .addOption(kubeconfigOption())
+    .option('--context <name>', 'the kubeconfig context to use (default: its current context)')
+    .option('--config <file>', 'judge by this configuration file instead of the installed release\'s')
+    .option('--release-namespace <ns>', 'namespace of the tenant-guard release whose configuration is read', 'tenant-guard-system')
+    .option('--release <name>', 'the Helm release, when the namespace holds several')
+    .addOption(outputOption(['text', 'json', 'yaml'], 'text'))
+    .option('--page-size <n>', 'objects per list request', wholeNumber, 500)
+    .addHelpText('after', '\nExit codes: 0 no findings, 1 findings, 2 bad input or the API cannot be read.')
+    .action(action<AuditFlags>('audit', (flags) => runAudit(flags, io)));
+}
 
 const TITLES: Record<(typeof AUDIT_CATEGORIES)[number], string> = {
   refusedPolicies: 'Policies the webhook would refuse today',
@@ -27,11 +52,12 @@ const TITLES: Record<(typeof AUDIT_CATEGORIES)[number], string> = {
   platformUnlabeled: 'Platform namespaces without the platform value on the tenant label',
 };
 
-export function renderAuditText(report: AuditReport, server: string): string {
+export function renderAuditText(report: AuditReport, server: string, configuration: string): string {
   const total = totalFindings(report);
   const s = report.scanned;
   const lines: string[] = [
     `tenant-guard audit of ${server}: ${total === 0 ? 'no findings' : `${total} ${total === 1 ? 'finding' : 'findings'}`}`,
+    `configuration: ${configuration}`,
     `scanned ${s.namespaces} namespaces, ${s.networkPolicies} NetworkPolicies, ${s.ciliumNetworkPolicies === null ? 'no CiliumNetworkPolicy CRD' : `${s.ciliumNetworkPolicies} CiliumNetworkPolicies`}, ${s.clusterPolicies} cluster-wide policies; ${s.managedSkipped} managed baseline policies not judged`,
   ];
   const counts = findingCounts(report);
@@ -70,8 +96,8 @@ export function renderAuditText(report: AuditReport, server: string): string {
   return lines.join('\n');
 }
 
-export function auditJson(report: AuditReport, server: string): object {
-  return { apiServer: server, findings: totalFindings(report), counts: findingCounts(report), ...report };
+export function auditJson(report: AuditReport, server: string, configuration: string): object {
+  return { apiServer: server, configuration, findings: totalFindings(report), counts: findingCounts(report), ...report };
 }
 
 function progressLine(): ((what: string, count: number) => void) & { clear(): void } {
@@ -100,17 +126,19 @@ function explain(err: unknown, server: string): string {
   return `reading the cluster failed: ${(err as Error).message}`;
 }
 
-export async function runAudit(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values } = parse(argv, auditOptions);
-  const output = values.output ?? 'text';
-  if (output !== 'text' && output !== 'json') throw new UsageError(`-o must be text or json, got "${output}"`);
-  const pageSize = intFlag(values['page-size'], 'page-size') ?? 500;
+async function runAudit(values: AuditFlags, io: Io): Promise<number> {
+  const output = values.output;
+  const pageSize = values.pageSize;
   if (pageSize < 1) throw new UsageError('--page-size must be at least 1');
-  const cfg = await loadConfigFile(values.config);
-  if (!cfg.ok) throw new UsageError(formatConfigErrors(cfg.errors));
+  let config: Config | undefined;
+  if (values.config !== undefined) {
+    const cfg = await loadConfigFile(values.config);
+    if (!cfg.ok) throw new UsageError(formatConfigErrors(cfg.errors));
+    config = cfg.config;
+  }
   let kc;
   try {
-    kc = loadKubeConfig({ kubeconfig: values.kubeconfig });
+    kc = loadKubeConfig({ kubeconfig: values.kubeconfig, context: values.context });
   } catch (err) {
     throw new UsageError(`cannot load kubeconfig: ${(err as Error).message}`);
   }
@@ -123,13 +151,22 @@ export async function runAudit(argv: string[], out: (s: string) => void): Promis
   }
   const progress = progressLine();
   let report: AuditReport;
+  let source = values.config ?? '';
   try {
-    report = auditCluster(await collectAuditInput(rest, cfg.config, progress, pageSize));
+    if (config === undefined) {
+      const installed = await readInstalledConfig(rest, values.releaseNamespace, values.release);
+      if (!installed.ok) throw new UsageError(installed.message);
+      config = installed.installed.config;
+      source = `ConfigMap ${installed.installed.source}`;
+    }
+    report = auditCluster(await collectAuditInput(rest, config, progress, pageSize));
   } catch (err) {
     progress.clear();
+    if (err instanceof UsageError) throw err;
     throw new UsageError(explain(err, rest.url));
   }
   progress.clear();
-  out(output === 'json' ? JSON.stringify(auditJson(report, rest.url), null, 2) : renderAuditText(report, rest.url));
+  const json = auditJson(report, rest.url, source);
+  io.out(output === 'json' ? JSON.stringify(json, null, 2) : output === 'yaml' ? stringify(json, { lineWidth: 0 }).replace(/\n$/, '') : renderAuditText(report, rest.url, source));
   return totalFindings(report) > 0 ? 1 : 0;
 }

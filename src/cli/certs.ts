@@ -2,19 +2,33 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import type { Command } from 'commander';
 import { issueCA, issueServing } from '../certs/issue.js';
-import { intFlag, parse, UsageError } from './args.js';
+import { collect, UsageError, wholeNumber, type Io } from './args.js';
+import type { ActionWrapper } from './program.js';
 
 /** RFC 1123 host names, optionally a leading wildcard label, as Service DNS names are written. */
 const DNS_NAME = /^(\*\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/i;
 
-export async function runCerts(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values } = parse(argv, {
-    out: { type: 'string' },
-    dns: { type: 'string', multiple: true },
-    ip: { type: 'string', multiple: true },
-    days: { type: 'string' },
-  });
+interface CertsFlags {
+  out?: string;
+  dns?: string[];
+  ip?: string[];
+  days?: number;
+}
+
+export function certsCommand(program: Command, io: Io, action: ActionWrapper): Command {
+  return program.command('certs')
+    .summary('write a CA and a serving certificate')
+    .description('Write a CA and a serving certificate for the webhook: ca.crt, tls.crt and tls.key (mode 0600). Without --dns or --ip, the certificate is for localhost and 127.0.0.1.')
+    .option('--out <dir>', 'folder to write ca.crt, tls.crt and tls.key into (required)')
+    .option('--dns <name>', 'a DNS name of the serving certificate; repeatable', collect)
+    .option('--ip <addr>', 'an IP address of the serving certificate; repeatable', collect)
+    .option('--days <n>', 'validity in days (default: 365)', wholeNumber)
+    .action(action<CertsFlags>('certs', (flags) => runCerts(flags, (s) => io.out(s))));
+}
+
+async function runCerts(values: CertsFlags, out: (s: string) => void): Promise<number> {
   if (values.out === undefined) throw new UsageError('certs needs --out DIR');
   const dns = values.dns ?? [];
   const ips = values.ip ?? [];
@@ -28,7 +42,7 @@ export async function runCerts(argv: string[], out: (s: string) => void): Promis
     dns.push('localhost');
     ips.push('127.0.0.1');
   }
-  const days = intFlag(values.days, 'days') ?? 365;
+  const days = values.days ?? 365;
   // Validity starts five minutes back (clock skew): zero days would be expired on arrival.
   if (days < 1) throw new UsageError(`--days must be at least 1, got ${days}`);
   const ca = issueCA();

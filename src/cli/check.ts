@@ -1,18 +1,22 @@
 /**
  * `tenant-guard check`: the webhook's verdict, offline, for every document in
  * the given files. Ownership comes from --namespaces (Namespace objects) and
- * --namespace/--tenant; the requester from --user/--group. Exit 0 when all
- * are allowed, 1 when any is refused, 2 on bad input.
+ * --namespace/--tenant; the requester from --user/--group; an UPDATE's stored
+ * objects from --old. Exit 0 when all are allowed, 1 when any is refused, 2
+ * on bad input.
  */
 import { writeFile } from 'node:fs/promises';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { stringify } from 'yaml';
 import type { Config } from '../config/schema.js';
 import { formatConfigErrors, loadConfigFile } from '../config/load.js';
 import { StaticNamespaces, type NamespaceLike } from '../kube/namespace-view.js';
-import { renderSuggestion, renderViolation, review, splitApiVersion, subjectText, type JsonPatchOp, type Operation, type Violation } from '../policy/index.js';
-import { isRecord } from '../policy/report.js';
-import { parse, UsageError } from './args.js';
+import { renderSuggestion, renderViolation, review, subjectText, type JsonPatchOp, type Operation, type Violation } from '../policy/index.js';
+import { collect, outputOption, UsageError, type Io } from './args.js';
 import { readObjects, type SourcedFile, type SourcedObject } from './documents.js';
 import { fixDocuments } from './fix.js';
+import { namespaceMismatches, pairWithOld, place } from './placement.js';
+import type { ActionWrapper } from './program.js';
 
 export interface CheckOptions {
   namespace?: string | undefined;
@@ -20,9 +24,13 @@ export interface CheckOptions {
   user: string;
   groups: string[];
   operation: Operation;
+  /** For UPDATE: the stored version of each object, in the same order (--old); without it an UPDATE compares an object with itself. */
+  old?: readonly Record<string, unknown>[] | undefined;
 }
 
 export interface CheckResult {
+  file: string;
+  position: string;
   kind: string;
   namespace: string | undefined;
   name: string | undefined;
@@ -32,10 +40,6 @@ export interface CheckResult {
   patch: JsonPatchOp[];
 }
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
 /** Judge each object as the webhook would. Pure apart from its inputs. */
 export function checkObjects(objects: readonly SourcedObject[], namespaceObjects: readonly NamespaceLike[], opts: CheckOptions, config: Config): CheckResult[] {
   const known = [...namespaceObjects];
@@ -43,106 +47,151 @@ export function checkObjects(objects: readonly SourcedObject[], namespaceObjects
     known.push({ metadata: { name: opts.namespace, labels: { [config.tenantLabel]: opts.tenant } } });
   }
   const view = new StaticNamespaces(known).view();
-  return objects.map(({ object }) => {
-    const { group, version } = splitApiVersion(object.apiVersion);
-    const kind = str(object.kind) ?? '(no kind)';
-    const md = isRecord(object.metadata) ? object.metadata : {};
-    const isNamespace = group === '' && kind === 'Namespace';
-    const name = str(md.name);
-    // Like `kubectl apply -n`, --namespace places every namespaced object there; without it, the object's own or "default".
-    const namespace = isNamespace ? undefined : (opts.namespace ?? str(md.namespace) ?? 'default');
-    const placed = isNamespace || namespace === undefined ? object : { ...object, metadata: { ...md, namespace } };
+  return objects.map(({ object, file, position }, i) => {
+    const placed = place(object, opts.namespace);
+    const stored = opts.old?.[i];
+    const old = stored === undefined ? placed.object : place(stored, opts.namespace).object;
     const verdict = review({
-      kind: { group, version, kind },
+      kind: { group: placed.group, version: placed.version, kind: placed.kind },
       operation: opts.operation,
-      namespace,
-      name,
-      object: opts.operation === 'DELETE' ? undefined : placed,
-      oldObject: opts.operation === 'CREATE' ? undefined : placed,
+      namespace: placed.namespace,
+      name: placed.name,
+      object: opts.operation === 'DELETE' ? undefined : placed.object,
+      oldObject: opts.operation === 'CREATE' ? undefined : old,
       requester: { username: opts.user, groups: opts.groups },
       namespaces: view,
       config,
     });
-    return { kind, namespace, name, allowed: verdict.allowed, violations: verdict.violations, warnings: verdict.warnings, patch: verdict.patch };
+    return { file, position, kind: placed.kind, namespace: placed.namespace, name: placed.name, allowed: verdict.allowed, violations: verdict.violations, warnings: verdict.warnings, patch: verdict.patch };
   });
 }
 
-export function renderCheckText(results: readonly CheckResult[], objects: readonly SourcedObject[]): string {
+export function renderCheckText(results: readonly CheckResult[]): string {
   const lines: string[] = [];
-  results.forEach((r, i) => {
-    const src = objects[i];
-    const where = src !== undefined ? ` (${src.file}#${src.position})` : '';
-    lines.push(`${r.allowed ? 'ALLOWED' : 'DENIED '} ${subjectText(r)}${where}`);
+  for (const r of results) {
+    lines.push(`${r.allowed ? 'ALLOWED' : 'DENIED '} ${subjectText(r)} (${r.file}#${r.position})`);
     for (const v of r.violations) {
       lines.push(`  - ${renderViolation(v)}`);
       if (v.suggestion !== undefined) lines.push(`    suggested change: ${renderSuggestion(v.suggestion)}`);
     }
     for (const w of r.warnings) lines.push(`  warning: ${w}`);
     if (r.patch.length > 0) lines.push(`  patch: ${JSON.stringify(r.patch)}`);
-  });
+  }
   const denied = results.filter((r) => !r.allowed).length;
   lines.push(`${results.length - denied} allowed, ${denied} denied`);
   return lines.join('\n');
 }
 
-/** The documented JSON shape: every key present, null where a Namespace has no namespace or an object no name. */
-export function renderCheckJson(results: readonly CheckResult[]): string {
-  return JSON.stringify(results.map((r) => ({ ...r, namespace: r.namespace ?? null, name: r.name ?? null })), null, 2);
+/** The documented shape: every key present, null where a Namespace has no namespace or an object no name. */
+export function checkReport(results: readonly CheckResult[]): object[] {
+  return results.map((r) => ({ ...r, namespace: r.namespace ?? null, name: r.name ?? null }));
 }
 
-export async function runCheck(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values } = parse(argv, {
-    file: { type: 'string', short: 'f', multiple: true },
-    config: { type: 'string' },
-    namespaces: { type: 'string' },
-    namespace: { type: 'string', short: 'n' },
-    tenant: { type: 'string' },
-    user: { type: 'string' },
-    group: { type: 'string', multiple: true },
-    operation: { type: 'string' },
-    output: { type: 'string', short: 'o' },
-    fix: { type: 'boolean' },
-    'in-place': { type: 'boolean' },
-  });
-  const files = values.file ?? [];
-  if (files.length === 0) throw new UsageError('check needs at least one -f FILE');
-  const output = values.output ?? 'text';
-  if (output !== 'text' && output !== 'json') throw new UsageError(`-o must be text or json, got "${output}"`);
-  const operation = (values.operation ?? 'CREATE').toUpperCase();
-  if (operation !== 'CREATE' && operation !== 'UPDATE' && operation !== 'DELETE') throw new UsageError(`--operation must be CREATE, UPDATE or DELETE, got "${values.operation}"`);
+export function renderCheckJson(results: readonly CheckResult[]): string {
+  return JSON.stringify(checkReport(results), null, 2);
+}
 
-  const cfg = await loadConfigFile(values.config);
+const OPERATIONS = ['CREATE', 'UPDATE', 'DELETE'] as const;
+
+function operation(value: string): Operation {
+  const op = value.toUpperCase();
+  if (!(OPERATIONS as readonly string[]).includes(op)) throw new InvalidArgumentError(`Allowed choices are ${OPERATIONS.join(', ')}.`);
+  return op as Operation;
+}
+
+interface CheckFlags {
+  filename?: string[];
+  recursive?: boolean;
+  config?: string;
+  namespaces?: string;
+  namespace?: string;
+  tenant?: string;
+  user?: string;
+  group?: string[];
+  operation?: Operation;
+  old?: string;
+  output: string;
+  fix?: boolean;
+  inPlace?: boolean;
+}
+
+export function checkCommand(program: Command, io: Io, action: ActionWrapper): Command {
+  return program.command('check')
+    .summary('the webhook\'s verdict for every document, offline')
+    .description('The webhook\'s verdict for every document of the files, offline: multi-document YAML and List objects are expanded, and every violation is named with its field, reason and fix.')
+    .option('-f, --filename <path>', 'file, folder (its .yaml, .yml and .json files) or - for standard input; repeatable', collect)
+    .option('-R, --recursive', 'read the folders given with -f recursively')
+    .option('--config <file>', 'tenant-guard configuration (default: the built-in defaults)')
+    .option('--namespaces <file>', 'Namespace objects that define ownership (as `kubectl get ns -o yaml` prints)')
+    .option('-n, --namespace <ns>', 'place every namespaced object in this namespace, like `kubectl apply -n`; an object naming another namespace is an error')
+    .option('--tenant <tenant>', 'the tenant that owns --namespace when --namespaces does not say')
+    .option('--user <name>', 'the requester\'s user name (default: a user with no tenant)')
+    .option('--group <group>', 'a group of the requester; repeatable', collect)
+    .addOption(new Option('--operation <op>', 'the admission operation: CREATE, UPDATE or DELETE (default: CREATE; UPDATE with --old)').argParser(operation))
+    .option('--old <path>', 'the stored objects an UPDATE changes (file, folder or -), matched by kind, namespace and name')
+    .addOption(outputOption(['text', 'json', 'yaml'], 'text'))
+    .option('--fix', 'apply every suggested change and print the corrected documents')
+    .option('--in-place', 'with --fix: write the corrections back into the files')
+    .addHelpText('after', '\nExit codes: 0 every document allowed, 1 any refused, 2 bad input.')
+    .action(action<CheckFlags>('check', (flags) => runCheck(flags, io)));
+}
+
+async function read(paths: string[], flags: CheckFlags, io: Io): Promise<{ objects: SourcedObject[]; files: SourcedFile[] }> {
+  const r = await readObjects(paths, { recursive: flags.recursive === true, stdin: () => io.stdin() });
+  if (!r.ok) throw new UsageError(r.message);
+  return r;
+}
+
+async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
+  const files = flags.filename ?? [];
+  if (files.length === 0) throw new UsageError('check needs at least one -f FILE (a file, a folder, or - for standard input)');
+  if (flags.old !== undefined && files.includes('-') && flags.old === '-') throw new UsageError('standard input (-) can be read only once: give -f or --old a file');
+  const op: Operation = flags.operation ?? (flags.old !== undefined ? 'UPDATE' : 'CREATE');
+  if (flags.old !== undefined && op !== 'UPDATE') throw new UsageError(`--old gives the stored objects of an UPDATE; it does not go with --operation ${op}`);
+  if (flags.inPlace === true && flags.fix !== true) throw new UsageError('--in-place goes with --fix');
+
+  const cfg = await loadConfigFile(flags.config);
   if (!cfg.ok) throw new UsageError(formatConfigErrors(cfg.errors));
-  const docs = await readObjects(files);
-  if (!docs.ok) throw new UsageError(docs.message);
+  const docs = await read(files, flags, io);
+  if (docs.objects.length === 0) throw new UsageError(`no Kubernetes objects in ${files.join(', ')}`);
+  const mismatches = namespaceMismatches(docs.objects, flags.namespace);
+  if (mismatches.length > 0) throw new UsageError(mismatches.join('\n'));
+  let old: Record<string, unknown>[] | undefined;
+  if (flags.old !== undefined) {
+    const stored = await read([flags.old], flags, io);
+    const oldMismatches = namespaceMismatches(stored.objects, flags.namespace);
+    if (oldMismatches.length > 0) throw new UsageError(oldMismatches.join('\n'));
+    const paired = pairWithOld(docs.objects, stored.objects, flags.namespace);
+    if (!paired.ok) throw new UsageError(paired.problems.join('\n'));
+    old = paired.old;
+  }
   let nsObjects: NamespaceLike[] = [];
-  if (values.namespaces !== undefined) {
-    const ns = await readObjects([values.namespaces]);
-    if (!ns.ok) throw new UsageError(ns.message);
+  if (flags.namespaces !== undefined) {
+    const ns = await read([flags.namespaces], flags, io);
     nsObjects = ns.objects.map((o) => o.object as NamespaceLike).filter((o) => (o as { kind?: unknown }).kind === 'Namespace');
   }
-  if (docs.objects.length === 0) throw new UsageError(`no Kubernetes objects in ${files.join(', ')}`);
   const opts: CheckOptions = {
-    namespace: values.namespace,
-    tenant: values.tenant,
-    user: values.user ?? 'tenant-guard-check',
-    groups: values.group ?? [],
-    operation,
+    namespace: flags.namespace,
+    tenant: flags.tenant,
+    user: flags.user ?? 'tenant-guard-check',
+    groups: flags.group ?? [],
+    operation: op,
+    old,
   };
-  if (values['in-place'] === true && values.fix !== true) throw new UsageError('--in-place goes with --fix');
-  if (values.fix === true) return runFix(docs, nsObjects, opts, cfg.config, values['in-place'] === true, out);
+  if (flags.fix === true) return runFix(docs, nsObjects, opts, cfg.config, flags.inPlace === true, io);
   const results = checkObjects(docs.objects, nsObjects, opts, cfg.config);
-  out(output === 'json' ? renderCheckJson(results) : renderCheckText(results, docs.objects));
+  const output = flags.output;
+  io.out(output === 'json' ? renderCheckJson(results) : output === 'yaml' ? stringify(checkReport(results), { lineWidth: 0 }).replace(/\n$/, '') : renderCheckText(results));
   return results.every((r) => r.allowed) ? 0 : 1;
 }
 
-async function runFix(docs: { objects: SourcedObject[]; files: SourcedFile[] }, nsObjects: NamespaceLike[], opts: CheckOptions, config: Config, inPlace: boolean, out: (s: string) => void): Promise<number> {
+async function runFix(docs: { objects: SourcedObject[]; files: SourcedFile[] }, nsObjects: NamespaceLike[], opts: CheckOptions, config: Config, inPlace: boolean, io: Io): Promise<number> {
   if (docs.files.some((f) => f.file === '-') && inPlace) throw new UsageError('--in-place needs files, not standard input');
   const outcome = fixDocuments(docs.objects, docs.files, nsObjects, opts, config);
   if (inPlace) {
     for (const f of outcome.files) await writeFile(f.file, f.text);
   } else {
-    out(outcome.files.map((f) => f.text).join('---\n').replace(/\n$/, ''));
+    io.out(outcome.files.map((f) => f.text).join('---\n').replace(/\n$/, ''));
   }
   const remaining = outcome.results.filter((r) => !r.allowed);
   const report: string[] = [...outcome.errors.map((e) => `could not apply a suggestion: ${e}`)];
@@ -151,6 +200,6 @@ async function runFix(docs: { objects: SourcedObject[]; files: SourcedFile[] }, 
     for (const v of r.violations) report.push(`  - ${renderViolation(v)}`);
   }
   if (inPlace) report.unshift(`fixed ${outcome.files.map((f) => f.file).join(', ')}: ${outcome.results.length - remaining.length} allowed, ${remaining.length} still refused`);
-  if (report.length > 0) process.stderr.write(`${report.join('\n')}\n`);
+  if (report.length > 0) io.err(report.join('\n'));
   return remaining.length === 0 && outcome.errors.length === 0 ? 0 : 1;
 }

@@ -11,18 +11,35 @@ import { BaselineController } from '../baseline/controller.js';
 import { startControllerHttp } from '../server/ops.js';
 import { parseSelector } from '../kube/selector.js';
 import { loadKubeConfig } from '../kube/client.js';
-import { buildLogger } from '../telemetry/logger.js';
+import type { Command } from 'commander';
 import { buildMetrics } from '../telemetry/metrics.js';
-import { intFlag, parse, UsageError } from './args.js';
+import { intFlag, kubeconfigOption, logFormatOption, logLevelOption, UsageError, type Io } from './args.js';
+import { commandLogger } from './log-output.js';
+import type { ActionWrapper } from './program.js';
 
-export const controllerOptions = {
-  config: { type: 'string' },
-  kubeconfig: { type: 'string' },
-  port: { type: 'string' },
-  host: { type: 'string' },
-  identity: { type: 'string' },
-  'log-level': { type: 'string' },
-} as const;
+interface ControllerOpts {
+  config?: string;
+  kubeconfig?: string;
+  port?: string;
+  host?: string;
+  identity?: string;
+  logLevel?: string;
+  logFormat?: string;
+}
+
+export function controllerCommand(program: Command, io: Io, action: ActionWrapper): Command {
+  return program.command('controller')
+    .summary('keep every tenant namespace\'s baseline policies in place')
+    .description('Run the baseline controller on its own: every tenant namespace keeps its baseline policies; /metrics, /healthz and /readyz on a plain-HTTP port. SIGTERM finishes the reconciles in progress, releases the lease, and exits 0.')
+    .option('--config <file>', 'tenant-guard configuration (default: the built-in defaults)')
+    .addOption(kubeconfigOption())
+    .option('--port <n>', 'plain-HTTP port for metrics and probes (default: controller.port, 8081)')
+    .option('--host <addr>', 'address to listen on (default: controller.host)')
+    .option('--identity <id>', 'this replica\'s name in the leader-election Lease (default: the host name and a random suffix)')
+    .addOption(logLevelOption())
+    .addOption(logFormatOption())
+    .action(action<ControllerOpts>('controller', (o) => runController(o, io)));
+}
 
 export interface ControllerFlags {
   kubeconfig?: string | undefined;
@@ -82,11 +99,10 @@ export async function startControllerProcess(config: Config, flags: ControllerFl
   };
 }
 
-export async function runController(argv: string[]): Promise<number> {
-  const { values } = parse(argv, controllerOptions);
+async function runController(values: ControllerOpts, io: Io): Promise<number> {
   const cfg = await loadConfigFile(values.config);
   if (!cfg.ok) throw new UsageError(formatConfigErrors(cfg.errors));
-  const log = buildLogger(values['log-level']);
+  const log = commandLogger(values.logLevel, values.logFormat, io.isTTY);
   const running = await startControllerProcess(cfg.config, values, log);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

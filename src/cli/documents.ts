@@ -1,10 +1,12 @@
 /**
- * Reading Kubernetes objects from YAML/JSON files: multi-document files and
- * `List` kinds (`kubectl get -o yaml` output) are expanded into single
- * objects. A document that does not parse is an input error, reported with
- * its file and position.
+ * Reading Kubernetes objects as `kubectl apply -f` does: files, folders (their
+ * .yaml, .yml and .json files in name order; sub-folders only with -R), and
+ * `-` for standard input. Multi-document files and `List` kinds (`kubectl
+ * get -o yaml` output) are expanded into single objects. A document that
+ * does not parse is an input error, reported with its file and position.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
 import { parseAllDocuments, type Document } from 'yaml';
 import { isRecord } from '../policy/report.js';
 
@@ -49,13 +51,63 @@ export function objectsFromText(text: string, file: string): ReadResult {
   return { ok: true, objects, files: [{ file, documents: list }] };
 }
 
-export async function readObjects(files: readonly string[]): Promise<ReadResult> {
+export interface ReadOptions {
+  /** Descend into sub-folders of a folder given with -f (kubectl's -R). */
+  recursive?: boolean;
+  /** Standard input, for `-f -`. */
+  stdin?: () => Promise<string>;
+}
+
+/** The extensions kubectl reads from a folder. */
+const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+async function manifestFiles(dir: string, recursive: boolean): Promise<string[]> {
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const files: string[] = [];
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (recursive) files.push(...(await manifestFiles(path, true)));
+    } else if (MANIFEST_EXTENSIONS.has(extname(e.name).toLowerCase())) {
+      files.push(path);
+    }
+  }
+  return files;
+}
+
+/** The files behind each -f argument: a file as given, a folder's manifests, `-` as is. */
+export async function expandPaths(paths: readonly string[], recursive: boolean): Promise<{ ok: true; files: string[] } | { ok: false; message: string }> {
+  const files: string[] = [];
+  for (const path of paths) {
+    if (path === '-') {
+      files.push(path);
+      continue;
+    }
+    try {
+      if ((await stat(path)).isDirectory()) {
+        const inside = await manifestFiles(path, recursive);
+        if (inside.length === 0) return { ok: false, message: `${path} is a folder with no .yaml, .yml or .json files${recursive ? '' : ' (-R reads sub-folders)'}` };
+        files.push(...inside);
+      } else {
+        files.push(path);
+      }
+    } catch (err) {
+      return { ok: false, message: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+    }
+  }
+  return { ok: true, files };
+}
+
+export async function readObjects(paths: readonly string[], options: ReadOptions = {}): Promise<ReadResult> {
+  const expanded = await expandPaths(paths, options.recursive === true);
+  if (!expanded.ok) return expanded;
+  if (expanded.files.filter((f) => f === '-').length > 1) return { ok: false, message: 'standard input (-f -) can be read only once' };
   const all: SourcedObject[] = [];
   const sourced: SourcedFile[] = [];
-  for (const file of files) {
+  for (const file of expanded.files) {
     let text: string;
     try {
-      text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+      text = file === '-' ? await (options.stdin ?? readStdin)() : await readFile(file, 'utf8');
     } catch (err) {
       return { ok: false, message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
     }

@@ -25,10 +25,12 @@ import { InformerNamespaces } from '../kube/namespace-cache.js';
 import { UnavailableNamespaces, type NamespaceResolver } from '../kube/namespace-view.js';
 import { buildApp, type ServerState } from '../server/app.js';
 import { loadTlsFiles, watchTlsFiles, type TlsMaterial } from '../server/tls.js';
-import { buildLogger } from '../telemetry/logger.js';
+import { Option, type Command } from 'commander';
 import { buildMetrics } from '../telemetry/metrics.js';
-import { intFlag, parse, UsageError } from './args.js';
+import { intFlag, kubeconfigOption, logFormatOption, logLevelOption, UsageError, type Io } from './args.js';
 import { startControllerProcess, type RunningController } from './controller.js';
+import { commandLogger } from './log-output.js';
+import type { ActionWrapper } from './program.js';
 
 export interface ServeFlags {
   config?: string | undefined;
@@ -41,22 +43,56 @@ export interface ServeFlags {
   'log-level'?: string | undefined;
   'tls-mode'?: string | undefined;
   controller?: boolean | undefined;
+  'log-format'?: string | undefined;
 }
 
-export const serveOptions = {
-  config: { type: 'string' },
-  port: { type: 'string' },
-  host: { type: 'string' },
-  cert: { type: 'string' },
-  key: { type: 'string' },
-  dev: { type: 'boolean' },
-  kubeconfig: { type: 'string' },
-  'log-level': { type: 'string' },
-  'tls-mode': { type: 'string' },
-  controller: { type: 'boolean' },
-} as const;
-
 const TLS_MODES: readonly TlsConfig['mode'][] = ['files', 'self', 'dev'];
+
+/** commander's camelCase options, as ServeFlags. */
+interface ServeOpts {
+  config?: string;
+  port?: string;
+  host?: string;
+  cert?: string;
+  key?: string;
+  dev?: boolean;
+  kubeconfig?: string;
+  logLevel?: string;
+  logFormat?: string;
+  tlsMode?: string;
+  controller?: boolean;
+}
+
+export function serveCommand(program: Command, io: Io, action: ActionWrapper): Command {
+  return program.command('serve')
+    .summary('run the HTTPS admission webhook')
+    .description('Run the HTTPS admission webhook (with --controller, the baseline controller in the same process). SIGTERM finishes the requests in flight, then exits 0.')
+    .option('--config <file>', 'tenant-guard configuration (default: the built-in defaults)')
+    .option('--port <n>', 'HTTPS port (default: server.port, 8443)')
+    .option('--host <addr>', 'address to listen on (default: server.host, 0.0.0.0; 127.0.0.1 with --dev)')
+    .option('--cert <file>', 'serving certificate (default: server.certFile), reloaded when it changes')
+    .option('--key <file>', 'its private key (default: server.keyFile)')
+    .option('--dev', 'local development: listen on 127.0.0.1, and serve a generated certificate when the files do not exist')
+    .addOption(new Option('--tls-mode <mode>', 'where the serving certificate comes from (default: tls.mode)').choices(TLS_MODES))
+    .addOption(kubeconfigOption())
+    .option('--controller', 'run the baseline controller in the same process')
+    .addOption(logLevelOption())
+    .addOption(logFormatOption())
+    .action(action<ServeOpts>('serve', (o) => runServe({
+      config: o.config,
+      port: o.port,
+      // --dev is for a laptop: nothing outside it should reach a webhook with a throwaway certificate.
+      host: o.host ?? (o.dev === true ? '127.0.0.1' : undefined),
+      cert: o.cert,
+      key: o.key,
+      dev: o.dev,
+      kubeconfig: o.kubeconfig,
+      'log-level': o.logLevel,
+      'log-format': o.logFormat,
+      'tls-mode': o.tlsMode,
+      controller: o.controller,
+    }, io)));
+}
 
 function tlsMode(flags: ServeFlags, config: Config): TlsConfig['mode'] {
   const m = flags['tls-mode'] ?? config.tls.mode;
@@ -211,11 +247,10 @@ export async function startServer(config: Config, flags: ServeFlags, log: Logger
   return { close, port: boundPort };
 }
 
-export async function runServe(argv: string[]): Promise<number> {
-  const { values } = parse(argv, serveOptions);
+export async function runServe(values: ServeFlags, io: Io): Promise<number> {
   const cfg = await loadConfigFile(values.config);
   if (!cfg.ok) throw new UsageError(formatConfigErrors(cfg.errors));
-  const log = buildLogger(values['log-level']);
+  const log = commandLogger(values['log-level'], values['log-format'], io.isTTY);
   // --controller: the baseline controller in the same process (its metrics on controller.port).
   let controller: RunningController | undefined;
   const server = await startServer(cfg.config, values, log, { onShutdown: async () => controller?.close() });

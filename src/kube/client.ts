@@ -3,35 +3,72 @@
  * in-cluster service account, then $KUBECONFIG / ~/.kube/config. No
  * configuration at all is not an error here: callers decide what runs
  * without a cluster.
+ *
+ * $KUBECONFIG is read as kubectl reads it: every listed file that exists,
+ * merged, the first file to name a cluster, user or context (or the current
+ * context) winning; a `context` picks another context, as `--context` does.
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 
 export interface KubeSource {
   kubeconfig?: string | undefined;
+  /** A context of the kubeconfig other than its current one. */
+  context?: string | undefined;
+}
+
+/** kubectl's merge of several kubeconfig files: first one wins, name by name. */
+function mergeFiles(files: readonly string[]): KubeConfig {
+  const configs = files.map((f) => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(f);
+    return kc;
+  });
+  const firstByName = <T extends { name: string }>(lists: T[][]): T[] => {
+    const seen = new Map<string, T>();
+    for (const item of lists.flat()) if (!seen.has(item.name)) seen.set(item.name, item);
+    return [...seen.values()];
+  };
+  const merged = new KubeConfig();
+  merged.loadFromOptions({
+    clusters: firstByName(configs.map((c) => c.clusters)),
+    users: firstByName(configs.map((c) => c.users)),
+    contexts: firstByName(configs.map((c) => c.contexts)),
+    currentContext: configs.map((c) => c.currentContext).find((c) => c !== undefined && c !== '') ?? '',
+  });
+  return merged;
+}
+
+function withContext(kc: KubeConfig, context: string | undefined): KubeConfig {
+  if (context === undefined) return kc;
+  if (kc.getContextObject(context) === null) {
+    throw new Error(`context "${context}" is not in the kubeconfig (it has: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+  }
+  kc.setCurrentContext(context);
+  return kc;
 }
 
 export function loadKubeConfig(src: KubeSource = {}): KubeConfig | undefined {
-  const kc = new KubeConfig();
   if (src.kubeconfig !== undefined) {
+    const kc = new KubeConfig();
     kc.loadFromFile(src.kubeconfig);
-    return kc;
+    return withContext(kc, src.context);
   }
-  if (process.env.KUBERNETES_SERVICE_HOST !== undefined && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token')) {
+  // A context names a kubeconfig entry: in-cluster credentials have none to pick from.
+  if (src.context === undefined && process.env.KUBERNETES_SERVICE_HOST !== undefined && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token')) {
+    const kc = new KubeConfig();
     kc.loadFromCluster();
     return kc;
   }
-  const envFile = process.env.KUBECONFIG?.split(':').find((f) => f !== '' && existsSync(f));
-  if (envFile !== undefined) {
-    kc.loadFromFile(envFile);
-    return kc;
-  }
+  const envFiles = (process.env.KUBECONFIG ?? '').split(delimiter).filter((f) => f !== '' && existsSync(f));
+  if (envFiles.length > 0) return withContext(mergeFiles(envFiles), src.context);
   const home = join(homedir(), '.kube', 'config');
   if (existsSync(home)) {
+    const kc = new KubeConfig();
     kc.loadFromFile(home);
-    return kc;
+    return withContext(kc, src.context);
   }
   return undefined;
 }

@@ -74,7 +74,7 @@ describe('certs', () => {
     [['certs', '--out', 'x', '--ip', 'localhost'], 'tenant-guard certs: --ip "localhost" is not an IPv4 or IPv6 address'],
     [['certs', '--out', 'x', '--dns', 'my host'], 'tenant-guard certs: --dns "my host" is not a DNS name (labels of letters, digits and "-", separated by dots; "*." allowed in front)'],
     [['certs', '--out', 'x', '--dns', 'https://webhook.svc'], 'tenant-guard certs: --dns "https://webhook.svc" is not a DNS name (labels of letters, digits and "-", separated by dots; "*." allowed in front)'],
-    [['certs', '--out', 'x', '--bogus'], 'tenant-guard certs: Unknown option \'--bogus\''],
+    [['certs', '--out', 'x', '--bogus'], 'tenant-guard certs: unknown option \'--bogus\''],
   ])('usage error %j: exit 2', async (argv, message) => {
     const r = await run(...argv);
     expect(r.code).toBe(2);

@@ -100,11 +100,13 @@ describe('verdicts and exit codes', () => {
     expect(r.stdout).toBe([`ALLOWED NetworkPolicy acme-web/allow-from-acme-and-platform (${file}#1)`, '1 allowed, 0 denied'].join('\n'));
   });
 
-  it('-o json gives [{kind, namespace, name, allowed, violations: [{code, path, message, fix}], warnings, patch}]', async () => {
+  it('-o json gives [{file, position, kind, namespace, name, allowed, violations: [{code, path, message, fix}], warnings, patch}]', async () => {
     const r = await run('check', '-f', example('cross-tenant.yaml'), '-f', example('same-tenant.yaml'), '--namespace', 'acme-web', '--tenant', 'acme', '-o', 'json');
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toEqual([
       {
+        file: example('cross-tenant.yaml'),
+        position: '1',
         kind: 'NetworkPolicy',
         namespace: 'acme-web',
         name: 'allow-from-globex',
@@ -113,7 +115,7 @@ describe('verdicts and exit codes', () => {
         warnings: [],
         patch: [],
       },
-      { kind: 'NetworkPolicy', namespace: 'acme-web', name: 'allow-from-acme-and-platform', allowed: true, violations: [], warnings: [], patch: [] },
+      { file: example('same-tenant.yaml'), position: '1', kind: 'NetworkPolicy', namespace: 'acme-web', name: 'allow-from-acme-and-platform', allowed: true, violations: [], warnings: [], patch: [] },
     ]);
   });
 
@@ -175,6 +177,8 @@ describe('the requester', () => {
     const r = await run('check', '-f', tmp.write('ns-new.yaml', namespaceDoc), '--config', example('config.yaml'), '--user', 'alice', '--group', 'acme-devs', '-o', 'json');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual([{
+      file: `${tmp.dir}/ns-new.yaml`,
+      position: '1',
       kind: 'Namespace',
       namespace: null,
       name: 'acme-new',
@@ -254,11 +258,12 @@ describe('bad input: exit 2 and a message on stderr', () => {
   });
 
   it.each([
-    [['check', '-f', 'x.yaml', '--bogus'], 'tenant-guard check: Unknown option \'--bogus\''],
-    [['check'], 'tenant-guard check: check needs at least one -f FILE'],
-    [['check', '-f', 'x.yaml', '-o', 'yaml'], 'tenant-guard check: -o must be text or json, got "yaml"'],
-    [['check', '-f', 'x.yaml', '--operation', 'PATCH'], 'tenant-guard check: --operation must be CREATE, UPDATE or DELETE, got "PATCH"'],
-    [['check', 'stray.yaml'], 'tenant-guard check: Unexpected argument \'stray.yaml\'. This command does not take positional arguments'],
+    [['check', '-f', 'x.yaml', '--bogus'], 'tenant-guard check: unknown option \'--bogus\''],
+    [['check', '-f', 'x.yaml', '--namepsace', 'acme-web'], 'tenant-guard check: unknown option \'--namepsace\'\n(Did you mean --namespace?)'],
+    [['check'], 'tenant-guard check: check needs at least one -f FILE (a file, a folder, or - for standard input)'],
+    [['check', '-f', 'x.yaml', '-o', 'xml'], 'tenant-guard check: -o, --output must be one of text, json, yaml, got "xml"'],
+    [['check', '-f', 'x.yaml', '--operation', 'PATCH'], 'tenant-guard check: --operation must be one of CREATE, UPDATE, DELETE, got "PATCH"'],
+    [['check', 'stray.yaml'], 'tenant-guard check: too many arguments for \'check\'. Expected 0 arguments but got 1.'],
   ])('usage error %j', async (argv, message) => {
     const r = await run(...argv);
     expect(r.code).toBe(2);
@@ -266,16 +271,19 @@ describe('bad input: exit 2 and a message on stderr', () => {
     expect(r.stdout).toBe('');
   });
 
-  it('an unknown command prints the usage', async () => {
+  it('an unknown command suggests the nearest one', async () => {
     const r = await run('chek', '-f', 'x.yaml');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^tenant-guard: unknown command "chek"\n\nusage: tenant-guard <command> \[flags\]/);
+    expect(r.stderr).toBe('tenant-guard: unknown command \'chek\'\n(Did you mean check?)');
   });
 
-  it('no command at all is a usage error; --help is not', async () => {
-    expect((await run()).code).toBe(2);
+  it('no command at all is a usage error with the usage on stderr; --help is not', async () => {
+    const none = await run();
+    expect(none.code).toBe(2);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toContain('Usage: tenant-guard [options] [command]');
     const help = await run('--help');
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('check   -f FILE');
+    expect(help.stdout).toMatch(/^ {2}check \[options\] +the webhook's verdict for every document, offline$/m);
   });
 });

@@ -7,8 +7,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/program.js';
 
 const POLICIES = `# Two policies a tenant wrote
 apiVersion: networking.k8s.io/v1
@@ -54,13 +54,8 @@ afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { err += String(chunk); return true; });
-  try {
-    const code = await main(argv, (s) => { out += `${s}\n`; }, (s) => { err += `${s}\n`; });
-    return { code, out, err };
-  } finally {
-    spy.mockRestore();
-  }
+  const code = await main(argv, { out: (s) => { out += `${s}\n`; }, err: (s) => { err += `${s}\n`; } });
+  return { code, out, err };
 }
 
 const AS_ACME = ['--namespace', 'acme-web', '--tenant', 'acme', '--config', 'examples/config.yaml'];

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../src/cli/main.js';
+import { main } from '../../src/cli/program.js';
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const example = (name: string): string => join(repo, 'examples', name);
@@ -15,9 +15,15 @@ export interface Run {
 }
 
 export async function run(...argv: string[]): Promise<Run> {
+  return runWithInput(undefined, ...argv);
+}
+
+/** As run, with `input` as standard input (for `-f -`). */
+export async function runWithInput(input: string | undefined, ...argv: string[]): Promise<Run> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, (s) => out.push(s), (s) => err.push(s));
+  const stdin = () => (input === undefined ? Promise.reject(new Error('this test gives no standard input')) : Promise.resolve(input));
+  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s), stdin, isTTY: false });
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
 }
 
