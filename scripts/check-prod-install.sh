@@ -44,7 +44,7 @@ unset KUBERNETES_SERVICE_HOST
 cli() { (cd "$work" && "$NODE" dist/cli/main.js "$@"); }
 
 out="$(cli --help)" || fail "--help exited $?"
-[[ "$out" == *"usage: tenant-guard"* ]] || fail "--help printed no usage: $out"
+[[ "$out" == *"Usage: tenant-guard"* ]] || fail "--help printed no usage: $out"
 log "--help: ok"
 
 rc=0

@@ -95,7 +95,7 @@ describe('tenant-guard audit', () => {
       platformUnlabeled: string[];
       scanned: Record<string, number | null>;
     };
-    expect(Object.keys(report).sort()).toEqual(['apiServer', 'clusterPolicies', 'counts', 'findings', 'missingBaseline', 'platformUnlabeled', 'refusedPolicies', 'scanned', 'unlabeledNamespaces']);
+    expect(Object.keys(report).sort()).toEqual(['apiServer', 'clusterPolicies', 'configuration', 'counts', 'findings', 'missingBaseline', 'platformUnlabeled', 'refusedPolicies', 'scanned', 'unlabeledNamespaces']);
     expect(Object.keys(report.counts).sort()).toEqual(['clusterPolicies', 'missingBaseline', 'platformUnlabeled', 'refusedPolicies', 'unlabeledNamespaces']);
     expect(report.findings).toBe(Object.values(report.counts).reduce((a, b) => a + b, 0));
     const mine = report.refusedPolicies.find((p) => p.namespace === acme && p.name === crossTenant);
@@ -142,9 +142,9 @@ current-context: x
   });
 
   it('exits 2 on bad input', async () => {
-    const bad = await audit(['--kubeconfig', kubeconfigOf('admin'), '-o', 'yaml']);
+    const bad = await audit(['--kubeconfig', kubeconfigOf('admin'), '-o', 'table']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe('tenant-guard audit: -o must be text or json, got "yaml"\n');
+    expect(bad.stderr).toBe('tenant-guard audit: -o, --output must be one of text, json, yaml, got "table"\n');
     const missing = await audit(['--kubeconfig', join(scratch, 'does-not-exist')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^tenant-guard audit: cannot load kubeconfig: /);

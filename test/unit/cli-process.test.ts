@@ -1,11 +1,13 @@
 /**
  * The built CLI as a real process (dist/cli/main.js): exit codes through
- * process.exitCode, `serve` refusing to start without a certificate, and a
- * `serve --dev` lifecycle: listening log line, a review over HTTPS as
- * `curl -d @file` sends it, then SIGTERM and a clean exit.
+ * process.exitCode, the same verdict whatever name the file is linked as (a
+ * kubectl plugin), one line and exit 2 on an unsupported Node, `serve`
+ * refusing to start without a certificate, and a `serve --dev` lifecycle:
+ * listening on 127.0.0.1, a review over HTTPS as `curl -d @file` sends it,
+ * then SIGTERM and a clean exit.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +23,8 @@ beforeAll(() => {
   const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: repo, encoding: 'utf8', timeout: 180_000 });
   expect(build.status, `${build.stdout}${build.stderr}`).toBe(0);
   expect(existsSync(cli)).toBe(true);
+  // As `npm run build` does: the entry is an executable (npm's bin link, the kubectl plugin).
+  chmodSync(cli, 0o755);
   mkdirSync(home, { recursive: true });
 }, 200_000);
 
@@ -45,8 +49,9 @@ interface Exit {
   stderr: string;
 }
 
-function start(args: string[], cwd: string): { child: ChildProcess; exited: Promise<Exit>; stdout: () => string } {
-  const child = spawn(process.execPath, [cli, ...args], { cwd, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+function start(args: string[], cwd: string, command: string[] = [process.execPath, cli]): { child: ChildProcess; exited: Promise<Exit>; stdout: () => string } {
+  const [exe, ...pre] = command;
+  const child = spawn(exe!, [...pre, ...args], { cwd, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let stdout = '';
   let stderr = '';
@@ -77,13 +82,50 @@ describe('check as a process', () => {
   it('-o json on stdout, exit 0 when allowed', async () => {
     const r = await exitWithin(start(['check', '-f', example('same-tenant.yaml'), '--namespace', 'acme-web', '--tenant', 'acme', '-o', 'json'], repo).exited, 20_000, 'check');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual([{ kind: 'NetworkPolicy', namespace: 'acme-web', name: 'allow-from-acme-and-platform', allowed: true, violations: [], warnings: [], patch: [] }]);
+    expect(JSON.parse(r.stdout)).toEqual([{ file: example('same-tenant.yaml'), position: '1', kind: 'NetworkPolicy', namespace: 'acme-web', name: 'allow-from-acme-and-platform', allowed: true, violations: [], warnings: [], patch: [] }]);
   });
 
   it('bad input exits 2 with the message on stderr', async () => {
     const r = await exitWithin(start(['check', '-f', join(tmp.dir, 'missing.yaml')], repo).exited, 20_000, 'check');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`tenant-guard check: cannot read ${join(tmp.dir, 'missing.yaml')}: ENOENT`);
+  });
+});
+
+describe('the executable under other names', () => {
+  const args = ['check', '-f', example('cross-tenant.yaml'), '-n', 'acme-web', '--tenant', 'acme'];
+
+  it('linked as the kubectl plugin kubectl-tenant_guard, it refuses exactly as the original', async () => {
+    const bin = join(tmp.dir, 'bin');
+    mkdirSync(bin, { recursive: true });
+    const plugin = join(bin, 'kubectl-tenant_guard');
+    symlinkSync(cli, plugin);
+    const original = await exitWithin(start(args, repo).exited, 20_000, 'check');
+    // Run the link itself, as kubectl and a shell do: its #! line picks node from PATH.
+    const linked = await exitWithin(start(args, tmp.dir, [plugin]).exited, 20_000, 'linked check');
+    expect(original.code).toBe(1);
+    expect(linked.code).toBe(1);
+    expect(linked.stdout).toBe(original.stdout);
+    expect(linked.stdout).toContain('DENIED  NetworkPolicy acme-web/allow-from-globex');
+    const help = await exitWithin(start(['check', '--help'], tmp.dir, [plugin]).exited, 20_000, 'plugin help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: kubectl tenant-guard check [options]');
+  });
+
+  it('on an older Node (process.versions faked before the entry runs): one line, exit 2, even for offline check', async () => {
+    const fake = 'data:text/javascript,Object.defineProperty(process.versions,"node",{value:"22.9.0"})';
+    const r = await exitWithin(start(args, repo, [process.execPath, '--import', fake, cli]).exited, 20_000, 'old node');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('tenant-guard needs Node 24 or newer; this is Node 22.9.0 (run it with a newer node, or through npx/npm scripts, which use the project\'s pinned Node 24)\n');
+  });
+
+  // A real older Node, where the machine has one (Debian's nodejs package): the entry must parse and run there.
+  const systemNode = ['/usr/bin/node', '/usr/local/bin/node'].find((p) => existsSync(p) && Number(spawnSync(p, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout.trim()) < 24);
+  it.skipIf(systemNode === undefined)(`on a real older Node (${systemNode ?? 'none installed: the faked version above covers the check'}): one line, exit 2`, async () => {
+    const r = await exitWithin(start(args, repo, [systemNode!, cli]).exited, 20_000, 'system node');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^tenant-guard needs Node 24 or newer; this is Node \d+\.\d+\.\d+ \(.*\)\n$/);
   });
 });
 
@@ -97,10 +139,11 @@ describe('serve as a process', () => {
     expect(r.stderr).toContain('--dev');
   });
 
-  it('--dev: listens, decides a review sent like `curl -d @examples/review.json`, and exits 0 on SIGTERM', async () => {
+  it('--dev: listens on 127.0.0.1, decides a review sent like `curl -d @examples/review.json`, and exits 0 on SIGTERM', async () => {
     const cwd = join(tmp.dir, 'dev');
     mkdirSync(cwd);
-    const proc = start(['serve', '--dev', '--config', example('config.yaml'), '--host', '127.0.0.1', '--port', '0'], cwd);
+    // No --host: --dev alone binds 127.0.0.1.
+    const proc = start(['serve', '--dev', '--config', example('config.yaml'), '--port', '0'], cwd);
 
     // Wait for the "listening" log line (pino JSON) and take the bound port from it.
     const port = await exitWithin(new Promise<number>((resolve, reject) => {
