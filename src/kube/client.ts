@@ -33,9 +33,9 @@ function mergeFiles(files: readonly string[]): KubeConfig {
   };
   const merged = new KubeConfig();
   merged.loadFromOptions({
-    clusters: firstByName(configs.map((c) => c.clusters)),
-    users: firstByName(configs.map((c) => c.users)),
-    contexts: firstByName(configs.map((c) => c.contexts)),
+    clusters: firstByName(configs.map((c) => c.clusters ?? [])),
+    users: firstByName(configs.map((c) => c.users ?? [])),
+    contexts: firstByName(configs.map((c) => c.contexts ?? [])),
     currentContext: configs.map((c) => c.currentContext).find((c) => c !== undefined && c !== '') ?? '',
   });
   return merged;

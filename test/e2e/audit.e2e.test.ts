@@ -2,7 +2,7 @@
 // (`node dist/cli/main.js`, built by `npm run build`). The shared cluster
 // holds other tests' objects too, so assertions name what this file seeds.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,9 +21,10 @@ interface Run {
   stderr: string;
 }
 
-function audit(args: string[]): Promise<Run> {
+function audit(args: string[], kubeconfigEnv?: string): Promise<Run> {
   const env = { ...process.env };
   for (const v of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'KUBECONFIG']) delete env[v];
+  if (kubeconfigEnv !== undefined) env.KUBECONFIG = kubeconfigEnv;
   return new Promise((resolveRun) => {
     execFile(process.execPath, [join(repo, 'dist', 'cli', 'main.js'), 'audit', ...args], { cwd: repo, env, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       resolveRun({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
@@ -69,6 +70,41 @@ afterAll(async () => {
 });
 
 describe('tenant-guard audit', () => {
+  it('without --config, judges by the installed release\'s ConfigMap; KUBECONFIG of several files and --context as kubectl reads them', async () => {
+    const release = uniqueName('tg-release');
+    namespaces.add(release);
+    expect((await kubectl('admin', ['create', 'namespace', release])).code).toBe(0);
+    // What the chart installs (templates/configmap.yaml): <release>-tenant-guard, the chart's labels, key config.yaml.
+    await apply('admin', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'e2e-tenant-guard', namespace: release, labels: { 'app.kubernetes.io/name': 'tenant-guard', 'app.kubernetes.io/instance': 'e2e' } },
+      data: { 'config.yaml': readFileSync(config, 'utf8') },
+    });
+    const fromFile = await audit(['--kubeconfig', kubeconfigOf('admin'), '--config', config, '-o', 'json']);
+    // An empty first file and a missing one, as a KUBECONFIG list often has: kubectl skips them.
+    const empty = join(scratch, 'empty-kubeconfig');
+    writeFileSync(empty, 'apiVersion: v1\nkind: Config\n');
+    const installed = await audit(['--release-namespace', release, '-o', 'json'], [join(scratch, 'missing'), empty, kubeconfigOf('admin')].join(':'));
+    expect(installed.code, installed.stderr).toBe(1);
+    const a = JSON.parse(fromFile.stdout) as { configuration: string; refusedPolicies: { namespace: string; name: string }[] };
+    const b = JSON.parse(installed.stdout) as typeof a;
+    expect(a.configuration).toBe(config);
+    expect(b.configuration).toBe(`ConfigMap ${release}/e2e-tenant-guard`);
+    expect(b.refusedPolicies.find((p) => p.namespace === acme && p.name === crossTenant)).toEqual(a.refusedPolicies.find((p) => p.namespace === acme && p.name === crossTenant));
+
+    const context = (await kubectl('admin', ['config', 'current-context'])).stdout.trim();
+    const named = await audit(['--kubeconfig', kubeconfigOf('admin'), '--context', context, '--release-namespace', release, '--release', 'e2e']);
+    expect(named.code, named.stderr).toBe(1);
+    expect(named.stdout).toContain(`configuration: ConfigMap ${release}/e2e-tenant-guard`);
+    const unknown = await audit(['--kubeconfig', kubeconfigOf('admin'), '--context', 'no-such-context', '--release-namespace', release]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe(`tenant-guard audit: cannot load kubeconfig: context "no-such-context" is not in the kubeconfig (it has: ${context})\n`);
+    const elsewhere = await audit(['--kubeconfig', kubeconfigOf('admin'), '--release-namespace', acme]);
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toContain(`tenant-guard audit: no configuration of a tenant-guard release (ConfigMap labelled app.kubernetes.io/name=tenant-guard with config.yaml) in namespace ${acme}: pass --config FILE`);
+  });
+
   it('exits 1 and names the cross-tenant policy with the webhook\'s violation, in text', async () => {
     const res = await audit(['--kubeconfig', kubeconfigOf('admin'), '--config', config]);
     expect(res.code, res.stderr).toBe(1);
