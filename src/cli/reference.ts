@@ -2,7 +2,7 @@
  * The CLI reference in README.md, made from the parser: the usage, then each
  * command's help exactly as `tenant-guard <command> --help` prints it, so the
  * README cannot list a flag the program does not take or miss one it does.
- * Written by `npm run generate` (scripts/generate-cli-reference.mjs); a test
+ * Written by `npm run generate` (src/generate/main.ts); a test
  * keeps the README equal to it.
  */
 import type { Command } from 'commander';

@@ -24,12 +24,16 @@
  *    API server gives matchConditions no namespaceObject, so that check is
  *    part of the validation.
  *
- * Pure: config in, objects out.
+ * Pure: config in, objects out. floorObjects is written against FloorInputs
+ * and a CelText, so that the chart's templates are this same code run with
+ * the chart's values as inputs (chart.ts); every value from the
+ * configuration therefore goes through the CelText, never through string
+ * methods of its own.
  */
-import type { Config } from '../config/schema.js';
+import type { PolicySettings } from '../policy/settings.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../policy/rules/managed.js';
 import { SYSTEM_DELETERS } from '../policy/tenancy.js';
-import { allOf, list, nonEmpty, str } from './cel.js';
+import { allOf, celText, nonEmpty, type CelText } from './cel.js';
 
 export interface FloorOptions {
   /** Namespace of the parameter ConfigMap (the release namespace). */
@@ -42,15 +46,30 @@ export interface FloorOptions {
   prefix?: string;
 }
 
+/** What the floor reads: the settings, the namespaces and the exempt users of one installation. */
+export interface FloorInputs {
+  tenantLabel: string;
+  platformValue: string;
+  platformNamespaces: readonly string[];
+  tenantGroupPrefix: string;
+  /** admins.users and the extra exempt users. */
+  exemptUsers: readonly string[];
+  exemptGroups: readonly string[];
+  deniedEntities: readonly string[];
+  /** The parameter ConfigMap's data (membershipParams). */
+  params: Record<string, string>;
+  namespace: string;
+  excludedNamespaces: readonly string[];
+}
+
 type Obj = Record<string, unknown>;
 
 const NAME_LABEL = 'kubernetes.io/metadata.name';
 
-function notAdmin(config: Config, extraUsers: readonly string[]): { name: string; expression: string } {
-  const users = [...config.admins.users, ...extraUsers];
+function notAdmin(s: FloorInputs, cel: CelText): { name: string; expression: string } {
   return {
     name: 'not-an-admin',
-    expression: `!(request.userInfo.username in ${list(users)} || (has(request.userInfo.groups) && request.userInfo.groups.exists(g, g in ${list(config.admins.groups)})))`,
+    expression: `!(request.userInfo.username in ${cel.list(s.exemptUsers)} || (has(request.userInfo.groups) && request.userInfo.groups.exists(g, g in ${cel.list(s.exemptGroups)})))`,
   };
 }
 
@@ -87,7 +106,7 @@ function celEncode(expr: string): string {
  * member is found by looking for ",g:<encoded group>," (names may contain
  * commas, e.g. LDAP distinguished names).
  */
-export function membershipParams(config: Config): Record<string, string> {
+export function membershipParams(config: Pick<PolicySettings, 'tenants'>): Record<string, string> {
   const data: Record<string, string> = {};
   for (const t of config.tenants) {
     const members = [...t.groups.map((g) => `g:${encodeMember(g)}`), ...t.users.map((u) => `u:${encodeMember(u)}`)];
@@ -96,12 +115,32 @@ export function membershipParams(config: Config): Record<string, string> {
   return data;
 }
 
-export function generateFloor(config: Config, opts: FloorOptions): Obj[] {
-  const prefix = opts.prefix ?? 'tenant-guard-floor';
-  const excluded = opts.excludedNamespaces ?? ['kube-system', opts.namespace];
-  const exempt = notAdmin(config, opts.exemptUsers ?? []);
-  const key = config.tenantLabel;
-  const platform = config.platform.value;
+/** The inputs of one installation, from its configuration and options. */
+export function floorInputs(config: PolicySettings, opts: FloorOptions): FloorInputs {
+  return {
+    tenantLabel: config.tenantLabel,
+    platformValue: config.platform.value,
+    platformNamespaces: config.platform.namespaces,
+    tenantGroupPrefix: config.tenantGroupPrefix,
+    exemptUsers: [...config.admins.users, ...(opts.exemptUsers ?? [])],
+    exemptGroups: config.admins.groups,
+    deniedEntities: config.cilium.deniedEntities,
+    params: membershipParams(config),
+    namespace: opts.namespace,
+    excludedNamespaces: opts.excludedNamespaces ?? ['kube-system', opts.namespace],
+  };
+}
+
+export function generateFloor(config: PolicySettings, opts: FloorOptions): Obj[] {
+  return floorObjects(floorInputs(config, opts), celText, opts.prefix);
+}
+
+export function floorObjects(s: FloorInputs, cel: CelText, prefix = 'tenant-guard-floor'): Obj[] {
+  const { str, list } = cel;
+  const excluded = s.excludedNamespaces;
+  const exempt = notAdmin(s, cel);
+  const key = s.tenantLabel;
+  const platform = s.platformValue;
   const paramName = `${prefix}-tenants`;
 
   // ---- Namespaces -------------------------------------------------------
@@ -114,14 +153,13 @@ export function generateFloor(config: Config, opts: FloorOptions): Obj[] {
   const member = (value: string) => {
     const entry = `params.data[${value}]`;
     const explicit = `(has(params.data) && ${value} in params.data && ((has(request.userInfo.groups) && request.userInfo.groups.exists(g, ${entry}.contains(',g:' + ${celEncode('g')} + ','))) || ${entry}.contains(',u:' + ${celEncode('request.userInfo.username')} + ',')))`;
-    const byPrefix = config.tenantGroupPrefix === ''
-      ? 'false'
-      : `(has(request.userInfo.groups) && (${str(config.tenantGroupPrefix)} + ${value}) in request.userInfo.groups)`;
+    const byPrefix = cel.ifNonEmpty(s.tenantGroupPrefix,
+      `(has(request.userInfo.groups) && (${str(s.tenantGroupPrefix)} + ${value}) in request.userInfo.groups)`, 'false');
     return `(${explicit} || ${byPrefix})`;
   };
   // The owner of the namespace before the request, as the webhook reads it: platform by configured name or by
   // the platform value, else the tenant of a non-empty label, else nobody ('').
-  const oldOwner = `(oldObject.metadata.name in ${list(config.platform.namespaces)} ? ${str(platform)} : (${oldHasLabel} ? ${oldLabel} : ''))`;
+  const oldOwner = `(oldObject.metadata.name in ${list(s.platformNamespaces)} ? ${str(platform)} : (${oldHasLabel} ? ${oldLabel} : ''))`;
   const oldOwnerVariable = { name: 'oldOwner', expression: `request.operation == 'CREATE' ? '' : ${oldOwner}` };
   const nsRules = [rule([''], ['namespaces'], ['CREATE', 'UPDATE', 'DELETE'])];
   const notYours = `'tenant-guard floor refused Namespace ' + request.name + ': metadata.name: Forbidden: the namespace belongs to ' + (variables.oldOwner == ${str(platform)} ? 'the platform' : 'tenant ' + variables.oldOwner) + '; you cannot ' + (request.operation == 'DELETE' ? 'delete' : 'change') + ' it (fix: ask its owner or the platform team)'`;
@@ -181,7 +219,7 @@ export function generateFloor(config: Config, opts: FloorOptions): Obj[] {
   // ---- NetworkPolicy ----------------------------------------------------
   // Like the webhook, an UPDATE of a policy on its way out (finalizers) is not judged again.
   const notBeingDeleted = { name: 'not-being-deleted', expression: "!(request.operation == 'UPDATE' && has(object.metadata.deletionTimestamp))" };
-  const nsTenant = `(namespaceObject.metadata.name in ${list(config.platform.namespaces)} ? ${str(platform)} : (has(namespaceObject.metadata.labels) && ${str(key)} in namespaceObject.metadata.labels ? namespaceObject.metadata.labels[${str(key)}] : ''))`;
+  const nsTenant = `(namespaceObject.metadata.name in ${list(s.platformNamespaces)} ? ${str(platform)} : (has(namespaceObject.metadata.labels) && ${str(key)} in namespaceObject.metadata.labels ? namespaceObject.metadata.labels[${str(key)}] : ''))`;
   const emptySel = (s: string) => `((!has(${s}.matchLabels) || size(${s}.matchLabels) == 0) && (!has(${s}.matchExpressions) || size(${s}.matchExpressions) == 0))`;
   // Foreign tenant value in matchLabels, and nothing else in the selector that could confine it.
   const foreignSel = (s: string) => `(has(${s}.matchLabels) && ${str(key)} in ${s}.matchLabels && !(${s}.matchLabels[${str(key)}] in [variables.nsTenant, ${str(platform)}]) && !(${str(NAME_LABEL)} in ${s}.matchLabels) && (!has(${s}.matchExpressions) || size(${s}.matchExpressions) == 0))`;
@@ -219,7 +257,7 @@ export function generateFloor(config: Config, opts: FloorOptions): Obj[] {
   // A tenant-label key is present and every one present names a foreign tenant (they are ANDed: one
   // allowed value confines the selector), no name key confines it, and no expression could.
   const foreignEndpoint = (s: string) => `(has(${s}.matchLabels) && ${list(nsLabelKeys)}.exists(k, k in ${s}.matchLabels) && ${list(nsLabelKeys)}.all(k, !(k in ${s}.matchLabels) || !(${s}.matchLabels[k] in [variables.nsTenant, ${str(platform)}])) && !${list(nameKeys)}.exists(k, k in ${s}.matchLabels) && (!has(${s}.matchExpressions) || size(${s}.matchExpressions) == 0))`;
-  const denied = list(config.cilium.deniedEntities);
+  const denied = list(s.deniedEntities);
   const ingressPeers = ['fromEndpoints', 'fromEntities', 'fromCIDR', 'fromCIDRSet', 'fromGroups', 'fromNodes'];
   const forRules = (pred: (rule: string) => string) => `(!has(object.spec) || ${pred('object.spec')}) && (!has(object.specs) || object.specs.all(s, ${pred('s')}))`;
   const cnpPolicy = policy(`${prefix}-ciliumnetworkpolicies`, {
@@ -229,7 +267,7 @@ export function generateFloor(config: Config, opts: FloorOptions): Obj[] {
     validations: [
       {
         expression: forRules((s) => `${allOf(s, 'ingress', 'r', allOf('r', 'fromEntities', 'e', `!(e in ${denied})`))} && ${allOf(s, 'egress', 'r', allOf('r', 'toEntities', 'e', `!(e in ${denied})`))}`),
-        messageExpression: `'tenant-guard floor refused CiliumNetworkPolicy ' + object.metadata.name + ': fromEntities/toEntities: Forbidden: the entities ${config.cilium.deniedEntities.join(', ')} include the pods of every tenant (fix: select endpoints of your tenant instead)'`,
+        messageExpression: `'tenant-guard floor refused CiliumNetworkPolicy ' + object.metadata.name + ': fromEntities/toEntities: Forbidden: the entities ${cel.inner(cel.joined(s.deniedEntities))} include the pods of every tenant (fix: select endpoints of your tenant instead)'`,
         reason: 'Forbidden',
       },
       {
@@ -287,12 +325,12 @@ export function generateFloor(config: Config, opts: FloorOptions): Obj[] {
     }],
   });
 
-  const paramRef = { name: paramName, namespace: opts.namespace, parameterNotFoundAction: 'Allow' };
+  const paramRef = { name: paramName, namespace: s.namespace, parameterNotFoundAction: 'Allow' };
   const param = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name: paramName, namespace: opts.namespace, labels: { 'app.kubernetes.io/part-of': 'tenant-guard' } },
-    data: membershipParams(config),
+    metadata: { name: paramName, namespace: s.namespace, labels: { 'app.kubernetes.io/part-of': 'tenant-guard' } },
+    data: s.params,
   };
   const policies = [nsPolicy, nsMembersPolicy, npPolicy, cnpPolicy, clusterPolicy, managedPolicy];
   const bindings = policies.map((p) => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configFromText } from '../../src/config/load.js';
 import { buildHelm, chartDir, find, helm, one, parseManifests, repo, type Manifest } from './helm-tools.js';
-import { valuesSchemaText } from './helm-values-schema.js';
+import { valuesSchemaText } from '../../src/generate/values-schema.js';
 import { deleteNamespaces, kubectl, uniqueName } from './kube.js';
 
 const ciValues = readdirSync(join(chartDir, 'ci')).filter((f) => f.endsWith('-values.yaml')).sort();
@@ -183,7 +183,7 @@ describe('chart: lint and values schema', () => {
     expect(floorOf(await template('tg', ['--set', 'floor.enabled=false']))).toEqual([]);
   });
 
-  it('keeps values.schema.json in step with the config schema (update with -u)', async () => {
+  it('keeps values.schema.json in step with the config schema (npm run generate)', async () => {
     await expect(valuesSchemaText()).toMatchFileSnapshot(join(chartDir, 'values.schema.json'));
   });
 
@@ -197,6 +197,34 @@ describe('chart: lint and values schema', () => {
     const badConfig = await helm(helmBin, ['template', 'x', chartDir, '--set', 'config.tenants[0].name=Not_A_Name']);
     expect(badConfig.code).not.toBe(0);
     expect(badConfig.stderr).toMatch(/config\/tenants\/0\/name/);
+  });
+
+  it('refuses at install time what the server would refuse, with the server\'s message where JSON Schema cannot say it', async () => {
+    const { configFromObject } = await import('../../src/config/load.js');
+    for (const [sets, config, message] of [
+      [['config.protectedCIDRs[0]=foo'], { protectedCIDRs: ['foo'] }, /protectedCIDRs\/0/],
+      [['config.controller.namespaceSelector=env in (a)'], { controller: { namespaceSelector: 'env in (a)' } }, /namespaceSelector/],
+      [['config.tenants[0].name=acme', 'config.tenants[1].name=acme'], { tenants: [{ name: 'acme' }, { name: 'acme' }] }, /config\.tenants\[1\]\.name: duplicates tenants\[0\]/],
+      [['config.tenants[0].name=platform'], { tenants: [{ name: 'platform' }] }, /config\.tenants\[0\]\.name: "platform" is the platform value; a tenant cannot use it/],
+      [['config.platform.value=infra', 'config.tenants[0].name=acme', 'config.tenants[1].name=infra'], { platform: { value: 'infra' }, tenants: [{ name: 'acme' }, { name: 'infra' }] }, /config\.tenants\[1\]\.name: "infra" is the platform value/],
+      [['config.controller.leaderElection.renewDeadlineSeconds=15'], { controller: { leaderElection: { renewDeadlineSeconds: 15 } } }, /config\.controller\.leaderElection\.renewDeadlineSeconds: must be shorter than leaseDurationSeconds \(15\), or two leaders could overlap/],
+      [['config.controller.leaderElection.retryPeriodSeconds=10'], { controller: { leaderElection: { retryPeriodSeconds: 10 } } }, /config\.controller\.leaderElection\.retryPeriodSeconds: must be shorter than renewDeadlineSeconds \(10\)/],
+    ] as const) {
+      // The server refuses the same configuration.
+      expect(configFromObject(config).ok, JSON.stringify(config)).toBe(false);
+      const res = await helm(helmBin, ['template', 'x', chartDir, ...sets.flatMap((s) => ['--set', s])]);
+      expect(res.code, sets.join(' ')).not.toBe(0);
+      expect(res.stderr, sets.join(' ')).toMatch(message);
+    }
+    // Leader-election timings are not judged without leader election, on either side.
+    const off = ['config.controller.leaderElection.enabled=false', 'config.controller.leaderElection.renewDeadlineSeconds=15', 'replicaCount=1'];
+    expect((await helm(helmBin, ['template', 'x', chartDir, ...off.flatMap((s) => ['--set', s])])).code).toBe(0);
+  });
+
+  it('accepts global values, so the chart can be a subchart', async () => {
+    const res = await helm(helmBin, ['template', 'x', chartDir, '--set', 'global.imageRegistry=registry.example.com', '--set', 'global.labels.team=platform']);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
   });
 });
 

@@ -102,21 +102,15 @@ configurations), and the service account added to admins.users.
 {{- end }}
 
 {{/*
-The controller's settings the chart needs, with the configuration schema's
-defaults (src/config/schema.ts), as JSON: its plain-HTTP port, whether it
-elects a leader, the Lease's name, whether it runs the audit, the flavour.
-Fails on settings the chart cannot deploy.
+The controller's settings the chart needs, from the configuration with its
+defaults filled in (tenant-guard.config.filled), as JSON: its plain-HTTP
+port, whether it elects a leader, the Lease's name, whether it runs the
+audit, the flavour. Fails on settings the chart cannot deploy.
 */}}
 {{- define "tenant-guard.controllerSettings" -}}
-{{- $c := get .Values.config "controller" | default dict }}
-{{- $port := 8081 }}
-{{- if hasKey $c "port" }}{{ $port = int $c.port }}{{ end }}
-{{- $le := get $c "leaderElection" | default dict }}
-{{- $leaderElection := true }}
-{{- if hasKey $le "enabled" }}{{ $leaderElection = $le.enabled }}{{ end }}
-{{- $audit := true }}
-{{- if hasKey $c "auditIntervalSeconds" }}{{ $audit = gt (int $c.auditIntervalSeconds) 0 }}{{ end }}
-{{- $baseline := get .Values.config "baseline" | default dict }}
+{{- $cfg := include "tenant-guard.config.filled" . | fromJson }}
+{{- $port := int $cfg.controller.port }}
+{{- $leaderElection := $cfg.controller.leaderElection.enabled }}
 {{- if .Values.controller.enabled }}
 {{- if eq $port 0 }}
 {{- fail "config.controller.port: 0 (any free port) cannot be exposed by the chart's Service; choose a port" }}
@@ -131,16 +125,15 @@ Fails on settings the chart cannot deploy.
 {{- dict
     "port" $port
     "leaderElection" $leaderElection
-    "leaseName" (get $le "leaseName" | default "tenant-guard-controller")
-    "audit" $audit
-    "flavour" (get $baseline "flavour" | default "networkpolicy")
+    "leaseName" $cfg.controller.leaderElection.leaseName
+    "audit" (gt (int $cfg.controller.auditIntervalSeconds) 0)
+    "flavour" $cfg.baseline.flavour
     | toJson }}
 {{- end }}
 
 {{/* Admin groups of the configuration (its default when unset). */}}
 {{- define "tenant-guard.adminGroups" -}}
-{{- $admins := .Values.config.admins | default dict }}
-{{- if hasKey $admins "groups" }}{{ toJson $admins.groups }}{{ else }}["system:masters"]{{ end }}
+{{- (include "tenant-guard.config.filled" . | fromJson).admins.groups | toJson }}
 {{- end }}
 
 {{/* clientConfig of one webhook; $path is /mutate or /validate. */}}

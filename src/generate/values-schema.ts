@@ -1,11 +1,13 @@
-// The chart's values.schema.json: the chart's own values, and `config`
-// validated by the very schema `tenant-guard serve` uses
-// (src/config/schema.ts), so a value the server would refuse fails at
-// `helm install` instead of in a crash-looping pod. The chart tests compare
-// the committed file with this (a file snapshot); after a change here or in
-// the config schema, regenerate it with
-//   npx vitest run --config vitest.e2e.config.ts test/e2e/helm-chart.e2e.test.ts -u
-import { configSchema } from '../../src/config/schema.js';
+/**
+ * The chart's values.schema.json (written by `npm run generate`): the
+ * chart's own values, and `config` validated by the very schema
+ * `tenant-guard serve` uses (src/config/schema.ts), so a value the server
+ * would refuse fails at `helm install` instead of in a crash-looping pod.
+ * What JSON Schema cannot say (the rules of src/config/rules.ts) fails the
+ * render instead (_config.tpl, tenant-guard.config.check). `global` is
+ * accepted, whatever it holds, so the chart can be a subchart.
+ */
+import { configSchema } from '../config/schema.js';
 
 function withoutId(schema: object): object {
   const { $id: _id, ...rest } = structuredClone(schema) as { $id?: string };
@@ -69,6 +71,8 @@ export const valuesSchema = {
     podLabels: map,
     serviceMonitor: obj({ enabled: { type: 'boolean' }, interval: str, labels: map }),
     config: withoutId(configSchema),
+    // Helm passes a parent chart's global values to every subchart.
+    global: anyObj,
   }),
 };
 
