@@ -19,11 +19,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/policy/**/*.ts'],
+    files: ['src/policy/**/*.ts', 'src/reach/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
-          { group: ['node:*', 'fs', 'net', 'http', 'https', 'fastify', '@kubernetes/client-node', '../server/*', '../kube/*', '../cli/*'], message: 'src/policy is the pure engine: no I/O imports.' },
+          { group: ['node:*', 'fs', 'net', 'http', 'https', 'fastify', '@kubernetes/client-node', '../server/*', '../kube/*', '../cli/*'], message: 'src/policy and src/reach are pure engines: no I/O imports.' },
         ],
       }],
     },

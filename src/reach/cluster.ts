@@ -1,0 +1,85 @@
+/**
+ * The input of a reachability question: Namespaces, workloads and
+ * NetworkPolicies, from any mix of objects (files or a live cluster). Objects
+ * of other kinds are ignored; malformed ones are collected as input errors,
+ * all of them, with where they came from.
+ */
+import { isRecord } from '../policy/report.js';
+import { parseNetworkPolicy, type InputError, type Policy } from './networkpolicy.js';
+import type { Labels } from './selector.js';
+import { buildWorkloads, WORKLOAD_KINDS, type Workload, type WorkloadObject } from './workloads.js';
+
+export const NAME_LABEL = 'kubernetes.io/metadata.name';
+
+export interface SourceObject {
+  object: Record<string, unknown>;
+  /** `file#position`, or `namespace/name` for live objects. */
+  where: string;
+}
+
+export interface Cluster {
+  /** Every namespace named by an object or a workload, with its labels (always including kubernetes.io/metadata.name). */
+  namespaces: ReadonlyMap<string, Labels>;
+  /** Namespaces that came with a Namespace object (the others are only known by name). */
+  declared: ReadonlySet<string>;
+  workloads: readonly Workload[];
+  policies: readonly Policy[];
+  /** Objects the engine does not evaluate but that change reachability (e.g. CiliumNetworkPolicies). */
+  unevaluated: readonly { kind: string; namespace: string; name: string }[];
+  /** What was read but left out, with where (never a reason to refuse the input). */
+  notes: readonly string[];
+}
+
+export type ClusterResult = { ok: true; cluster: Cluster } | { ok: false; errors: InputError[] };
+
+const IGNORED_EFFECT_KINDS = new Set(['CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy']);
+
+function group(apiVersion: unknown): string {
+  if (typeof apiVersion !== 'string' || !apiVersion.includes('/')) return '';
+  return apiVersion.slice(0, apiVersion.indexOf('/'));
+}
+
+export function buildCluster(objects: readonly SourceObject[]): ClusterResult {
+  const errors: InputError[] = [];
+  const namespaces = new Map<string, Labels>();
+  const declared = new Set<string>();
+  const workloadObjects: WorkloadObject[] = [];
+  const policies: Policy[] = [];
+  const unevaluated: { kind: string; namespace: string; name: string }[] = [];
+  for (const { object, where } of objects) {
+    const kind = typeof object.kind === 'string' ? object.kind : '';
+    const md = isRecord(object.metadata) ? object.metadata : {};
+    const name = typeof md.name === 'string' ? md.name : '';
+    const namespace = typeof md.namespace === 'string' && md.namespace !== '' ? md.namespace : 'default';
+    if (kind === 'Namespace') {
+      if (name === '') {
+        errors.push({ path: `${where} metadata.name`, message: 'a Namespace needs a name' });
+        continue;
+      }
+      const labels: Record<string, string> = {};
+      if (isRecord(md.labels)) for (const [k, v] of Object.entries(md.labels)) labels[k] = String(v);
+      labels[NAME_LABEL] = name; // the API server sets it on every namespace
+      namespaces.set(name, labels);
+      declared.add(name);
+    } else if (kind === 'NetworkPolicy' && group(object.apiVersion) === 'networking.k8s.io') {
+      if (name === '') {
+        errors.push({ path: `${where} metadata.name`, message: 'a NetworkPolicy needs a name' });
+        continue;
+      }
+      const local: InputError[] = [];
+      const p = parseNetworkPolicy(object, namespace, name, local);
+      for (const e of local) errors.push({ path: `${where} ${e.path}`, message: e.message });
+      if (p !== undefined) policies.push(p);
+    } else if ((WORKLOAD_KINDS as readonly string[]).includes(kind)) {
+      workloadObjects.push({ kind, object, where });
+    } else if (IGNORED_EFFECT_KINDS.has(kind)) {
+      unevaluated.push({ kind, namespace: kind.startsWith('Cilium') && kind !== 'CiliumClusterwideNetworkPolicy' ? namespace : '', name });
+    }
+  }
+  const notes: string[] = [];
+  const workloads = buildWorkloads(workloadObjects, errors, notes);
+  for (const w of workloads) if (!namespaces.has(w.namespace)) namespaces.set(w.namespace, { [NAME_LABEL]: w.namespace });
+  for (const p of policies) if (!namespaces.has(p.namespace)) namespaces.set(p.namespace, { [NAME_LABEL]: p.namespace });
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, cluster: { namespaces, declared, workloads, policies, unevaluated, notes } };
+}
