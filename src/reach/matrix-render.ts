@@ -1,0 +1,65 @@
+/**
+ * The tenant matrix as text (for a terminal or a CI log) and JSON (for
+ * tools). The picture is in matrix-svg.ts.
+ */
+import { cellConnText, type Cell, type Matrix, type PathRef } from './matrix.js';
+import { partyName } from './tenancy.js';
+
+export function pathText(p: PathRef): string {
+  if (p.policy === undefined) {
+    const where = p.namespace.startsWith('(') ? `a ${p.namespace.slice(1, -1)}` : `namespace ${p.namespace}`;
+    return `${p.direction}: ${where} is not isolated for ${p.direction} (no NetworkPolicy selects all of its pods)`;
+  }
+  if (p.namespace.startsWith('(')) return `${p.direction}: ${p.policy} in a ${p.namespace.slice(1, -1)} (its baseline) ${p.path ?? ''}`.trimEnd();
+  return `${p.direction}: ${p.namespace}/${p.policy} ${p.path ?? ''}`.trimEnd();
+}
+
+export function cellWord(c: Cell): string {
+  return c.state === 'own' ? 'own' : c.state === 'open' ? 'OPEN' : 'isolated';
+}
+
+export function renderMatrixText(m: Matrix): string {
+  const names = m.parties.map(partyName);
+  const width = Math.max(10, ...names.map((n) => n.length + 2));
+  const pad = (s: string) => s.padEnd(width);
+  const lines = [
+    `tenant matrix: ${m.namespaces} namespaces, ${m.policies} NetworkPolicies, and the namespaces each tenant can create later`,
+    'rows: from, columns: to',
+    '',
+    pad('') + names.map(pad).join(''),
+  ];
+  const cell = (from: string, to: string) => m.cells.find((c) => c.from === from && c.to === to);
+  for (const from of m.parties) lines.push(pad(partyName(from)) + m.parties.map((to) => pad(cellWord(cell(from, to) as Cell))).join(''));
+  const open = m.cells.filter((c) => c.state === 'open');
+  if (open.length > 0) lines.push('', 'open:');
+  for (const c of open) {
+    const where = [`${c.namespacePairs} namespace ${c.namespacePairs === 1 ? 'pair' : 'pairs'}`];
+    if (c.viaNewNamespaces) where.push('and namespaces created later');
+    lines.push(`  ${partyName(c.from)} -> ${partyName(c.to)}: ${cellConnText(c)} (${where.join(' ')})`);
+    for (const e of c.examples) lines.push(`    e.g. ${e}`);
+    for (const p of c.paths) lines.push(`    ${pathText(p)}`);
+    if (c.morePaths > 0) lines.push(`    … and ${c.morePaths} more`);
+  }
+  lines.push('', m.crossTenantOpen === 0 ? 'no cross-tenant path' : `${m.crossTenantOpen} cross-tenant ${m.crossTenantOpen === 1 ? 'path' : 'paths'} open`);
+  return lines.join('\n');
+}
+
+export function matrixJson(m: Matrix): object {
+  return {
+    namespaces: m.namespaces,
+    policies: m.policies,
+    crossTenantOpen: m.crossTenantOpen,
+    parties: m.parties.map(partyName),
+    cells: m.cells.map((c) => ({
+      from: partyName(c.from),
+      to: partyName(c.to),
+      state: c.state,
+      connections: c.state === 'open' ? cellConnText(c) : null,
+      namespacePairs: c.namespacePairs,
+      viaNewNamespaces: c.viaNewNamespaces,
+      examples: c.examples,
+      paths: c.paths.map((p) => ({ ...p, policy: p.policy ?? null, path: p.path ?? null })),
+      morePaths: c.morePaths,
+    })),
+  };
+}
