@@ -13,6 +13,7 @@ import { checkCommand } from './check.js';
 import { completionCommand } from './completion.js';
 import { controllerCommand } from './controller.js';
 import { floorCommand } from './floor.js';
+import { reachCommand } from './reach.js';
 import { serveCommand } from './serve.js';
 import { cliVersion } from './version.js';
 
@@ -20,7 +21,7 @@ import { cliVersion } from './version.js';
 export type CommandModule = (program: Command, io: Io, action: ActionWrapper) => Command;
 export type ActionWrapper = <T>(name: string, run: (opts: T, args: string[]) => Promise<number>) => (...args: unknown[]) => Promise<void>;
 
-export const COMMANDS: readonly CommandModule[] = [serveCommand, checkCommand, auditCommand, floorCommand, controllerCommand, certsCommand, completionCommand];
+export const COMMANDS: readonly CommandModule[] = [serveCommand, checkCommand, auditCommand, floorCommand, controllerCommand, certsCommand, reachCommand, completionCommand];
 
 function withoutTrailingNewline(s: string): string {
   return s.endsWith('\n') ? s.slice(0, -1) : s;

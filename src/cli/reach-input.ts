@@ -1,6 +1,6 @@
 /**
  * Reading `reach` input from files and folders: every `.yaml`, `.yml` and
- * `.json` file in a folder (recursively, in name order), multi-document, with
+ * `.json` file in a folder (in name order; with -R, in its subfolders too), multi-document, with
  * `List` wrappers expanded. Items of a typed list (`PodList`, `NamespaceList`)
  * often carry no `kind`: they get the list's. In a folder, a file that holds
  * no Kubernetes objects (an output file, a values file) is skipped with a
@@ -16,18 +16,21 @@ const EXTENSIONS = ['.yaml', '.yml', '.json'];
 
 export type InputResult = { ok: true; objects: SourceObject[]; notes: string[] } | { ok: false; message: string };
 
-async function filesUnder(dir: string): Promise<string[]> {
+async function filesUnder(dir: string, recursive: boolean): Promise<string[]> {
   const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
   const out: string[] = [];
   for (const e of entries) {
     const path = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await filesUnder(path)));
-    else if (EXTENSIONS.some((x) => e.name.endsWith(x))) out.push(path);
+    if (e.isDirectory()) {
+      if (recursive) out.push(...(await filesUnder(path, recursive)));
+    } else if (EXTENSIONS.some((x) => e.name.endsWith(x))) {
+      out.push(path);
+    }
   }
   return out;
 }
 
-export async function readReachInput(paths: readonly string[]): Promise<InputResult> {
+export async function readReachInput(paths: readonly string[], options: { recursive: boolean; stdin: () => Promise<string> }): Promise<InputResult> {
   const objects: SourceObject[] = [];
   const notes: string[] = [];
   for (const path of paths) {
@@ -39,9 +42,9 @@ export async function readReachInput(paths: readonly string[]): Promise<InputRes
         return { ok: false, message: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
       }
     }
-    const files = isDir ? await filesUnder(path) : [path];
+    const files = isDir ? await filesUnder(path, options.recursive) : [path];
     for (const file of files) {
-      const r = await readObjects([file]);
+      const r = await readObjects([file], { stdin: options.stdin });
       if (!r.ok) {
         if (!isDir) return r;
         notes.push(`skipped ${file}: ${r.message}`);

@@ -19,7 +19,10 @@ import { matrixJson, renderMatrixText } from '../reach/matrix-render.js';
 import { renderMatrixHtml, renderMatrixSvg } from '../reach/matrix-svg.js';
 import { parseNetworkPolicy, type Policy } from '../reach/networkpolicy.js';
 import { isTenant, ownerParty, type Tenancy } from '../reach/tenancy.js';
-import { parse, UsageError } from './args.js';
+import { Option, type Command } from 'commander';
+import { collect, kubeconfigOption, UsageError, type Io } from './args.js';
+import { readInstalledConfig } from './installed-config.js';
+import type { ActionWrapper } from './program.js';
 import { readLiveInput } from './reach-live.js';
 import { readReachInput } from './reach-input.js';
 
@@ -27,42 +30,53 @@ const CONN_OUTPUTS = ['connlist', 'json', 'md', 'csv', 'dot', 'svg'] as const;
 const MATRIX_OUTPUTS = ['text', 'json', 'svg', 'html'] as const;
 
 export interface ReachFlags {
-  files: string[];
-  output: string | undefined;
-  tenants: boolean;
-  connections: boolean;
-  namespaces: string[];
-  config: string | undefined;
-  kubeconfig: string | undefined;
-  context: string | undefined;
+  filename?: string[];
+  recursive?: boolean;
+  output?: string;
+  tenants?: boolean;
+  connections?: boolean;
+  namespace?: string[];
+  config?: string;
+  kubeconfig?: string;
+  context?: string;
+  releaseNamespace: string;
+  release?: string;
 }
 
-/** All of `reach`'s flag handling, in one place. */
-export function parseReachFlags(argv: string[]): ReachFlags {
-  const { values } = parse(argv, {
-    file: { type: 'string', short: 'f', multiple: true },
-    output: { type: 'string', short: 'o' },
-    tenants: { type: 'boolean' },
-    connections: { type: 'boolean' },
-    namespace: { type: 'string', short: 'n', multiple: true },
-    config: { type: 'string' },
-    kubeconfig: { type: 'string' },
-    context: { type: 'string' },
-  });
-  const files = values.file ?? [];
-  if (values.tenants === true && values.connections === true) throw new UsageError('--tenants and --connections exclude each other');
+/** All of `reach`'s flags, in one place. */
+export function reachCommand(program: Command, io: Io, action: ActionWrapper): Command {
+  return program.command('reach')
+    .summary('who can reach whom: workload connections, or the tenant matrix')
+    .description('Who can reach whom under Kubernetes NetworkPolicy semantics. From files: every allowed connection between workloads and address ranges, in the grammar of netpol-analyzer\'s list (-o connlist). From a live cluster (or with --tenants): the tenant matrix, counted over the namespaces that exist and over any namespace a tenant could create later. On a live cluster the configuration is the installed release\'s (its ConfigMap) unless --config names a file.')
+    .option('-f, --filename <path>', 'file, folder (its .yaml, .yml and .json files) or - for standard input; repeatable; without it, the live cluster', collect)
+    .option('-R, --recursive', 'read the folders given with -f recursively')
+    .option('--tenants', 'the tenant matrix (the default on a live cluster)')
+    .option('--connections', 'the workload connection list (the default for files)')
+    .addOption(new Option('-o, --output <format>', `output format: ${CONN_OUTPUTS.join(', ')} for connections; ${MATRIX_OUTPUTS.join(', ')} for the matrix`))
+    .option('-n, --namespace <ns>', 'only these namespaces (and the namespaces tenants can create later); repeatable', collect)
+    .option('--config <file>', 'tenant-guard configuration: tenants, platform, baseline (default: the installed release\'s on a live cluster, the built-in defaults for files)')
+    .addOption(kubeconfigOption())
+    .option('--context <name>', 'the kubeconfig context to use (default: its current context)')
+    .option('--release-namespace <ns>', 'namespace of the tenant-guard release whose configuration is read', 'tenant-guard-system')
+    .option('--release <name>', 'the Helm release, when the namespace holds several')
+    .addHelpText('after', '\nExit codes: 0 no path between two tenants, 1 one exists (or objects that could open one are not evaluated), 2 bad input.')
+    .action(action<ReachFlags>('reach', (flags) => runReach(flags, io)));
+}
+
+interface Mode {
+  tenants: boolean;
+  output: string;
+}
+
+function modeOf(flags: ReachFlags): Mode {
+  if (flags.tenants === true && flags.connections === true) throw new UsageError('--tenants and --connections exclude each other');
+  const live = (flags.filename ?? []).length === 0;
   // The matrix is the default on a live cluster, the connection list for files.
-  const tenants = values.tenants === true || (files.length === 0 && values.connections !== true);
-  return {
-    files,
-    output: values.output,
-    tenants,
-    connections: !tenants,
-    namespaces: values.namespace ?? [],
-    config: values.config,
-    kubeconfig: values.kubeconfig,
-    context: values.context,
-  };
+  const tenants = flags.tenants === true || (live && flags.connections !== true);
+  const outputs: readonly string[] = tenants ? MATRIX_OUTPUTS : CONN_OUTPUTS;
+  const output = flags.output ?? outputs[0] ?? 'text';
+  if (!outputs.includes(output)) throw new UsageError(`-o must be one of ${outputs.join(', ')} ${tenants ? 'for the tenant matrix' : 'for the connection list (--tenants for the matrix)'}, got "${output}"`);
+  return { tenants, output };
 }
 
 function tenancyOf(config: Config): Tenancy {
@@ -84,27 +98,29 @@ function tenancyOf(config: Config): Tenancy {
   };
 }
 
-async function liveObjects(flags: ReachFlags): Promise<SourceObject[]> {
+function restOf(flags: ReachFlags): KubeRest {
   let kc;
   try {
-    kc = loadKubeConfig({ kubeconfig: flags.kubeconfig });
-    if (kc !== undefined && flags.context !== undefined) kc.setCurrentContext(flags.context);
+    kc = loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context });
   } catch (err) {
     throw new UsageError(`cannot load kubeconfig: ${(err as Error).message}`);
   }
   if (kc === undefined) throw new UsageError('no input: pass -f FILE|DIR, or --kubeconfig (or set $KUBECONFIG) for a live cluster');
-  let rest: KubeRest;
   try {
-    rest = new KubeRest(kc, { timeoutMs: 60_000 });
+    return new KubeRest(kc, { timeoutMs: 60_000 });
   } catch (err) {
     throw new UsageError(`the kubeconfig is not usable: ${(err as Error).message}`);
   }
-  try {
-    return await readLiveInput(rest, flags.connections);
-  } catch (err) {
-    if (err instanceof KubeApiError) throw new UsageError(`reading the cluster at ${rest.url} failed (${err.status === 0 ? 'unreachable' : err.status}): ${err.message}`);
-    throw err;
+}
+
+function explain(err: unknown, server: string): UsageError {
+  if (err instanceof UsageError) return err;
+  if (err instanceof KubeApiError) {
+    if (err.status === 0) return new UsageError(`cannot reach the Kubernetes API at ${server}: ${err.message}`);
+    if (err.status === 403) return new UsageError(`not allowed to read what reach needs (403): ${err.message}. It needs list on namespaces and networkpolicies (and the workload kinds for --connections)`);
+    return new UsageError(`the Kubernetes API at ${server} answered ${err.status} (${err.reason}): ${err.message}`);
   }
+  return new UsageError(`reading the cluster failed: ${(err as Error).message}`);
 }
 
 function restrict(cluster: Cluster, namespaces: readonly string[]): Cluster {
@@ -131,37 +147,53 @@ function crossTenantRows(rows: readonly ConnRow[], cluster: Cluster, tenancy: Te
   }).length;
 }
 
-export async function runReach(argv: string[], out: (s: string) => void, err: (s: string) => void = (s) => process.stderr.write(`${s}\n`)): Promise<number> {
-  const flags = parseReachFlags(argv);
-  const outputs: readonly string[] = flags.tenants ? MATRIX_OUTPUTS : CONN_OUTPUTS;
-  const output = flags.output ?? outputs[0] ?? 'text';
-  if (!outputs.includes(output)) throw new UsageError(`-o must be one of ${outputs.join(', ')} ${flags.tenants ? 'for the tenant matrix' : 'for the connection list (--tenants for the matrix)'}, got "${output}"`);
-  const cfg = await loadConfigFile(flags.config);
-  if (!cfg.ok) throw new UsageError(formatConfigErrors(cfg.errors));
-  const tenancy = tenancyOf(cfg.config);
-
-  let objects: SourceObject[];
-  if (flags.files.length > 0) {
-    const input = await readReachInput(flags.files);
-    if (!input.ok) throw new UsageError(input.message);
-    for (const n of input.notes) err(n);
-    objects = input.objects;
-  } else {
-    objects = await liveObjects(flags);
+async function configOf(flags: ReachFlags, rest: KubeRest | undefined): Promise<Config> {
+  if (flags.config !== undefined || rest === undefined) {
+    const cfg = await loadConfigFile(flags.config);
+    if (!cfg.ok) throw new UsageError(formatConfigErrors(cfg.errors));
+    return cfg.config;
   }
+  const installed = await readInstalledConfig(rest, flags.releaseNamespace, flags.release);
+  if (!installed.ok) throw new UsageError(installed.message);
+  return installed.installed.config;
+}
+
+export async function runReach(flags: ReachFlags, io: Io): Promise<number> {
+  const mode = modeOf(flags);
+  const files = flags.filename ?? [];
+  const namespaces = flags.namespace ?? [];
+  let objects: SourceObject[];
+  let config: Config;
+  if (files.length > 0) {
+    const input = await readReachInput(files, { recursive: flags.recursive === true, stdin: () => io.stdin() });
+    if (!input.ok) throw new UsageError(input.message);
+    for (const n of input.notes) io.err(n);
+    objects = input.objects;
+    config = await configOf(flags, undefined);
+  } else {
+    const rest = restOf(flags);
+    try {
+      config = await configOf(flags, rest);
+      objects = await readLiveInput(rest, !mode.tenants);
+    } catch (err) {
+      throw explain(err, rest.url);
+    }
+  }
+  const tenancy = tenancyOf(config);
   const built = buildCluster(objects);
   if (!built.ok) {
-    for (const e of built.errors) err(`${e.path}: ${e.message}`);
+    for (const e of built.errors) io.err(`${e.path}: ${e.message}`);
     return 2;
   }
-  for (const n of built.cluster.notes) err(n);
-  const cluster = restrict(built.cluster, flags.namespaces);
-  const unevaluated = cluster.unevaluated.filter((u) => flags.namespaces.length === 0 || u.namespace === '' || flags.namespaces.includes(u.namespace));
+  for (const n of built.cluster.notes) io.err(n);
+  const cluster = restrict(built.cluster, namespaces);
+  const unevaluated = cluster.unevaluated.filter((u) => namespaces.length === 0 || u.namespace === '' || namespaces.includes(u.namespace));
   if (unevaluated.length > 0) {
-    err(`note: ${unevaluated.length} ${[...new Set(unevaluated.map((u) => u.kind))].join('/')} object(s) not evaluated; connections they allow are not shown, so isolation is not proven (exit 1)`);
+    io.err(`note: ${unevaluated.length} ${[...new Set(unevaluated.map((u) => u.kind))].join('/')} object(s) not evaluated; connections they allow are not shown, so isolation is not proven (exit 1)`);
   }
-
-  if (flags.tenants) {
+  const out = (s: string) => io.out(s);
+  const output = mode.output;
+  if (mode.tenants) {
     const matrix = tenantMatrix(cluster, tenancy);
     switch (output) {
       case 'json': out(JSON.stringify({ ...matrixJson(matrix), unevaluated }, null, 2)); break;

@@ -1,14 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runReach } from '../../src/cli/reach.js';
-import { example, tempDir } from './cli-support.js';
+import { example, run, tempDir } from './cli-support.js';
 
-async function reach(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runReach(argv, (s) => out.push(s), (s) => err.push(s));
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
+const reach = (...argv: string[]) => run('reach', ...argv);
 
 const cluster = example('reach/cluster.yaml');
 const config = example('config.yaml');
@@ -104,8 +98,13 @@ describe('tenant-guard reach', () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toContain('spec.ingress[0].ports[0].port: must be a port number 1-65535 or a container port name');
       expect(r.stderr).toContain('spec.ingress[1].from[0].ipBlock: cidr "nonsense" is not a CIDR');
-      await expect(reach('-f', cluster, '-o', 'html')).rejects.toThrow(/-o must be one of connlist/);
-      await expect(reach('-f', t.dir + '/missing.yaml')).rejects.toThrow(/cannot read/);
+      const format = await reach('-f', cluster, '-o', 'html');
+      expect(format.code).toBe(2);
+      expect(format.stderr).toMatch(/-o must be one of connlist/);
+      const missing = await reach('-f', t.dir + '/missing.yaml');
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/cannot read/);
+      expect((await reach('-f', cluster, '--tenants', '--connections')).code).toBe(2);
     } finally {
       t.cleanup();
     }

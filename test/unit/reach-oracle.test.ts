@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runReach } from '../../src/cli/reach.js';
+import { run } from './cli-support.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const sharedDir = process.env.TG_SHARED_DIR !== undefined && process.env.TG_SHARED_DIR !== ''
@@ -27,12 +27,11 @@ describe('netpol-analyzer oracle', () => {
   for (const name of cases) {
     it(name, async () => {
       const expected = readFileSync(path.join(oracleDir, 'expected', `${name}_connlist_output.txt`), 'utf8').split('\n').filter((l) => l !== '');
-      const out: string[] = [];
-      const err: string[] = [];
-      const code = await runReach(['-f', path.join(oracleDir, 'tests', name), '-o', 'connlist'], (s) => out.push(s), (s) => err.push(s));
+      const { code, stdout, stderr } = await run('reach', '-f', path.join(oracleDir, 'tests', name), '-o', 'connlist');
+      const err = stderr === '' ? [] : stderr.split('\n');
       expect(err.filter((e) => !e.startsWith('skipped ') && !e.includes(': ignored, ')), 'no input errors').toEqual([]);
       expect(code).toBe(0);
-      const lines = out.join('\n').split('\n').filter((l) => l !== '');
+      const lines = stdout.split('\n').filter((l) => l !== '');
       expect(lines).toEqual(expected);
     });
   }
