@@ -17,8 +17,8 @@ const { program } = buildProgram(silent);
 const commands = program.commands.filter((c) => c.name() !== 'help');
 
 describe('--help', () => {
-  it('knows the six commands and completion', () => {
-    expect(commands.map((c) => c.name()).sort()).toEqual(['audit', 'certs', 'check', 'completion', 'controller', 'floor', 'serve']);
+  it('knows the seven commands and completion', () => {
+    expect(commands.map((c) => c.name()).sort()).toEqual(['audit', 'certs', 'check', 'completion', 'controller', 'floor', 'reach', 'serve']);
   });
 
   it.each(commands.map((c) => [c.name(), c] as const))('%s --help and -h exit 0 and list every flag', async (name, cmd) => {
