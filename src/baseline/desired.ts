@@ -14,7 +14,7 @@
  * works before that label is there.
  */
 import type { Config } from '../config/schema.js';
-import { parseAll, type Cidr } from '../policy/cidr.js';
+import { worldBlocks as world, type WorldBlock } from '../policy/world.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../policy/rules/managed.js';
 import type { Owner } from '../policy/tenancy.js';
 
@@ -71,27 +71,13 @@ function reachableValues(tenant: string, config: Config): string[] {
   return values;
 }
 
-interface WorldBlock {
-  cidr: string;
-  except: string[];
-}
-
 /**
- * "The world outside protectedCIDRs", one block per address family. A family
- * whose whole space is protected gets no block (an ipBlock's except must be a
- * strict subset of its cidr).
+ * "The world outside protectedCIDRs", one block per address family
+ * (src/policy/world.ts), IPv6 included even when no IPv6 range is protected:
+ * the egress policy is an allow-list, so a missing family would be cut off.
  */
 export function worldBlocks(protectedCIDRs: readonly string[]): WorldBlock[] {
-  const ranges = parseAll(protectedCIDRs);
-  const blocks: WorldBlock[] = [];
-  for (const [family, all] of [[4, '0.0.0.0/0'], [6, '::/0']] as const) {
-    const mine: Cidr[] = ranges.filter((c) => c.family === family);
-    if (mine.some((c) => c.prefix === 0)) continue;
-    // A range inside another protected range (or a duplicate) adds nothing to except.
-    const kept = mine.filter((c, i) => !mine.some((o, j) => j !== i && o.start <= c.start && o.end >= c.end && (o.prefix < c.prefix || j < i)));
-    blocks.push({ cidr: all, except: kept.map((c) => c.text) });
-  }
-  return blocks;
+  return world(protectedCIDRs, { ipv6WhenUnprotected: true });
 }
 
 function npIsolate(namespace: string, name: string, tenant: string, config: Config): BaselinePolicy {

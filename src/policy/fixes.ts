@@ -1,7 +1,7 @@
 /** The "what to write instead" texts, kept in one place so every rule says it the same way. */
 import type { RuleContext } from './context.js';
-import { parseAll } from './cidr.js';
 import { ciliumNamespaceLabelKey } from './vocabulary.js';
+import { worldBlocks as world, type WorldBlock } from './world.js';
 
 function kv(key: string, value: string): string {
   return `{${JSON.stringify(key)}: ${JSON.stringify(value)}}`;
@@ -28,18 +28,15 @@ export function ciliumSelectorFix(ctx: RuleContext): string {
   return `leave namespace labels out to stay in this namespace, or select ${platform}`;
 }
 
-/** The world outside the cluster, written as ipBlocks/CIDR sets that except the protected ranges. */
-export function worldBlocks(ctx: RuleContext): { cidr: string; except: string[] }[] {
-  const ranges = parseAll(ctx.config.protectedCIDRs);
-  const v4 = ranges.filter((r) => r.family === 4).map((r) => r.text);
-  const v6 = ranges.filter((r) => r.family === 6).map((r) => r.text);
-  const out: { cidr: string; except: string[] }[] = [{ cidr: '0.0.0.0/0', except: v4 }];
-  if (v6.length > 0) out.push({ cidr: '::/0', except: v6 });
-  return out;
+/** The world outside the cluster, written as ipBlocks/CIDR sets that except the protected ranges (world.ts). */
+export function worldBlocks(ctx: RuleContext): WorldBlock[] {
+  return world(ctx.config.protectedCIDRs, { ipv6WhenUnprotected: false });
 }
 
 export function worldText(ctx: RuleContext, field: 'ipBlock' | 'CIDRSet'): string {
-  return worldBlocks(ctx)
+  const blocks = worldBlocks(ctx);
+  if (blocks.length === 0) return 'nothing: every address is a protected range';
+  return blocks
     .map((b) => `${field === 'ipBlock' ? 'ipBlock: ' : ''}{cidr: ${b.cidr}, except: [${b.except.join(', ')}]}`)
     .join(' and ');
 }

@@ -156,8 +156,10 @@ export function safePeersNetworkPolicy(ctx: RuleContext): unknown[] {
 
 export function safePeersCilium(ctx: RuleContext, direction: 'ingress' | 'egress'): Record<string, unknown> {
   const p = direction === 'ingress' ? 'from' : 'to';
+  const world = worldBlocks(ctx);
   return {
     [`${p}Endpoints`]: [ownTenantSelector(ctx, 'cilium'), platformSelector(ctx, 'cilium')],
-    [`${p}CIDRSet`]: worldBlocks(ctx),
+    // Every address protected: there is no outside world to keep.
+    ...(world.length > 0 ? { [`${p}CIDRSet`]: world } : {}),
   };
 }

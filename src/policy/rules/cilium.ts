@@ -130,7 +130,8 @@ function judgeEntities(list: unknown[], path: string, rule: Record<string, unkno
   // endpoints (and, for "all", the world outside the cluster) take their place.
   const p = direction === 'ingress' ? 'from' : 'to';
   const additions: [string, unknown[]][] = [[`${p}Endpoints`, [ownTenantSelector(w.ctx, 'cilium')]]];
-  if (list.some((e) => typeof e === 'string' && e.toLowerCase() === 'all')) additions.push([`${p}CIDRSet`, worldBlocks(w.ctx)]);
+  const world = worldBlocks(w.ctx);
+  if (world.length > 0 && list.some((e) => typeof e === 'string' && e.toLowerCase() === 'all')) additions.push([`${p}CIDRSet`, world]);
   const appendTo = (field: string, values: unknown[]): JsonPatchOp[] => (Array.isArray(rule[field])
     ? values.map((v) => ({ op: 'add', path: `${pointerOf(child(rulePath, field))}/-`, value: v }))
     : addAt(child(rulePath, field), values));
