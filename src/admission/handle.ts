@@ -7,7 +7,6 @@
  */
 import type { Config } from '../config/schema.js';
 import type { NamespaceResolver } from '../kube/namespace-view.js';
-import { labelPath } from '../policy/paths.js';
 import { classify, isAdmin, referencedNamespaces, renderDenial, review, type Verdict } from '../policy/index.js';
 import { encodeAdmissionResponse, type AdmissionRequest, type AdmissionResponseBody } from './codec.js';
 
@@ -64,20 +63,10 @@ export async function handleAdmission(req: AdmissionRequest, endpoint: Endpoint,
     object,
     oldObject,
     requester,
+    phase: endpoint === 'validate' ? 'validating' : 'mutating',
     namespaces: view,
     config,
   });
-
-  if (endpoint === 'validate' && isNamespace && verdict.allowed && verdict.patch.length > 0 && !admin) {
-    verdict.allowed = false;
-    verdict.violations.push({
-      code: 'NamespaceLabelMissing',
-      path: labelPath(config.tenantLabel),
-      message: 'the owner label is missing: tenant-guard\'s mutating webhook did not run or another webhook removed the label',
-      fix: 'retry; if it persists, ask the platform team to check the tenant-guard MutatingWebhookConfiguration',
-    });
-    verdict.patch = [];
-  }
 
   // The API server sends a Namespace's own name as request.namespace on UPDATE and
   // DELETE; a Namespace is cluster-scoped, so it is named without one.

@@ -160,3 +160,28 @@ describe('never throws, whatever arrives', () => {
     }
   });
 });
+
+describe('which admission phase asks', () => {
+  // alice creates a namespace without the owner label: the mutating phase adds it.
+  const input = (phase: ReviewInput['phase'], requester: Requester = people.alice): ReviewInput => ({
+    kind: NS_KIND, operation: 'CREATE', name: 'acme-new', object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'acme-new' } },
+    requester, phase, namespaces: makeView({}), config: CONFIG,
+  });
+
+  it.each<[string, ReviewInput['phase']]>([['mutating', 'mutating'], ['none (check, audit)', undefined]])('%s: allowed with the patch that adds the label', (_name, phase) => {
+    const v = review(input(phase));
+    expect(v.allowed).toBe(true);
+    expect(v.patch.length).toBeGreaterThan(0);
+  });
+
+  it('validating: the label should be there by now, so it is refused with NamespaceLabelMissing and no patch', () => {
+    const v = review(input('validating'));
+    expect(v.allowed).toBe(false);
+    expect(v.violations.map((x) => `${x.code}@${x.path}`)).toEqual([`NamespaceLabelMissing@metadata.labels["${CONFIG.tenantLabel}"]`]);
+    expect(v.patch).toEqual([]);
+  });
+
+  it('validating: admins are not refused', () => {
+    expect(review(input('validating', { username: 'root', groups: ['system:masters'] })).allowed).toBe(true);
+  });
+});

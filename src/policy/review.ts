@@ -4,6 +4,7 @@
  */
 import { buildRuleContext } from './context.js';
 import { classify } from './kinds.js';
+import { labelPath } from './paths.js';
 import { isRecord, Report } from './report.js';
 import { validateCiliumNetworkPolicy } from './rules/cilium.js';
 import { validateManaged } from './rules/managed.js';
@@ -40,6 +41,13 @@ export function review(input: ReviewInput): Verdict {
       const metaName = metadataOf(object ?? oldObject).name;
       const name = input.name ?? (typeof metaName === 'string' ? metaName : '');
       const patch = validateNamespace({ operation: input.operation, name, object, oldObject, requester: input.requester, admin, config: input.config }, report);
+      // The validating phase sees the object after the mutating one: a change still to make means the
+      // mutating webhook did not run (or another webhook undid it), and the namespace would have no owner.
+      if (input.phase === 'validating' && report.violations.length === 0 && patch.length > 0 && !admin) {
+        report.violation('NamespaceLabelMissing', labelPath(input.config.tenantLabel),
+          'the owner label is missing: tenant-guard\'s mutating webhook did not run or another webhook removed the label',
+          'retry; if it persists, ask the platform team to check the tenant-guard MutatingWebhookConfiguration');
+      }
       return verdict(report, patch);
     }
 

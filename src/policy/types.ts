@@ -94,6 +94,13 @@ export interface ReviewInput {
   object?: unknown;
   oldObject?: unknown;
   requester: Requester;
+  /**
+   * Which admission phase asks. `validating` judges the object as the
+   * mutating phase left it, so a Namespace still missing its owner label is
+   * refused (NamespaceLabelMissing); `mutating`, or none (`check`, the
+   * audit), answers with the patch that adds it.
+   */
+  phase?: 'mutating' | 'validating' | undefined;
   namespaces: NamespaceView;
   config: PolicySettings;
 }
