@@ -121,24 +121,19 @@ func reviewCilium(md *Model, namespace string, raw json.RawMessage) Answer {
 		cnp.Name = "policy"
 	}
 	ans := Answer{ReadBy: "agent"}
-	rules, err := cnp.DeepCopy().Parse(quiet, md.Cluster)
+	_, err := cnp.DeepCopy().Parse(quiet, md.Cluster)
 	ans.Valid = err == nil
 	if err != nil {
 		ans.Error = err.Error()
 		ans.ReadBy = "matching"
-		// The agent rejected the policy; read it as Cilium's encoding,
-		// pinning and matching code would without the key validation.
-		rules = nil
-		src := cnp.DeepCopy()
-		var specs []*api.Rule
-		if src.Spec != nil {
-			specs = append(specs, src.Spec)
-		}
-		specs = append(specs, src.Specs...)
-		for _, r := range specs {
-			encodeSelectors(r)
-			rules = append(rules, ciliumutils.ParseToCiliumRule(quiet, md.Cluster, namespace, cnp.Name, cnp.UID, r))
-		}
+	}
+	readings, ok := variants(&cnp)
+	if !ok {
+		return Answer{Fatal: "too many readings of colliding matchLabels keys"}
+	}
+	var all [][]*api.Rule
+	for _, v := range readings {
+		all = append(all, readRules(md, namespace, v, ans.Valid))
 	}
 	// Keys as written, read by Cilium's parser (from the object as sent).
 	orig := cnp.DeepCopy()
@@ -159,24 +154,72 @@ func reviewCilium(md *Model, namespace string, raw json.RawMessage) Answer {
 		}
 	}
 	hasSpec := cnp.Spec != nil
-	for i, r := range rules {
-		base := "spec"
-		if !hasSpec || i > 0 {
-			n := i
-			if hasSpec {
-				n = i - 1
+	// One answer per peer path: the union over every reading of colliding keys.
+	byPath := map[string]int{}
+	for _, rules := range all {
+		for i, r := range rules {
+			base := "spec"
+			if !hasSpec || i > 0 {
+				n := i
+				if hasSpec {
+					n = i - 1
+				}
+				base = fmt.Sprintf("specs[%d]", n)
 			}
-			base = fmt.Sprintf("specs[%d]", n)
-		}
-		for _, p := range rulePeers(r, base) {
-			peer, fatal := ciliumPeer(md, namespace, p)
-			if fatal != "" {
-				return Answer{Fatal: fatal}
+			for _, p := range rulePeers(r, base) {
+				peer, fatal := ciliumPeer(md, namespace, p)
+				if fatal != "" {
+					return Answer{Fatal: fatal}
+				}
+				if at, seen := byPath[p.path]; seen {
+					merge(&ans.Peers[at], peer)
+				} else {
+					byPath[p.path] = len(ans.Peers)
+					ans.Peers = append(ans.Peers, peer)
+				}
 			}
-			ans.Peers = append(ans.Peers, peer)
 		}
 	}
 	return ans
+}
+
+// readRules turns one reading of the policy into Cilium's rules: with the
+// agent's own Parse when the policy is valid, otherwise with Cilium's key
+// encoding and namespace pinning but without the key validation that rejected it.
+func readRules(md *Model, namespace string, cnp *cilium_v2.CiliumNetworkPolicy, valid bool) []*api.Rule {
+	if valid {
+		rules, err := cnp.DeepCopy().Parse(quiet, md.Cluster)
+		if err == nil {
+			return rules
+		}
+	}
+	src := cnp.DeepCopy()
+	var specs []*api.Rule
+	if src.Spec != nil {
+		specs = append(specs, src.Spec)
+	}
+	specs = append(specs, src.Specs...)
+	var rules []*api.Rule
+	for _, r := range specs {
+		encodeSelectors(r)
+		rules = append(rules, ciliumutils.ParseToCiliumRule(quiet, md.Cluster, namespace, cnp.Name, cnp.UID, r))
+	}
+	return rules
+}
+
+func merge(into *Peer, p Peer) {
+	for _, n := range p.Namespaces {
+		into.Namespaces = appendOnce(into.Namespaces, n)
+	}
+	for _, f := range p.Futures {
+		into.Futures = appendOnce(into.Futures, f)
+	}
+	for _, r := range p.Reserved {
+		into.Reserved = appendOnce(into.Reserved, r)
+	}
+	if into.Example == nil {
+		into.Example = p.Example
+	}
 }
 
 // ciliumPeer answers which model identities one (pinned) selector admits.

@@ -28,6 +28,9 @@ type Namespace struct {
 
 // Future is a namespace a tenant could create later: any name that does not
 // exist yet, its fixed labels (the owner label) and any other labels it likes.
+// Tenant "*" stands for every tenant not named in the configuration (members
+// by group prefix): its owner label holds any valid tenant name but those in
+// Model.NotTenants.
 type Future struct {
 	Tenant string            `json:"tenant"`
 	Labels map[string]string `json:"labels"`
@@ -40,6 +43,42 @@ type Model struct {
 	// Reserved identities (host, world, kube-apiserver, ...).
 	Reserved []string `json:"reserved"`
 	Cluster  string   `json:"cluster"`
+	// TenantLabel is the owner label; NotTenants are values no tenant can hold.
+	TenantLabel string   `json:"tenantLabel"`
+	NotTenants  []string `json:"notTenants"`
+}
+
+// futures expands Tenant "*" over the owner-label values a selector mentions.
+func (md *Model) futures(m mentions) []Future {
+	var out []Future
+	named := map[string]bool{}
+	for _, n := range md.NotTenants {
+		named[n] = true
+	}
+	for _, f := range md.Futures {
+		if f.Tenant != "*" {
+			named[f.Tenant] = true
+		}
+	}
+	for _, f := range md.Futures {
+		if f.Tenant != "*" {
+			out = append(out, f)
+			continue
+		}
+		tenants := []string{"zz-new-tenant"}
+		for v := range m[md.TenantLabel] {
+			if !named[v] && len(validation.IsDNS1123Label(v)) == 0 {
+				tenants = append(tenants, v)
+			}
+		}
+		sort.Strings(tenants)
+		for _, t := range tenants {
+			l := copyLabels(f.Labels)
+			l[md.TenantLabel] = t
+			out = append(out, Future{Tenant: t, Labels: l})
+		}
+	}
+	return out
 }
 
 // candidate is one namespace as it could be labelled.
@@ -180,7 +219,7 @@ func (md *Model) forEachNamespace(nsKeys []string, m mentions, names map[string]
 			return false
 		}
 	}
-	for _, f := range md.Futures {
+	for _, f := range md.futures(m) {
 		for _, name := range md.futureNames(names) {
 			fixed := map[string]bool{metadataNameLabel: true}
 			base := copyLabels(f.Labels)
