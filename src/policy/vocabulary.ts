@@ -25,6 +25,8 @@ export const CILIUM_NAMESPACE_LABELS = 'io.cilium.k8s.namespace.labels.';
 export const CILIUM_SOURCE_K8S = 'k8s';
 export const CILIUM_SOURCE_ANY = 'any';
 export const CILIUM_SOURCE_RESERVED = 'reserved';
+/** Cilium's name for "no source" (`LabelSourceUnspec`); a selector reads it as `any`. */
+export const CILIUM_SOURCE_UNSPEC = 'unspec';
 
 /** The Cilium selector key for a namespace label, in the spelling tenant-guard writes: `k8s:io.cilium.k8s.namespace.labels.<key>`. */
 export function ciliumNamespaceLabelKey(labelKey: string): string {

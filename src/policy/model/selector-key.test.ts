@@ -24,6 +24,9 @@ describe('parseSelectorKey', () => {
     // An empty source means any source.
     ['a leading colon', `:${POD_NS}`, 'any', POD_NS, ['empty-source']],
     ['a leading colon before another source is not that source', `:k8s:${POD_NS}`, 'any', `k8s:${POD_NS}`, ['empty-source']],
+    // `unspec` (Cilium's "no source") means any source.
+    ['unspec: is any:', `unspec:${POD_NS}`, 'any', POD_NS, ['unspec-source']],
+    ['unspec is case-sensitive', `Unspec:${POD_NS}`, 'Unspec', POD_NS, []],
     // `$` means reserved.
     ['$host is reserved:host', '$host', 'reserved', 'host', ['dollar-source']],
     ['$ wins over a later colon', '$k8s:app', 'reserved', 'k8s:app', ['dollar-source']],

@@ -6,6 +6,7 @@
  *
  * - the source is the text before the FIRST `:`; an empty source (a key that
  *   starts with `:`) or no `:` at all means `any`;
+ * - the source `unspec` (Cilium's name for "no source") also means `any`;
  * - a key that starts with `$` has the source `reserved` (`$host` is
  *   `reserved:host`); a key without `:` that starts with `reserved.` has the
  *   source `reserved` too;
@@ -20,10 +21,10 @@
  * rewritten key; tenant-guard judges the rewritten key (the reading that
  * reaches furthest) and refuses the spelling itself for tenants.
  */
-import { CILIUM_NAMESPACE_LABELS, CILIUM_POD_NAMESPACE, CILIUM_SOURCE_ANY, CILIUM_SOURCE_K8S, CILIUM_SOURCE_RESERVED } from '../vocabulary.js';
+import { CILIUM_NAMESPACE_LABELS, CILIUM_POD_NAMESPACE, CILIUM_SOURCE_ANY, CILIUM_SOURCE_K8S, CILIUM_SOURCE_RESERVED, CILIUM_SOURCE_UNSPEC } from '../vocabulary.js';
 
 /** Why Cilium reads a key differently from how it is written. */
-export type KeyRewrite = 'empty-source' | 'dollar-source' | 'reserved-prefix' | 'value-in-key' | 'dotted-source';
+export type KeyRewrite = 'empty-source' | 'unspec-source' | 'dollar-source' | 'reserved-prefix' | 'value-in-key' | 'dotted-source';
 
 export interface SelectorKey {
   /** The key as written. */
@@ -63,6 +64,9 @@ export function parseSelectorKey(raw: string): SelectorKey {
     rest = raw.slice(colon + 1);
     if (source === '') {
       rewrites.push('empty-source');
+      source = CILIUM_SOURCE_ANY;
+    } else if (source === CILIUM_SOURCE_UNSPEC) {
+      rewrites.push('unspec-source');
       source = CILIUM_SOURCE_ANY;
     }
   }
@@ -119,6 +123,7 @@ export function liftsNamespacePin(m: KeyMeaning): boolean {
 
 const REWRITE_TEXT: Record<KeyRewrite, string> = {
   'empty-source': 'an empty source before ":" means any source',
+  'unspec-source': 'the source "unspec" means any source',
   'dollar-source': 'a leading "$" means the reserved source',
   'reserved-prefix': 'a key without ":" that starts with "reserved." has the reserved source',
   'value-in-key': 'everything from the first "=" is dropped',
