@@ -30,6 +30,11 @@ describe('endpoint selectors', () => {
     ['pod label expressions only', { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['x'] }] }, []],
     // Other label sources are not namespace labels, so the pin stays.
     ['a container: source namespace key', { matchLabels: { [`container:${POD_NS}`]: 'globex-web' } }, []],
+    // A negative reserved requirement lifts the pin, unless a namespace requirement confines the selector.
+    ['reserved:init DoesNotExist', { matchExpressions: [{ key: 'reserved:init', operator: 'DoesNotExist' }] }, ['SelectorUnconfined']],
+    ['reserved:init DoesNotExist, own tenant', { matchLabels: { [`k8s:${NS_LABELS}${TENANT_LABEL}`]: 'acme' }, matchExpressions: [{ key: 'reserved:init', operator: 'DoesNotExist' }] }, []],
+    ['reserved:host NotIn, own namespace', { matchLabels: { [POD_NS]: 'acme-web' }, matchExpressions: [{ key: 'reserved:host', operator: 'NotIn', values: ['x'] }] }, []],
+    ['reserved:host NotIn, another tenant', { matchLabels: { [`${NS_LABELS}${TENANT_LABEL}`]: 'globex' }, matchExpressions: [{ key: 'reserved:host', operator: 'NotIn', values: ['x'] }] }, ['SelectorOtherTenant', 'SelectorUnconfined']],
     // io.kubernetes.pod.namespace, every source spelling.
     ['own namespace', { matchLabels: { [POD_NS]: 'acme-web' } }, []],
     ['a sibling namespace, k8s:', { matchLabels: { [`k8s:${POD_NS}`]: 'acme-api' } }, []],

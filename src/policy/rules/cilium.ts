@@ -92,12 +92,11 @@ function judgeSelectors(list: unknown[], path: string, w: Walk): void {
     judgeKeySpelling(sel, p, w.strict);
     const label = w.ctx.config.tenantLabel;
     const reqs = endpointNamespaceRequirements(sel, label);
-    const findings = [...reservedFindings(sel)];
-    if (reqs.length > 0) {
-      const result = judgeNamespaceReach(reqs, w.ctx);
-      for (const warning of result.warnings) w.report.warn(`${p}: ${warning}`);
-      findings.push(...result.findings);
-    }
+    const result = reqs.length > 0 ? judgeNamespaceReach(reqs, w.ctx) : undefined;
+    for (const warning of result?.warnings ?? []) w.report.warn(`${p}: ${warning}`);
+    // A namespace requirement that confines the selector confines its reserved part too:
+    // reserved identities carry no namespace labels, so they cannot meet it.
+    const findings = result?.confined === true ? [] : [...reservedFindings(sel), ...(result?.findings ?? [])];
     if (findings.length === 0) return; // pinned to the policy's own namespace, or confined
     const classify = (k: string) => namespaceSubject(k, label) ?? (isReservedKey(k) ? 'reserved' as const : undefined);
     const fixed = confinedSelector(canonicalSelector(sel), classify, (s) => endpointNamespaceRequirements(s, label), w.ctx, 'cilium');
