@@ -35,6 +35,10 @@ describe('endpoint selectors', () => {
     ['reserved:init DoesNotExist, own tenant', { matchLabels: { [`k8s:${NS_LABELS}${TENANT_LABEL}`]: 'acme' }, matchExpressions: [{ key: 'reserved:init', operator: 'DoesNotExist' }] }, []],
     ['reserved:host NotIn, own namespace', { matchLabels: { [POD_NS]: 'acme-web' }, matchExpressions: [{ key: 'reserved:host', operator: 'NotIn', values: ['x'] }] }, []],
     ['reserved:host NotIn, another tenant', { matchLabels: { [`${NS_LABELS}${TENANT_LABEL}`]: 'globex' }, matchExpressions: [{ key: 'reserved:host', operator: 'NotIn', values: ['x'] }] }, ['SelectorOtherTenant', 'SelectorUnconfined']],
+    // matchLabels keys that Cilium stores under one key: it keeps one of them at random.
+    ['tenant label twice, own tenant and another', { matchLabels: { [`${NS_LABELS}${TENANT_LABEL}`]: 'acme', [`any:${NS_LABELS}${TENANT_LABEL}`]: 'globex' } }, ['SelectorOtherTenant']],
+    ['tenant label twice, both own tenant', { matchLabels: { [`${NS_LABELS}${TENANT_LABEL}`]: 'acme', [`any:${NS_LABELS}${TENANT_LABEL}`]: 'acme' } }, []],
+    ['tenant label under k8s: and any: do not collide', { matchLabels: { [`k8s:${NS_LABELS}${TENANT_LABEL}`]: 'acme', [`any:${NS_LABELS}${TENANT_LABEL}`]: 'globex' } }, []],
     // io.kubernetes.pod.namespace, every source spelling.
     ['own namespace', { matchLabels: { [POD_NS]: 'acme-web' } }, []],
     ['a sibling namespace, k8s:', { matchLabels: { [`k8s:${POD_NS}`]: 'acme-api' } }, []],

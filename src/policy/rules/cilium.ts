@@ -21,6 +21,7 @@ import { isRecord, listAt, type Report } from '../report.js';
 import type { JsonPatchOp } from '../types.js';
 import { valueText } from '../text.js';
 import { meaningOf, parseSelectorKey } from '../model/selector-key.js';
+import { selectorReadings } from '../model/selector-readings.js';
 import { NAME_LABEL } from '../vocabulary.js';
 import { judgeKeySpelling } from './cilium-keys.js';
 
@@ -91,12 +92,19 @@ function judgeSelectors(list: unknown[], path: string, w: Walk): void {
     }
     judgeKeySpelling(sel, p, w.strict);
     const label = w.ctx.config.tenantLabel;
-    const reqs = endpointNamespaceRequirements(sel, label);
-    const result = reqs.length > 0 ? judgeNamespaceReach(reqs, w.ctx) : undefined;
-    for (const warning of result?.warnings ?? []) w.report.warn(`${p}: ${warning}`);
-    // A namespace requirement that confines the selector confines its reserved part too:
-    // reserved identities carry no namespace labels, so they cannot meet it.
-    const findings = result?.confined === true ? [] : [...reservedFindings(sel), ...(result?.findings ?? [])];
+    // Colliding matchLabels keys: Cilium keeps one of them at random, so every reading must be confined.
+    const findings: Finding[] = [];
+    const warnings = new Set<string>();
+    for (const reading of selectorReadings(sel)) {
+      const reqs = endpointNamespaceRequirements(reading, label);
+      const result = reqs.length > 0 ? judgeNamespaceReach(reqs, w.ctx) : undefined;
+      for (const warning of result?.warnings ?? []) warnings.add(warning);
+      // A namespace requirement that confines the selector confines its reserved part too:
+      // reserved identities carry no namespace labels, so they cannot meet it.
+      const found = result?.confined === true ? [] : [...reservedFindings(reading), ...(result?.findings ?? [])];
+      for (const f of found) if (!findings.some((g) => g.code === f.code && g.message === f.message)) findings.push(f);
+    }
+    for (const warning of warnings) w.report.warn(`${p}: ${warning}`);
     if (findings.length === 0) return; // pinned to the policy's own namespace, or confined
     const classify = (k: string) => namespaceSubject(k, label) ?? (isReservedKey(k) ? 'reserved' as const : undefined);
     const fixed = confinedSelector(canonicalSelector(sel), classify, (s) => endpointNamespaceRequirements(s, label), w.ctx, 'cilium');
