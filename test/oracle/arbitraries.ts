@@ -13,7 +13,7 @@ const NS_LABELS = 'io.cilium.k8s.namespace.labels.';
 const source = fc.oneof(
   { weight: 30, arbitrary: fc.constantFrom('', 'k8s:', 'any:') },
   { weight: 2, arbitrary: fc.constantFrom('reserved:', ':', '$') },
-  { weight: 1, arbitrary: fc.constantFrom('container:', 'K8S:', 'k8s::', 'unspec:', 'cidr:', 'any::', 'reserved.', ' k8s:') },
+  { weight: 1, arbitrary: fc.constantFrom('container:', 'K8S:', 'k8s::', 'unspec:', 'cidr:', 'any::', 'reserved.', ' k8s:', 'k8s.io:', 'any.x:') },
 );
 
 /** Keys Cilium gives meaning to, near misses, and ordinary pod labels. */
@@ -34,12 +34,15 @@ const suffix = fc.oneof(
 export const anyKey = fc.tuple(source, baseKey, suffix).map(([s, k, x]) => `${s}${k}${x}`);
 
 /**
- * What the issue's key grammar calls a rewritten key: an empty source, `$`,
- * `reserved.` without a source, or an `=` inside. (Cilium 1.20 reads
- * `reserved.x` as a plain label; older agents read it as `reserved:x`.)
+ * Rewritten keys by the grammar older Cilium agents follow, beyond what the
+ * oracle's parser (1.20) reports itself: `reserved.x` without a source is
+ * `reserved:x`, and a source with a `.` is joined to the key as the extended
+ * key `source.key` and split again at its first `.`.
  */
 export function rewrittenByGrammar(key: string): boolean {
-  return key.startsWith(':') || key.startsWith('$') || key.includes('=') || (!key.includes(':') && key.startsWith('reserved.'));
+  const colon = key.indexOf(':');
+  return key.startsWith(':') || key.startsWith('$') || key.includes('=') || (colon < 0 && key.startsWith('reserved.'))
+    || (colon > 0 && key.slice(0, colon).includes('.'));
 }
 
 /** A key in one of the spellings Cilium reads as written (no rewriting). */

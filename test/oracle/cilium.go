@@ -275,7 +275,7 @@ func ciliumPeer(md *Model, namespace string, p peerSelector) (Peer, string) {
 			return false
 		})
 		if matched {
-			if c.future != "" {
+			if c.isFuture {
 				peer.Futures = append(peer.Futures, c.future+"/"+c.name)
 			} else {
 				peer.Namespaces = appendOnce(peer.Namespaces, c.name)

@@ -77,7 +77,10 @@ function rewrittenKeys(answer: OracleAnswer, selector: unknown): string[] {
 function outsideOf(p: OraclePeer): string[] {
   return [
     ...p.namespaces.filter((n) => !insideNamespace(n)),
-    ...p.futures.filter((f) => !insideFuture(f)).map((f) => `a new namespace "${f.split('/')[1]}" of tenant ${f.split('/')[0]}`),
+    ...p.futures.filter((f) => !insideFuture(f)).map((f) => {
+      const [tenant, name] = f.split('/');
+      return `a new namespace "${name}" ${tenant === '' ? 'with no owner' : `of tenant ${tenant}`}`;
+    }),
     ...p.reserved.filter((r) => !insideReserved(r)).map((r) => `reserved:${r}`),
   ];
 }

@@ -29,11 +29,14 @@ type Namespace struct {
 // Future is a namespace a tenant could create later: any name that does not
 // exist yet, its fixed labels (the owner label) and any other labels it likes.
 // Tenant "*" stands for every tenant not named in the configuration (members
-// by group prefix): its owner label holds any valid tenant name but those in
-// Model.NotTenants.
+// by group prefix) and for namespaces the platform creates without a tenant:
+// its owner label holds any label value but those in Model.NotTenants.
 type Future struct {
 	Tenant string            `json:"tenant"`
 	Labels map[string]string `json:"labels"`
+	// Absent are labels the namespace never carries (the owner label, for
+	// one the platform creates without an owner).
+	Absent []string `json:"absent"`
 }
 
 // Model is the cluster the oracle answers about.
@@ -67,7 +70,8 @@ func (md *Model) futures(m mentions) []Future {
 		}
 		tenants := []string{"zz-new-tenant"}
 		for v := range m[md.TenantLabel] {
-			if !named[v] && len(validation.IsDNS1123Label(v)) == 0 {
+			// Any value a label can hold: an empty owner label is no owner.
+			if !named[v] && len(validation.IsValidLabelValue(v)) == 0 {
 				tenants = append(tenants, v)
 			}
 		}
@@ -83,9 +87,10 @@ func (md *Model) futures(m mentions) []Future {
 
 // candidate is one namespace as it could be labelled.
 type candidate struct {
-	name   string
-	future string // the tenant, for a namespace created later
-	labels map[string]string
+	name     string
+	future   string // the tenant, for a namespace created later
+	isFuture bool
+	labels   map[string]string
 }
 
 // mentions collects, per label key, the values a selector compares it with.
@@ -226,9 +231,12 @@ func (md *Model) forEachNamespace(nsKeys []string, m mentions, names map[string]
 			for k := range f.Labels {
 				fixed[k] = true
 			}
+			for _, k := range f.Absent {
+				fixed[k] = true
+			}
 			base[metadataNameLabel] = name
 			ok := labellings(base, nsKeys, m, fixed, func(l map[string]string) bool {
-				return visit(candidate{name: name, future: f.Tenant, labels: l})
+				return visit(candidate{name: name, future: f.Tenant, isFuture: true, labels: l})
 			})
 			if !ok {
 				return false

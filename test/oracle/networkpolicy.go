@@ -101,7 +101,7 @@ func npPeerAnswer(md *Model, namespace string, p npPeer) (Peer, string) {
 	podKeys := podLabels.keys(nil)
 	nsKeys := nsLabels.keys(nil)
 	ok := md.forEachNamespace(nsKeys, nsLabels, names, func(c candidate) bool {
-		if nsSel == nil && (c.name != namespace || c.future != "") {
+		if nsSel == nil && (c.name != namespace || c.isFuture) {
 			return true
 		}
 		if nsSel != nil && !nsSel.Matches(k8slabels.Set(c.labels)) {
@@ -118,7 +118,7 @@ func npPeerAnswer(md *Model, namespace string, p npPeer) (Peer, string) {
 			return matched
 		})
 		if matched {
-			if c.future != "" {
+			if c.isFuture {
 				peer.Futures = append(peer.Futures, c.future+"/"+c.name)
 			} else {
 				peer.Namespaces = appendOnce(peer.Namespaces, c.name)

@@ -51,7 +51,7 @@ export interface OracleModel {
   cluster: string;
   reserved: string[];
   namespaces: { name: string; labels: Record<string, string>; free: boolean; fixed: string[] }[];
-  futures: { tenant: string; labels: Record<string, string> }[];
+  futures: { tenant: string; labels: Record<string, string>; absent?: string[] }[];
   tenantLabel: string;
   notTenants: string[];
 }
@@ -70,8 +70,13 @@ export const MODEL: OracleModel = {
     const free = ns.owner !== CONFIG.platform.value;
     return { name: ns.name, labels: ns.labels, free, fixed: [TENANT_LABEL] };
   }),
-  // The configured tenants, and any other tenant name (members by the group prefix, tenant:<name>).
-  futures: [...CONFIG.tenants.map((t) => ({ tenant: t.name, labels: { [TENANT_LABEL]: t.name } })), { tenant: '*', labels: {} }],
+  // The configured tenants, any other tenant name (members by the group prefix, tenant:<name>),
+  // and namespaces the platform team creates without an owner.
+  futures: [
+    ...CONFIG.tenants.map((t) => ({ tenant: t.name, labels: { [TENANT_LABEL]: t.name } })),
+    { tenant: '*', labels: {} },
+    { tenant: '', labels: {}, absent: [TENANT_LABEL] },
+  ],
   tenantLabel: TENANT_LABEL,
   notTenants: [CONFIG.platform.value],
 };
