@@ -64,8 +64,13 @@ function renameRisk(name: string, ctx: RuleContext): string | undefined {
   return `namespace "${name}" is named, not selected by owner, and carries the prefix of tenant ${claimant}: if it is deleted, ${claimant} can create it again and this rule would reach it`;
 }
 
+/** A namespace name is a DNS-1123 label; no namespace can ever have another name. */
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
 export function judgeName(name: string, ctx: RuleContext): NameVerdict {
   if (name === ctx.namespace) return { ok: true };
+  // A value no namespace can be named (the empty string, upper case, ...) matches nothing.
+  if (!NAMESPACE_NAME.test(name)) return { ok: true };
   const { config } = ctx;
   if (config.platform.namespaces.includes(name)) return { ok: true };
   const owner = ownerOf(name, ctx.view, config);

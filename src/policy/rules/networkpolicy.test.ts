@@ -59,6 +59,9 @@ describe('namespaceSelector', () => {
     ['In with two bad names', nameIs('In', ['globex-web', 'ghost']), ['SelectorOtherTenant', 'SelectorUnknownNamespace']],
     // A name that does not exist could be created later by anyone.
     ['a namespace that does not exist', { matchLabels: { [NAME_LABEL]: 'ghost' } }, ['SelectorUnknownNamespace']],
+    // A value that no namespace can be named matches nothing: it is no risk.
+    ['a name no namespace can have, beside an own one', nameIs('In', ['acme-api', '']), []],
+    ['an upper-case name', nameIs('In', ['Acme-Web']), []],
     ['an existing namespace with no owner', { matchLabels: { [NAME_LABEL]: 'unowned' } }, ['SelectorOtherTenant']],
     ['an existing namespace with no labels', { matchLabels: { [NAME_LABEL]: 'bare' } }, ['SelectorOtherTenant']],
     // Fail closed when ownership cannot be established.
