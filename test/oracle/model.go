@@ -59,7 +59,8 @@ func (md *Model) futures(m mentions) []Future {
 		named[n] = true
 	}
 	for _, f := range md.Futures {
-		if f.Tenant != "*" {
+		// The owner-less future carries no owner label; an empty one is still a value to try.
+		if f.Tenant != "*" && f.Tenant != "" {
 			named[f.Tenant] = true
 		}
 	}
