@@ -103,7 +103,19 @@ export function judgeName(name: string, ctx: RuleContext): NameVerdict {
  * that is "every namespace" (a NetworkPolicy namespaceSelector) or "this
  * namespace" (a Cilium endpoint selector).
  */
+/** The values a subject can hold when several In requirements on it all hold: their intersection. */
+function commonValues(requirements: readonly NamespaceRequirement[], subject: NamespaceRequirement['subject']): string[] | undefined {
+  const ins = requirements.filter((r) => r.subject === subject && r.op === 'In');
+  if (ins.length < 2) return undefined;
+  return ins.slice(1).reduce((acc, r) => acc.filter((v) => r.values.includes(v)), [...new Set(ins[0]!.values)]);
+}
+
 export function judgeNamespaceReach(requirements: readonly NamespaceRequirement[], ctx: RuleContext): ReachResult {
+  // Requirements are ANDed: two In lists on the owner label (or on the name) allow only the values in both.
+  const tenants = commonValues(requirements, 'tenant');
+  if (tenants !== undefined && tenants.every((v) => ctx.allowedValues.has(v))) return { confined: true, findings: [], warnings: [] };
+  const names = commonValues(requirements, 'name')?.map((n) => judgeName(n, ctx));
+  if (names !== undefined && names.every((v) => v.ok)) return { confined: true, findings: [], warnings: names.flatMap((v) => (v.warn === undefined ? [] : [v.warn])) };
   const findings: Finding[] = [];
   const warnings: string[] = [];
   const { config } = ctx;

@@ -59,6 +59,10 @@ describe('namespaceSelector', () => {
     ['In with two bad names', nameIs('In', ['globex-web', 'ghost']), ['SelectorOtherTenant', 'SelectorUnknownNamespace']],
     // A name that does not exist could be created later by anyone.
     ['a namespace that does not exist', { matchLabels: { [NAME_LABEL]: 'ghost' } }, ['SelectorUnknownNamespace']],
+    // Requirements are ANDed: two In lists allow only the values in both.
+    ['two tenant In lists meeting in the own tenant', { matchExpressions: [{ key: TENANT_LABEL, operator: 'In', values: ['acme', 'globex'] }, { key: TENANT_LABEL, operator: 'In', values: ['acme', 'initech'] }] }, []],
+    ['two tenant In lists meeting in another tenant', { matchExpressions: [{ key: TENANT_LABEL, operator: 'In', values: ['acme', 'globex'] }, { key: TENANT_LABEL, operator: 'In', values: ['globex'] }] }, ['SelectorOtherTenant', 'SelectorOtherTenant']],
+    ['two name In lists meeting in an own namespace', { matchExpressions: [{ key: NAME_LABEL, operator: 'In', values: ['acme-api', 'globex-web'] }, { key: NAME_LABEL, operator: 'In', values: ['acme-api'] }] }, []],
     // A value that no namespace can be named matches nothing: it is no risk.
     ['a name no namespace can have, beside an own one', nameIs('In', ['acme-api', '']), []],
     ['an upper-case name', nameIs('In', ['Acme-Web']), []],
