@@ -120,7 +120,7 @@ function explain(err: unknown, server: string): string {
   if (err instanceof KubeApiError) {
     if (err.status === 0) return `cannot reach the Kubernetes API at ${server}: ${err.message}`;
     if (err.status === 401) return `the Kubernetes API at ${server} did not accept the credentials (401): ${err.message}`;
-    if (err.status === 403) return `not allowed to read what the audit needs (403): ${err.message}. It needs list on namespaces, networkpolicies, and the Cilium and admin network policy kinds`;
+    if (err.status === 403) return `not allowed to read what the audit needs (403): ${err.message}. It needs list on namespaces, networkpolicies, the Cilium and admin network policy kinds, and (without --config) configmaps in the release namespace`;
     return `the Kubernetes API at ${server} answered ${err.status} (${err.reason}): ${err.message}`;
   }
   return `reading the cluster failed: ${(err as Error).message}`;
