@@ -11,7 +11,6 @@ import (
 	k8sConst "github.com/cilium/cilium/pkg/k8s/apis/cilium.io"
 	ciliumutils "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/utils"
 	cilium_v2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
-	k8sutils "github.com/cilium/cilium/pkg/k8s/utils"
 	"github.com/cilium/cilium/pkg/labels"
 	"github.com/cilium/cilium/pkg/policy/api"
 	policytypes "github.com/cilium/cilium/pkg/policy/types"
@@ -249,42 +248,30 @@ func ciliumPeer(md *Model, namespace string, p peerSelector) (Peer, string) {
 			podLabels.add(l.Key, values...)
 		}
 	})
-	nsKeys := nsLabels.keys(nil)
 	// Pods cannot carry io.cilium.k8s.* labels (SanitizePodLabels strips them);
 	// the service account is chosen through the pod's spec instead.
-	podKeys := podLabels.keys(func(k string) bool { return strings.HasPrefix(k, k8sConst.LabelPrefix) })
 	saKey := k8sConst.PolicyLabelServiceAccount
 	serviceAccounts := []string{"default"}
 	for v := range podLabels[saKey] {
 		serviceAccounts = append(serviceAccounts, v)
 	}
 	sort.Strings(serviceAccounts)
-	ok := md.forEachNamespace(nsKeys, nsLabels, names, func(c candidate) bool {
-		matched := false
-		labellings(map[string]string{}, podKeys, podLabels, nil, func(pod map[string]string) bool {
-			for _, sa := range serviceAccounts {
-				id := labels.Map2Labels(k8sutils.SanitizePodLabels(pod, nsObject{c.name, c.labels}, sa, md.Cluster), labels.LabelSourceK8s).LabelArray()
-				if sel.Matches(id) {
-					matched = true
-					if peer.Example == nil && c.name != namespace {
-						peer.Example = id.GetModel()
-					}
-					return true
-				}
-			}
-			return false
-		})
-		if matched {
-			if c.isFuture {
-				peer.Futures = append(peer.Futures, c.future+"/"+c.name)
-			} else {
-				peer.Namespaces = appendOnce(peer.Namespaces, c.name)
-			}
+	for _, b := range md.bases(nsLabels, names) {
+		id, err := admits(p.sel, b, nsLabels, podLabels, serviceAccounts, md.Cluster)
+		if err != nil {
+			return peer, fmt.Sprintf("%s: %v", p.path, err)
 		}
-		return matched
-	})
-	if !ok {
-		return peer, fmt.Sprintf("%s: too many labellings to try", p.path)
+		if id == nil {
+			continue
+		}
+		if peer.Example == nil && b.name != namespace {
+			peer.Example = id.GetModel()
+		}
+		if b.isFuture {
+			peer.Futures = append(peer.Futures, b.future+"/"+b.name)
+		} else {
+			peer.Namespaces = appendOnce(peer.Namespaces, b.name)
+		}
 	}
 	for _, r := range md.Reserved {
 		if sel.Matches(labels.LabelArray{labels.NewLabel(r, "", labels.LabelSourceReserved)}) {

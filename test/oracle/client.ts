@@ -56,7 +56,8 @@ export class Oracle {
 
   private constructor(bin: string) {
     this.child = spawn(bin, [], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stderr.on('data', (d: Buffer) => { this.stderr += d.toString(); });
+    // Keep the end of stderr only, for the message when the process dies.
+    this.child.stderr.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-4000); });
     createInterface({ input: this.child.stdout }).on('line', (line) => {
       // Answers come in request order; a line nobody asked for is a protocol error.
       const w = this.waiting.shift();

@@ -14,6 +14,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+
+	"github.com/cilium/cilium/pkg/logging"
 )
 
 type request struct {
@@ -25,6 +27,9 @@ type request struct {
 }
 
 func main() {
+	// Cilium's label parser logs (as errors) every cidr: key it reads; the
+	// oracle answers about such keys, it does not need the log.
+	logging.DefaultSlogLogger = quiet
 	in := bufio.NewScanner(os.Stdin)
 	in.Buffer(make([]byte, 1<<20), 16<<20)
 	out := bufio.NewWriter(os.Stdout)
