@@ -23,7 +23,7 @@
  */
 import type { Config } from '../config/schema.js';
 import { StaticNamespaces, type NamespaceLike } from '../kube/namespace-view.js';
-import { isManaged, ownerFromLabels, review, splitApiVersion, type Violation } from '../policy/index.js';
+import { isManaged, ownerFromLabels, review, storedObjectInput, type Violation } from '../policy/index.js';
 import { desiredBaseline, needsWrite, type Flavour } from '../baseline/desired.js';
 
 export interface AuditObject {
@@ -122,20 +122,10 @@ export function auditCluster(input: AuditInput): AuditReport {
       managedSkipped += 1;
       return;
     }
-    const { group, version } = splitApiVersion(obj.apiVersion);
     const kind = obj.kind ?? fallbackKind;
     const namespace = obj.metadata?.namespace ?? '';
     const name = obj.metadata?.name ?? '';
-    const verdict = review({
-      kind: { group, version, kind },
-      operation: 'CREATE',
-      namespace,
-      name,
-      object: obj,
-      requester: AUDIT_REQUESTER,
-      namespaces: view,
-      config,
-    });
+    const verdict = review(storedObjectInput({ ...obj, kind }, { operation: 'CREATE', requester: AUDIT_REQUESTER, namespaces: view, config }));
     if (!verdict.allowed) refused.push({ kind, namespace, name, violations: verdict.violations });
   };
   for (const np of input.networkPolicies) judge({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', ...np }, 'NetworkPolicy');

@@ -10,61 +10,16 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { stringify } from 'yaml';
 import type { Config } from '../config/schema.js';
 import { formatConfigErrors, loadConfigFile } from '../config/load.js';
-import { StaticNamespaces, type NamespaceLike } from '../kube/namespace-view.js';
-import { renderSuggestion, renderViolation, review, subjectText, type JsonPatchOp, type Operation, type Violation } from '../policy/index.js';
+import type { NamespaceLike } from '../kube/namespace-view.js';
+import { renderSuggestion, renderViolation, subjectText, type Operation } from '../policy/index.js';
 import { collect, outputOption, UsageError, type Io } from './args.js';
 import { readObjects, type SourcedFile, type SourcedObject } from './documents.js';
 import { fixDocuments } from './fix.js';
-import { namespaceMismatches, pairWithOld, place } from './placement.js';
+import { checkObjects, type CheckOptions, type CheckResult } from './judge.js';
+import { namespaceMismatches, pairWithOld } from './placement.js';
 import type { ActionWrapper } from './program.js';
 
-export interface CheckOptions {
-  namespace?: string | undefined;
-  tenant?: string | undefined;
-  user: string;
-  groups: string[];
-  operation: Operation;
-  /** For UPDATE: the stored version of each object, in the same order (--old); without it an UPDATE compares an object with itself. */
-  old?: readonly Record<string, unknown>[] | undefined;
-}
-
-export interface CheckResult {
-  file: string;
-  position: string;
-  kind: string;
-  namespace: string | undefined;
-  name: string | undefined;
-  allowed: boolean;
-  violations: Violation[];
-  warnings: string[];
-  patch: JsonPatchOp[];
-}
-
-/** Judge each object as the webhook would. Pure apart from its inputs. */
-export function checkObjects(objects: readonly SourcedObject[], namespaceObjects: readonly NamespaceLike[], opts: CheckOptions, config: Config): CheckResult[] {
-  const known = [...namespaceObjects];
-  if (opts.namespace !== undefined && opts.tenant !== undefined && !known.some((n) => n.metadata?.name === opts.namespace)) {
-    known.push({ metadata: { name: opts.namespace, labels: { [config.tenantLabel]: opts.tenant } } });
-  }
-  const view = new StaticNamespaces(known).view();
-  return objects.map(({ object, file, position }, i) => {
-    const placed = place(object, opts.namespace);
-    const stored = opts.old?.[i];
-    const old = stored === undefined ? placed.object : place(stored, opts.namespace).object;
-    const verdict = review({
-      kind: { group: placed.group, version: placed.version, kind: placed.kind },
-      operation: opts.operation,
-      namespace: placed.namespace,
-      name: placed.name,
-      object: opts.operation === 'DELETE' ? undefined : placed.object,
-      oldObject: opts.operation === 'CREATE' ? undefined : old,
-      requester: { username: opts.user, groups: opts.groups },
-      namespaces: view,
-      config,
-    });
-    return { file, position, kind: placed.kind, namespace: placed.namespace, name: placed.name, allowed: verdict.allowed, violations: verdict.violations, warnings: verdict.warnings, patch: verdict.patch };
-  });
-}
+export { checkObjects, type CheckOptions, type CheckResult };
 
 export function renderCheckText(results: readonly CheckResult[]): string {
   const lines: string[] = [];

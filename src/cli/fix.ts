@@ -7,7 +7,7 @@ import type { Config } from '../config/schema.js';
 import type { NamespaceLike } from '../kube/namespace-view.js';
 import type { JsonPatchOp } from '../policy/index.js';
 import { isRecord } from '../policy/report.js';
-import { checkObjects, type CheckOptions, type CheckResult } from './check.js';
+import { checkObjects, type CheckOptions, type CheckResult } from './judge.js';
 import type { SourcedFile, SourcedObject } from './documents.js';
 import { applyPatchToDocument } from './yaml-patch.js';
 

@@ -2,6 +2,7 @@
 export { review } from './review.js';
 export { renderDenial, renderSuggestion, renderViolation, subjectText, type Subject } from './render.js';
 export { classify, splitApiVersion, type JudgedKind } from './kinds.js';
+export { storedObjectIdentity, storedObjectInput, type StoredObjectContext } from './object.js';
 export { referencedNamespaces } from './references.js';
 export { isManaged } from './rules/managed.js';
 export { CILIUM_NAMESPACE_LABELS, CILIUM_POD_NAMESPACE, ciliumNamespaceLabelKey, MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAME_LABEL } from './vocabulary.js';

@@ -1,0 +1,55 @@
+/**
+ * The judging behind `check` and `check --fix`: each object placed as
+ * `kubectl apply` would place it, then reviewed as the webhook would review
+ * the request that writes it (src/policy/object.ts). Its own module so that
+ * check.ts and fix.ts both use it without importing each other.
+ */
+import type { Config } from '../config/schema.js';
+import { StaticNamespaces, type NamespaceLike } from '../kube/namespace-view.js';
+import { review, storedObjectInput, type JsonPatchOp, type Operation, type Violation } from '../policy/index.js';
+import type { SourcedObject } from './documents.js';
+import { place } from './placement.js';
+
+export interface CheckOptions {
+  namespace?: string | undefined;
+  tenant?: string | undefined;
+  user: string;
+  groups: string[];
+  operation: Operation;
+  /** For UPDATE: the stored version of each object, in the same order (--old); without it an UPDATE compares an object with itself. */
+  old?: readonly Record<string, unknown>[] | undefined;
+}
+
+export interface CheckResult {
+  file: string;
+  position: string;
+  kind: string;
+  namespace: string | undefined;
+  name: string | undefined;
+  allowed: boolean;
+  violations: Violation[];
+  warnings: string[];
+  patch: JsonPatchOp[];
+}
+
+/** Judge each object as the webhook would. Pure apart from its inputs. */
+export function checkObjects(objects: readonly SourcedObject[], namespaceObjects: readonly NamespaceLike[], opts: CheckOptions, config: Config): CheckResult[] {
+  const known = [...namespaceObjects];
+  if (opts.namespace !== undefined && opts.tenant !== undefined && !known.some((n) => n.metadata?.name === opts.namespace)) {
+    known.push({ metadata: { name: opts.namespace, labels: { [config.tenantLabel]: opts.tenant } } });
+  }
+  const view = new StaticNamespaces(known).view();
+  return objects.map(({ object, file, position }, i) => {
+    const placed = place(object, opts.namespace);
+    const stored = opts.old?.[i];
+    const old = stored === undefined ? placed.object : place(stored, opts.namespace).object;
+    const verdict = review(storedObjectInput(placed.object, {
+      operation: opts.operation,
+      oldObject: old,
+      requester: { username: opts.user, groups: opts.groups },
+      namespaces: view,
+      config,
+    }));
+    return { file, position, kind: placed.kind, namespace: placed.namespace, name: placed.name, allowed: verdict.allowed, violations: verdict.violations, warnings: verdict.warnings, patch: verdict.patch };
+  });
+}
