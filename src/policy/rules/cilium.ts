@@ -13,7 +13,10 @@
 import type { RuleContext } from '../context.js';
 import { parseAll, parseCidr, reachedProtected, type Cidr } from '../cidr.js';
 import { ciliumSelectorFix, cidrFix, noSafeChange, openRuleFix, worldBlocks } from '../fixes.js';
-import { judgeNamespaceReach, stringValues, toOp, type Finding, type NamespaceRequirement } from '../namespace-reach.js';
+import { judgeNamespaceReach, type Finding, type NamespaceRequirement } from '../namespace-reach.js';
+import { confinement } from '../model/confinement.js';
+import { endpointNamespaceRequirements, endpointRequirements } from '../model/endpoint-selector.js';
+import { peerNamespaces } from '../model/peer.js';
 import { child, index } from '../paths.js';
 import { pointerOf } from '../pointer.js';
 import { addAt, confinedSelector, exceptSuggestion, ownTenantSelector, replaceAt, safePeersCilium } from '../suggest.js';
@@ -41,38 +44,32 @@ function namespaceSubject(rawKey: string, tenantLabel: string): NamespaceRequire
 
 const isReservedKey = (rawKey: string): boolean => meaningOf(parseSelectorKey(rawKey)).kind === 'reserved';
 
-/** The selector with every key spelled as Cilium reads it, so a suggested replacement never brings a rewritten key back. */
-function canonicalSelector(sel: Record<string, unknown>): Record<string, unknown> {
+/**
+ * The selector a suggestion starts from: every key spelled as Cilium reads it
+ * (so a replacement never brings a rewritten key back), without the reserved
+ * "all" label (which matches every endpoint in older Cilium).
+ */
+function suggestionBase(sel: Record<string, unknown>): Record<string, unknown> {
   const spelled = (raw: string): string => {
     const k = parseSelectorKey(raw);
     return k.rewrites.length === 0 ? raw : k.canonical;
   };
+  const all = (raw: string): boolean => {
+    const m = meaningOf(parseSelectorKey(raw));
+    return m.kind === 'reserved' && m.identity === 'all';
+  };
   const out: Record<string, unknown> = { ...sel };
-  if (isRecord(sel.matchLabels)) out.matchLabels = Object.fromEntries(Object.entries(sel.matchLabels).map(([k, v]) => [spelled(k), v]));
+  if (isRecord(sel.matchLabels)) out.matchLabels = Object.fromEntries(Object.entries(sel.matchLabels).filter(([k]) => !all(k)).map(([k, v]) => [spelled(k), v]));
   if (Array.isArray(sel.matchExpressions)) {
-    out.matchExpressions = (sel.matchExpressions as unknown[]).map((e): unknown => (isRecord(e) && typeof e.key === 'string' ? { ...e, key: spelled(e.key) } : e));
+    out.matchExpressions = (sel.matchExpressions as unknown[])
+      .filter((e) => !(isRecord(e) && typeof e.key === 'string' && all(e.key)))
+      .map((e): unknown => (isRecord(e) && typeof e.key === 'string' ? { ...e, key: spelled(e.key) } : e));
   }
   return out;
 }
 
-/** The namespace requirements of one endpoint selector (empty: pinned to the policy's namespace). */
-export function endpointNamespaceRequirements(selector: Record<string, unknown>, tenantLabel: string): NamespaceRequirement[] {
-  const reqs: NamespaceRequirement[] = [];
-  if (isRecord(selector.matchLabels)) {
-    for (const [key, value] of Object.entries(selector.matchLabels)) {
-      const subject = namespaceSubject(key, tenantLabel);
-      if (subject !== undefined) reqs.push({ subject, key, op: 'In', values: [typeof value === 'string' ? value : valueText(value)] });
-    }
-  }
-  if (Array.isArray(selector.matchExpressions)) {
-    for (const e of selector.matchExpressions) {
-      if (!isRecord(e) || typeof e.key !== 'string') continue;
-      const subject = namespaceSubject(e.key, tenantLabel);
-      if (subject !== undefined) reqs.push({ subject, key: e.key, op: toOp(e.operator), values: stringValues(e.values) });
-    }
-  }
-  return reqs;
-}
+// Re-exported: references.ts and the tests read a selector's namespace requirements from here.
+export { endpointNamespaceRequirements };
 
 interface Walk {
   ctx: RuleContext;
@@ -93,21 +90,24 @@ function judgeSelectors(list: unknown[], path: string, w: Walk): void {
     judgeKeySpelling(sel, p, w.strict);
     const label = w.ctx.config.tenantLabel;
     // Colliding matchLabels keys: Cilium keeps one of them at random, so every reading must be confined.
+    // The model decides each (pin, reserved labels, sources, every namespace that is or could be); the findings explain.
     const findings: Finding[] = [];
     const warnings = new Set<string>();
     for (const reading of selectorReadings(sel)) {
       const reqs = endpointNamespaceRequirements(reading, label);
       const result = reqs.length > 0 ? judgeNamespaceReach(reqs, w.ctx) : undefined;
-      for (const warning of result?.warnings ?? []) warnings.add(warning);
-      // A namespace requirement that confines the selector confines its reserved part too:
-      // reserved identities carry no namespace labels, so they cannot meet it.
-      const found = result?.confined === true ? [] : [...reservedFindings(reading), ...(result?.findings ?? [])];
+      if (confinement(peerNamespaces({ kind: 'endpointSelector', selector: reading }, w.ctx), w.ctx).confined) {
+        for (const warning of result?.warnings ?? []) warnings.add(warning);
+        continue;
+      }
+      const found = [...reservedFindings(reading), ...(result?.findings ?? [])];
+      if (found.length === 0) found.push({ code: 'SelectorUnconfined', message: 'can match endpoints outside this tenant and the platform' });
       for (const f of found) if (!findings.some((g) => g.code === f.code && g.message === f.message)) findings.push(f);
     }
     for (const warning of warnings) w.report.warn(`${p}: ${warning}`);
     if (findings.length === 0) return; // pinned to the policy's own namespace, or confined
     const classify = (k: string) => namespaceSubject(k, label) ?? (isReservedKey(k) ? 'reserved' as const : undefined);
-    const fixed = confinedSelector(canonicalSelector(sel), classify, (s) => endpointNamespaceRequirements(s, label), w.ctx, 'cilium');
+    const fixed = confinedSelector(suggestionBase(sel), classify, (s) => endpointNamespaceRequirements(s, label), w.ctx, 'cilium');
     const suggestion = fixed === undefined ? undefined : replaceAt(p, fixed);
     for (const f of findings) w.report.violation(f.code, p, f.message, ciliumSelectorFix(w.ctx) + (suggestion === undefined ? noSafeChange(f.code) : ''), suggestion);
   });
@@ -119,11 +119,13 @@ function judgeSelectors(list: unknown[], path: string, w: Walk): void {
  * (`reserved:init DoesNotExist`) then matches endpoints of every tenant.
  */
 function reservedFindings(sel: Record<string, unknown>): Finding[] {
-  if (!Array.isArray(sel.matchExpressions)) return [];
   const out: Finding[] = [];
-  for (const e of sel.matchExpressions) {
-    if (isRecord(e) && typeof e.key === 'string' && isReservedKey(e.key) && (e.operator === 'NotIn' || e.operator === 'DoesNotExist')) {
-      out.push({ code: 'SelectorUnconfined', message: `uses ${String(e.operator)} on ${e.key}: a selector with a reserved: label is not pinned to this namespace, so it matches endpoints of every tenant` });
+  for (const r of endpointRequirements(sel)) {
+    if (r.meaning.kind !== 'reserved') continue;
+    if (r.meaning.identity === 'all') {
+      out.push({ code: 'SelectorUnconfined', message: `names ${r.key.raw}: Cilium releases that read a reserved "all" label match every endpoint with it, every tenant's included` });
+    } else if (r.op === 'NotIn' || r.op === 'DoesNotExist') {
+      out.push({ code: 'SelectorUnconfined', message: `uses ${r.op} on ${r.key.raw}: a selector with a reserved: label is not pinned to this namespace, so it matches endpoints of every tenant` });
     }
   }
   return out;

@@ -8,40 +8,17 @@
 import type { RuleContext } from '../context.js';
 import { parseAll, parseCidr, reachedProtected, type Cidr } from '../cidr.js';
 import { cidrFix, namespaceSelectorFix, noSafeChange, openRuleFix } from '../fixes.js';
-import { judgeNamespaceReach, stringValues, toOp, type NamespaceRequirement } from '../namespace-reach.js';
+import { judgeNamespaceReach } from '../namespace-reach.js';
+import { namespaceKeySubject, namespaceSelectorRequirements } from '../model/namespace-selector.js';
 import { child, index } from '../paths.js';
 import { pointerOf } from '../pointer.js';
 import { isRecord, listAt, type Report } from '../report.js';
 import { addAt, confinedSelector, exceptSuggestion, safePeersNetworkPolicy } from '../suggest.js';
 import { valueText } from '../text.js';
-import { NAME_LABEL } from '../vocabulary.js';
 
-/** A label selector's requirements, each classified by what it constrains. */
-function subjectOf(key: string, tenantLabel: string): NamespaceRequirement['subject'] {
-  return key === tenantLabel ? 'tenant' : key === NAME_LABEL ? 'name' : 'other';
-}
-
-export function selectorRequirements(selector: Record<string, unknown>, tenantLabel: string): NamespaceRequirement[] {
-  const subject = (key: string) => subjectOf(key, tenantLabel);
-  const reqs: NamespaceRequirement[] = [];
-  const ml = selector.matchLabels;
-  if (isRecord(ml)) {
-    for (const [key, value] of Object.entries(ml)) {
-      reqs.push({ subject: subject(key), key, op: 'In', values: [typeof value === 'string' ? value : valueText(value)] });
-    }
-  }
-  const me = selector.matchExpressions;
-  if (Array.isArray(me)) {
-    for (const e of me) {
-      if (!isRecord(e) || typeof e.key !== 'string') {
-        reqs.push({ subject: 'other', key: '(malformed expression)', op: 'Invalid', values: [] });
-        continue;
-      }
-      reqs.push({ subject: subject(e.key), key: e.key, op: toOp(e.operator), values: stringValues(e.values) });
-    }
-  }
-  return reqs;
-}
+/** A label selector's requirements, each classified by what it constrains (the model reads them). */
+export const selectorRequirements = namespaceSelectorRequirements;
+const subjectOf = namespaceKeySubject;
 
 function judgePeer(peer: unknown, path: string, ctx: RuleContext, report: Report, protectedRanges: Cidr[]): void {
   if (!isRecord(peer)) {

@@ -1,0 +1,105 @@
+/**
+ * A Cilium endpoint selector of a namespaced policy, as the dataplane reads
+ * it: every key through Cilium's grammar (selector-key.ts), the pin to the
+ * policy's namespace unless a key names the namespace or a reserved label
+ * (`getEndpointSelector` in Cilium's `pkg/k8s/apis/cilium.io/utils`), and
+ * matching against the identities that exist: pods (`k8s` labels: their own
+ * and their namespace's) and reserved identities (one `reserved` label each).
+ */
+import { isRecord } from '../report.js';
+import { valueText } from '../text.js';
+import { NAME_LABEL } from '../vocabulary.js';
+import { ABSENT, admits, choiceOf, EVERY, intersect, type Choice } from './choice.js';
+import { ANY_NAMESPACE, NOTHING, reservedIdentities, union, withName, type NamespaceSet } from './namespace-set.js';
+import { requirementsSet, stringValues, toOp, type NamespaceRequirement, type RequirementOp } from './requirement.js';
+import { liftsNamespacePin, meaningOf, parseSelectorKey, type KeyMeaning, type SelectorKey } from './selector-key.js';
+
+export interface EndpointRequirement {
+  key: SelectorKey;
+  meaning: KeyMeaning;
+  op: RequirementOp;
+  values: string[];
+}
+
+/** Every requirement of the selector, keys parsed; expressions that are not mappings with a string key are skipped. */
+export function endpointRequirements(selector: Record<string, unknown>): EndpointRequirement[] {
+  const out: EndpointRequirement[] = [];
+  const add = (raw: string, op: RequirementOp, values: string[]) => {
+    const key = parseSelectorKey(raw);
+    out.push({ key, meaning: meaningOf(key), op, values });
+  };
+  if (isRecord(selector.matchLabels)) {
+    for (const [raw, value] of Object.entries(selector.matchLabels)) add(raw, 'In', [typeof value === 'string' ? value : valueText(value)]);
+  }
+  if (Array.isArray(selector.matchExpressions)) {
+    for (const e of selector.matchExpressions as unknown[]) {
+      if (isRecord(e) && typeof e.key === 'string') add(e.key, toOp(e.operator), stringValues(e.values));
+    }
+  }
+  return out;
+}
+
+/** The namespace requirements of one endpoint selector, keys as Cilium reads them (empty: nothing names the namespace). */
+export function endpointNamespaceRequirements(selector: Record<string, unknown>, tenantLabel: string): NamespaceRequirement[] {
+  const reqs: NamespaceRequirement[] = [];
+  for (const r of endpointRequirements(selector)) {
+    const m = r.meaning;
+    if (m.kind === 'namespace-name') reqs.push({ subject: 'name', key: r.key.raw, op: r.op, values: r.values });
+    else if (m.kind === 'namespace-label') {
+      const subject = m.label === tenantLabel ? 'tenant' : m.label === NAME_LABEL ? 'name' : 'other';
+      reqs.push({ subject, key: r.key.raw, label: m.label, op: r.op, values: r.values });
+    }
+  }
+  return reqs;
+}
+
+/** Whether any key of the selector lifts Cilium's pin to the policy's namespace. */
+export function isPinned(selector: Record<string, unknown>): boolean {
+  return !endpointRequirements(selector).some((r) => liftsNamespacePin(r.meaning));
+}
+
+/** Identities Cilium creates with a reserved label; any other name stands for the ones not listed. */
+const RESERVED_IDENTITIES = ['host', 'remote-node', 'world', 'world-ipv4', 'world-ipv6', 'health', 'init', 'kube-apiserver', 'ingress', 'unmanaged'];
+const OTHER_IDENTITY = '(another reserved identity)';
+
+/** The value a reserved identity carries for a key: its one `reserved:<name>` label, which an `any` key of that name matches too. */
+function reservedValue(r: EndpointRequirement, identity: string): string {
+  if (r.meaning.kind === 'reserved') return r.meaning.identity === identity ? '' : ABSENT;
+  if (r.meaning.kind === 'pod-label' && r.key.source === 'any' && r.meaning.label === identity) return '';
+  return ABSENT;
+}
+
+function reservedMatches(reqs: readonly EndpointRequirement[]): string[] | 'every' {
+  const named = new Set(RESERVED_IDENTITIES);
+  for (const r of reqs) if (r.meaning.kind === 'reserved') named.add(r.meaning.identity);
+  const passes = (identity: string) => reqs.every((r) => admits(choiceOf(r.op, r.values), reservedValue(r, identity)));
+  if (passes(OTHER_IDENTITY)) return 'every';
+  return [...named].filter(passes);
+}
+
+/**
+ * The namespaces (and reserved identities) a selector of a policy in
+ * `policyNamespace` admits. A pod carries no reserved label and no label of
+ * another source, so a positive requirement on one leaves no pod; its own
+ * labels are any the tenant chooses, so they narrow nothing unless
+ * contradictory.
+ */
+export function endpointSelectorNamespaces(selector: Record<string, unknown>, policyNamespace: string, tenantLabel: string): NamespaceSet {
+  const reqs = endpointRequirements(selector);
+  // Older Cilium matches every identity for a selector holding the reserved label "all".
+  if (reqs.some((r) => r.meaning.kind === 'reserved' && r.meaning.identity === 'all')) return union(ANY_NAMESPACE, reservedIdentities('every'));
+  const pinned = !reqs.some((r) => liftsNamespacePin(r.meaning));
+  const podsPossible = reqs.every((r) => (r.meaning.kind !== 'reserved' && r.meaning.kind !== 'foreign-source') || admits(choiceOf(r.op, r.values), ABSENT));
+  // Keyed apart from namespace labels (a label key holds no ":"), so a pod label never meets a namespace label of the same key.
+  const podLabels = new Map<string, Choice>();
+  for (const r of reqs) {
+    if (r.meaning.kind !== 'pod-label') continue;
+    const k = `pod:${r.meaning.label}`;
+    podLabels.set(k, intersect(podLabels.get(k) ?? EVERY, choiceOf(r.op, r.values)));
+  }
+  let pods = podsPossible ? requirementsSet(endpointNamespaceRequirements(selector, tenantLabel), podLabels) : NOTHING;
+  if (pinned) return withName(pods, { only: new Set([policyNamespace]) });
+  const reserved = reservedMatches(reqs);
+  pods = union(pods, reservedIdentities(reserved));
+  return pods;
+}
