@@ -43,7 +43,7 @@ export function judgeNamespaceReach(requirements: readonly NamespaceRequirement[
 }
 
 /** Each requirement's part in the answer, in the author's terms (ANDed: one confining requirement confines all). */
-function explainReach(requirements: readonly NamespaceRequirement[], ctx: RuleContext): ReachResult {
+export function explainReach(requirements: readonly NamespaceRequirement[], ctx: RuleContext): ReachResult {
   const findings: Finding[] = [];
   const warnings: string[] = [];
   const { config } = ctx;

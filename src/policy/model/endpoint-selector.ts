@@ -40,9 +40,9 @@ export function endpointRequirements(selector: Record<string, unknown>): Endpoin
 }
 
 /** The namespace requirements of one endpoint selector, keys as Cilium reads them (empty: nothing names the namespace). */
-export function endpointNamespaceRequirements(selector: Record<string, unknown>, tenantLabel: string): NamespaceRequirement[] {
+export function endpointNamespaceRequirements(selector: Record<string, unknown>, tenantLabel: string, all: readonly EndpointRequirement[] = endpointRequirements(selector)): NamespaceRequirement[] {
   const reqs: NamespaceRequirement[] = [];
-  for (const r of endpointRequirements(selector)) {
+  for (const r of all) {
     const m = r.meaning;
     if (m.kind === 'namespace-name') reqs.push({ subject: 'name', key: r.key.raw, op: r.op, values: r.values });
     else if (m.kind === 'namespace-label') {
@@ -72,7 +72,8 @@ function reservedValue(r: EndpointRequirement, identity: string): string {
 function reservedMatches(reqs: readonly EndpointRequirement[]): string[] | 'every' {
   const named = new Set(RESERVED_IDENTITIES);
   for (const r of reqs) if (r.meaning.kind === 'reserved') named.add(r.meaning.identity);
-  const passes = (identity: string) => reqs.every((r) => admits(choiceOf(r.op, r.values), reservedValue(r, identity)));
+  const choices = reqs.map((r) => choiceOf(r.op, r.values));
+  const passes = (identity: string) => reqs.every((r, i) => admits(choices[i]!, reservedValue(r, identity)));
   if (passes(OTHER_IDENTITY)) return 'every';
   return [...named].filter(passes);
 }
@@ -97,7 +98,7 @@ export function endpointSelectorNamespaces(selector: Record<string, unknown>, po
     const k = `pod:${r.meaning.label}`;
     podLabels.set(k, intersect(podLabels.get(k) ?? EVERY, choiceOf(r.op, r.values)));
   }
-  let pods = podsPossible ? requirementsSet(endpointNamespaceRequirements(selector, tenantLabel), podLabels) : NOTHING;
+  let pods = podsPossible ? requirementsSet(endpointNamespaceRequirements(selector, tenantLabel, reqs), podLabels) : NOTHING;
   if (pinned) return withName(pods, { only: new Set([policyNamespace]) });
   const reserved = reservedMatches(reqs);
   pods = union(pods, reservedIdentities(reserved));

@@ -41,7 +41,20 @@ export interface SelectorKey {
 
 const RESERVED_PREFIX = `${CILIUM_SOURCE_RESERVED}.`;
 
+/** Keys repeat across selectors and reviews; parsing is pure, so answers are kept (bounded, then started afresh). */
+const parsed = new Map<string, SelectorKey>();
+const MAX_PARSED = 4096;
+
 export function parseSelectorKey(raw: string): SelectorKey {
+  const hit = parsed.get(raw);
+  if (hit !== undefined) return hit;
+  const k = parse(raw);
+  if (parsed.size >= MAX_PARSED) parsed.clear();
+  parsed.set(raw, k);
+  return k;
+}
+
+function parse(raw: string): SelectorKey {
   const rewrites: KeyRewrite[] = [];
   let source: string;
   let rest: string;
@@ -82,7 +95,7 @@ export function parseSelectorKey(raw: string): SelectorKey {
     rest = `${source.slice(dot + 1)}.${rest}`;
     source = source.slice(0, dot);
   }
-  return { raw, source, key: rest, canonical: `${source}:${rest}`, rewrites };
+  return Object.freeze({ raw, source, key: rest, canonical: `${source}:${rest}`, rewrites: Object.freeze(rewrites) });
 }
 
 /** What a parsed key can match on a pod's or a reserved identity's labels. */

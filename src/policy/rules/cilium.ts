@@ -13,7 +13,7 @@
 import type { RuleContext } from '../context.js';
 import { parseAll, parseCidr, reachedProtected, type Cidr } from '../cidr.js';
 import { ciliumSelectorFix, cidrFix, noSafeChange, openRuleFix, worldBlocks } from '../fixes.js';
-import { judgeNamespaceReach, type Finding, type NamespaceRequirement } from '../namespace-reach.js';
+import { explainReach, judgeNamespaceReach, type Finding, type NamespaceRequirement } from '../namespace-reach.js';
 import { confinement } from '../model/confinement.js';
 import { endpointNamespaceRequirements, endpointRequirements } from '../model/endpoint-selector.js';
 import { peerNamespaces } from '../model/peer.js';
@@ -94,9 +94,10 @@ function judgeSelectors(list: unknown[], path: string, w: Walk): void {
     const findings: Finding[] = [];
     const warnings = new Set<string>();
     for (const reading of selectorReadings(sel)) {
+      const confined = confinement(peerNamespaces({ kind: 'endpointSelector', selector: reading }, w.ctx), w.ctx).confined;
       const reqs = endpointNamespaceRequirements(reading, label);
-      const result = reqs.length > 0 ? judgeNamespaceReach(reqs, w.ctx) : undefined;
-      if (confinement(peerNamespaces({ kind: 'endpointSelector', selector: reading }, w.ctx), w.ctx).confined) {
+      const result = reqs.length > 0 ? explainReach(reqs, w.ctx) : undefined;
+      if (confined) {
         for (const warning of result?.warnings ?? []) warnings.add(warning);
         continue;
       }
