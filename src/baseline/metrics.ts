@@ -1,6 +1,7 @@
 /**
  * The controller's Prometheus metrics, registered on the process's registry
- * (src/telemetry/metrics.ts), so one /metrics shows everything.
+ * (src/telemetry/metrics.ts), so one /metrics shows everything. Its API
+ * requests are counted by the process's client (src/kube/metrics.ts).
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
@@ -12,8 +13,6 @@ export interface ControllerMetrics {
   lastFullSync: Gauge;
   writes: Counter<'kind' | 'action'>;
   leader: Gauge;
-  apiRequests: Counter<'verb' | 'resource' | 'code'>;
-  throttled: Counter;
   events: Counter<'reason' | 'outcome'>;
   informerRelists: Counter<'informer'>;
   ciliumServed: Gauge;
@@ -31,8 +30,6 @@ export function buildControllerMetrics(registry: Registry): ControllerMetrics {
     lastFullSync: new Gauge({ name: 'tenant_guard_controller_last_full_sync_timestamp_seconds', help: 'When every namespace was last reconciled (backfill or periodic resync), Unix time', registers }),
     writes: new Counter({ name: 'tenant_guard_controller_writes_total', help: 'API writes by the controller, by kind and action: apply (a baseline policy created or repaired), delete (a managed policy removed), label (a platform namespace labelled)', labelNames: ['kind', 'action'], registers }),
     leader: new Gauge({ name: 'tenant_guard_controller_leader', help: '1 while this process is the leader (the only one that writes)', registers }),
-    apiRequests: new Counter({ name: 'tenant_guard_controller_api_requests_total', help: 'Requests to the Kubernetes API by verb, resource and HTTP status (0: no answer)', labelNames: ['verb', 'resource', 'code'], registers }),
-    throttled: new Counter({ name: 'tenant_guard_controller_api_throttled_total', help: 'Requests the API server answered with 429 (the controller then pauses)', registers }),
     events: new Counter({ name: 'tenant_guard_controller_events_total', help: 'Kubernetes Events by reason and outcome (sent, dropped by the event budget, failed)', labelNames: ['reason', 'outcome'], registers }),
     informerRelists: new Counter({ name: 'tenant_guard_controller_informer_lists_total', help: 'Full lists per informer (start, and after a watch expired with 410 Gone)', labelNames: ['informer'], registers }),
     ciliumServed: new Gauge({ name: 'tenant_guard_controller_cilium_crd_served', help: '1 when the API server serves CiliumNetworkPolicy (cilium.io/v2)', registers }),

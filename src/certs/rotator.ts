@@ -13,9 +13,9 @@
  * Secret (so a replica picks up a rotation made by another), renews what is
  * due, and re-patches a caBundle that someone cleared or changed.
  */
-import { AdmissionregistrationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
-import { statusOf } from '../kube/client.js';
+import { apiStatus, type KubeRest } from '../kube/rest.js';
+import { MUTATING_WEBHOOKS, SECRETS, VALIDATING_WEBHOOKS, collectionPath, objectPath } from '../kube/resources.js';
 import type { TlsMaterial } from '../server/tls.js';
 import { bundleContains, sameBundle } from './bundle.js';
 import { applyDecision, decide, decodeSecret, encodeSecret, policyProblems, type Decoded, type RotationPolicy } from './plan.js';
@@ -34,11 +34,20 @@ export interface WebhookConfigView {
   webhooks: { name: string; caBundle: string | undefined }[];
 }
 
-/** The few API calls the rotator makes; kubeCertApi() implements them with client-node. */
+/** A core/v1 Secret, as plain JSON. */
+export interface SecretObject {
+  apiVersion?: string;
+  kind?: string;
+  type?: string;
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  data?: Record<string, string>;
+}
+
+/** The few API calls the rotator makes; kubeCertApi() implements them on the process's client. */
 export interface CertApi {
-  readSecret(namespace: string, name: string): Promise<V1Secret | undefined>;
-  createSecret(namespace: string, body: V1Secret): Promise<V1Secret>;
-  replaceSecret(namespace: string, name: string, body: V1Secret): Promise<V1Secret>;
+  readSecret(namespace: string, name: string): Promise<SecretObject | undefined>;
+  createSecret(namespace: string, body: SecretObject): Promise<SecretObject>;
+  replaceSecret(namespace: string, name: string, body: SecretObject): Promise<SecretObject>;
   readWebhookConfig(ref: WebhookRef): Promise<WebhookConfigView | undefined>;
   /** Sets caBundle (base64 of the PEM) on the webhooks at the given indexes, guarded by their names. */
   patchWebhookCaBundle(ref: WebhookRef, targets: { index: number; name: string }[], caBundleB64: string): Promise<void>;
@@ -71,18 +80,8 @@ function digest(m: TlsMaterial): string {
 }
 
 function errMessage(err: unknown): string {
-  if (err instanceof Error) {
-    const body = (err as { body?: unknown }).body;
-    if (typeof body === 'string' && body.length > 0) {
-      try {
-        const parsed = JSON.parse(body) as { message?: unknown };
-        if (typeof parsed.message === 'string') return parsed.message;
-      } catch {
-        // not JSON: fall through
-      }
-    }
-    return err.message.split('\n')[0] ?? err.message;
-  }
+  // KubeApiError carries the Status message the API server sent.
+  if (err instanceof Error) return err.message.split('\n')[0] ?? err.message;
   return String(err);
 }
 
@@ -137,7 +136,7 @@ export class SelfCertRotator {
 
   private async reconcileOnce(): Promise<void> {
     const { namespace, secretName, log } = this.opts;
-    let secret: V1Secret | undefined;
+    let secret: SecretObject | undefined;
     let decoded: Decoded | undefined;
     for (let attempt = 0; ; attempt++) {
       secret = await this.api.readSecret(namespace, secretName);
@@ -149,7 +148,7 @@ export class SelfCertRotator {
       const state = applyDecision(decision, decoded, this.opts.policy, now);
       if (state === undefined) break;
       const { data, annotations } = encodeSecret(state);
-      const body: V1Secret = {
+      const body: SecretObject = {
         apiVersion: 'v1',
         kind: 'Secret',
         type: 'kubernetes.io/tls',
@@ -174,7 +173,7 @@ export class SelfCertRotator {
         decoded = { ok: true, state };
         break;
       } catch (err) {
-        const code = statusOf(err);
+        const code = apiStatus(err);
         if ((code === 409 || code === 404) && attempt < MAX_CONFLICT_RETRIES) {
           // Another replica wrote first (or deleted it): read again and adopt what is there.
           log.info({ secret: `${namespace}/${secretName}`, action: decision.action, status: code }, 'certificate Secret changed concurrently; re-reading');
@@ -245,29 +244,35 @@ function withoutStaged(a: Record<string, string> | undefined): Record<string, st
   return out;
 }
 
-/** The CertApi over a real API server. */
-export function kubeCertApi(kc: KubeConfig): CertApi {
-  const core = kc.makeApiClient(CoreV1Api);
-  const adm = kc.makeApiClient(AdmissionregistrationV1Api);
-  const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+interface WebhookConfigObject {
+  webhooks?: { name: string; clientConfig?: { caBundle?: string } }[];
+}
+
+/**
+ * The CertApi over the process's client, in plain JSON. Its requests skip
+ * the token bucket: serving a certificate must not wait behind a backfill,
+ * and the rotator makes a handful of requests per check.
+ */
+export function kubeCertApi(rest: KubeRest): CertApi {
+  const extra = { exempt: true, query: { fieldManager: FIELD_MANAGER } };
   const notFound = async <T>(p: Promise<T>): Promise<T | undefined> => {
     try {
       return await p;
     } catch (err) {
-      if (statusOf(err) === 404) return undefined;
+      if (apiStatus(err) === 404) return undefined;
       throw err;
     }
   };
+  const webhooks = (kind: WebhookKind) => (kind === 'mutating' ? MUTATING_WEBHOOKS : VALIDATING_WEBHOOKS);
   return {
-    readSecret: (namespace, name) => notFound(core.readNamespacedSecret({ namespace, name })),
-    createSecret: (namespace, body) => core.createNamespacedSecret({ namespace, body, fieldManager: FIELD_MANAGER }),
-    replaceSecret: (namespace, name, body) => core.replaceNamespacedSecret({ namespace, name, body, fieldManager: FIELD_MANAGER }),
+    readSecret: (namespace, name) => notFound(rest.get<SecretObject>(objectPath(SECRETS, name, namespace), SECRETS.plural, true)),
+    createSecret: (namespace, body) => rest.create<SecretObject>(collectionPath(SECRETS, namespace), SECRETS.plural, body, extra),
+    replaceSecret: (namespace, name, body) => rest.replace<SecretObject>(objectPath(SECRETS, name, namespace), SECRETS.plural, body, extra),
     async readWebhookConfig(ref) {
-      const cfg = ref.kind === 'mutating'
-        ? await notFound(adm.readMutatingWebhookConfiguration({ name: ref.name }))
-        : await notFound(adm.readValidatingWebhookConfiguration({ name: ref.name }));
+      const r = webhooks(ref.kind);
+      const cfg = await notFound(rest.get<WebhookConfigObject>(objectPath(r, ref.name), r.plural, true));
       if (cfg === undefined) return undefined;
-      return { webhooks: (cfg.webhooks ?? []).map((w) => ({ name: w.name, caBundle: w.clientConfig.caBundle })) };
+      return { webhooks: (cfg.webhooks ?? []).map((w) => ({ name: w.name, caBundle: w.clientConfig?.caBundle })) };
     },
     async patchWebhookCaBundle(ref, targets, caBundleB64) {
       // `test` guards against the list having changed since it was read.
@@ -275,8 +280,8 @@ export function kubeCertApi(kc: KubeConfig): CertApi {
         { op: 'test', path: `/webhooks/${t.index}/name`, value: t.name },
         { op: 'add', path: `/webhooks/${t.index}/clientConfig/caBundle`, value: caBundleB64 },
       ]);
-      if (ref.kind === 'mutating') await adm.patchMutatingWebhookConfiguration({ name: ref.name, body, fieldManager: FIELD_MANAGER }, jsonPatch);
-      else await adm.patchValidatingWebhookConfiguration({ name: ref.name, body, fieldManager: FIELD_MANAGER }, jsonPatch);
+      const r = webhooks(ref.kind);
+      await rest.patch(objectPath(r, ref.name), r.plural, body, 'json', extra);
     },
   };
 }

@@ -1,18 +1,16 @@
 /**
- * `tenant-guard controller`: the baseline controller on its own, with
- * /metrics, /healthz and /readyz on a plain-HTTP port. `serve --controller`
- * runs the same thing beside the webhook (startControllerProcess).
- * SIGTERM: finish the reconciles in progress, release the lease, exit.
+ * `tenant-guard controller`: flags → config → the process (src/main.ts)
+ * with the baseline controller alone and /metrics, /healthz and /readyz on
+ * a plain-HTTP port. `serve --controller` runs the same controller beside
+ * the webhook, on the webhook's port. SIGTERM: finish the reconciles in
+ * progress, release the lease, exit within the grace period.
  */
+import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { formatConfigErrors, loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { BaselineController } from '../baseline/controller.js';
-import { startControllerHttp } from '../server/ops.js';
 import { parseSelector } from '../kube/selector.js';
-import { loadKubeConfig } from '../kube/client.js';
-import type { Command } from 'commander';
-import { buildMetrics } from '../telemetry/metrics.js';
+import { StartupError, startProcess } from '../main.js';
 import { intFlag, kubeconfigOption, logFormatOption, logLevelOption, UsageError, type Io } from './args.js';
 import { commandLogger } from './log-output.js';
 import type { ActionWrapper } from './program.js';
@@ -48,12 +46,6 @@ export interface ControllerFlags {
   identity?: string | undefined;
 }
 
-export interface RunningController {
-  controller: BaselineController;
-  port: number;
-  close(): Promise<void>;
-}
-
 /**
  * What the configuration schema cannot know about the controller's settings:
  * the namespace selector as the controller will read it. (The timing rules of
@@ -65,38 +57,23 @@ export function checkControllerConfig(config: Config): string[] {
   return selector.ok ? [] : [`  controller.namespaceSelector: ${selector.error}`];
 }
 
+export interface RunningController {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** The controller alone, with its plain-HTTP probes and metrics. */
 export async function startControllerProcess(config: Config, flags: ControllerFlags, log: Logger): Promise<RunningController> {
   const problems = checkControllerConfig(config);
   if (problems.length > 0) throw new UsageError(['invalid configuration:', ...problems].join('\n'));
-  let kc;
-  try {
-    kc = loadKubeConfig({ kubeconfig: flags.kubeconfig });
-  } catch (err) {
-    throw new UsageError(`cannot load kubeconfig: ${(err as Error).message}`);
-  }
-  if (kc === undefined) {
-    throw new UsageError('no Kubernetes API configured (no --kubeconfig, in-cluster service account, $KUBECONFIG or ~/.kube/config): the controller needs one');
-  }
-  if (kc.getCurrentCluster() === null) throw new UsageError('the kubeconfig has no current cluster');
-  const metrics = buildMetrics();
-  const controller = new BaselineController({ config, kc, log, registry: metrics.registry, identity: flags.identity });
   const port = intFlag(flags.port, 'port') ?? config.controller.port;
   const host = flags.host ?? config.controller.host;
-  const http = await startControllerHttp(metrics.registry, controller, port, host);
-  log.info({ host, port: http.port, paths: ['/metrics', '/healthz', '/readyz'] }, 'controller endpoints listening');
-  controller.start();
-  let closing: Promise<void> | undefined;
-  return {
-    controller,
-    port: http.port,
-    close: () => {
-      closing ??= (async () => {
-        await controller.stop();
-        await http.close();
-      })();
-      return closing;
-    },
-  };
+  try {
+    return await startProcess(config, { kubeconfig: flags.kubeconfig, controller: { identity: flags.identity }, ops: { port, host } }, log);
+  } catch (err) {
+    if (err instanceof StartupError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 async function runController(values: ControllerOpts, io: Io): Promise<number> {
@@ -107,15 +84,7 @@ async function runController(values: ControllerOpts, io: Io): Promise<number> {
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'shutting down the controller');
-      const grace = setTimeout(() => {
-        log.error({ graceMs: cfg.config.server.shutdownGraceMs }, 'the controller did not stop within the grace period; exiting');
-        process.exit(1);
-      }, cfg.config.server.shutdownGraceMs);
-      grace.unref();
-      void running.close().then(() => {
-        clearTimeout(grace);
-        resolve();
-      });
+      void running.close().then(resolve);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

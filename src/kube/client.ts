@@ -1,8 +1,13 @@
 /**
- * The only module that builds a KubeConfig. Order: an explicit file, then the
- * in-cluster service account, then $KUBECONFIG / ~/.kube/config. No
- * configuration at all is not an error here: callers decide what runs
- * without a cluster.
+ * The only module that builds a KubeConfig, and the one client of a process.
+ * Order: an explicit file, then the in-cluster service account, then
+ * $KUBECONFIG / ~/.kube/config. No configuration at all is not an error
+ * here: callers decide what runs without a cluster.
+ *
+ * connectKube() builds the process's one KubeRest (client-node's
+ * authentication and transport, plain JSON, one connection pool, one token
+ * bucket, one request counter); everything that talks to the API server
+ * receives it.
  *
  * $KUBECONFIG is read as kubectl reads it: every listed file that exists,
  * merged, the first file to name a cluster, user or context (or the current
@@ -12,6 +17,10 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import type { Registry } from 'prom-client';
+import { buildKubeMetrics, observeRequests } from './metrics.js';
+import { TokenBucket } from './rate-limit.js';
+import { KubeRest } from './rest.js';
 
 export interface KubeSource {
   kubeconfig?: string | undefined;
@@ -73,11 +82,24 @@ export function loadKubeConfig(src: KubeSource = {}): KubeConfig | undefined {
   return undefined;
 }
 
-/** HTTP status of a client-node error, if it carries one. */
-export function statusOf(err: unknown): number | undefined {
-  if (typeof err === 'object' && err !== null) {
-    const e = err as { code?: unknown; statusCode?: unknown; response?: { statusCode?: unknown } };
-    for (const c of [e.code, e.statusCode, e.response?.statusCode]) if (typeof c === 'number') return c;
-  }
-  return undefined;
+export interface Kube {
+  rest: KubeRest;
+  /** The namespace of the kubeconfig's current context (in a pod: its own), if any. */
+  namespace: string | undefined;
+}
+
+export interface KubeClientOptions {
+  /** Sustained requests per second and burst of the client-side token bucket. */
+  qps: number;
+  burst: number;
+  /** Where API requests are counted. */
+  registry?: Registry | undefined;
+}
+
+/** The process's one client on a loaded KubeConfig. */
+export function connectKube(kc: KubeConfig, opts: KubeClientOptions): Kube {
+  const observe = opts.registry !== undefined ? observeRequests(buildKubeMetrics(opts.registry)) : undefined;
+  const rest = new KubeRest(kc, { limiter: new TokenBucket(opts.qps, opts.burst), observe });
+  const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
+  return { rest, namespace: namespace !== undefined && namespace !== '' ? namespace : undefined };
 }

@@ -2,6 +2,7 @@
  * Which optional policy kinds the API server serves (API discovery). The
  * Cilium and admin-policy CRDs may be missing, or be installed later.
  */
+import { backoffDelay } from './rate-limit.js';
 import { apiStatus, type KubeRest } from './rest.js';
 import { ADMIN_POLICIES, BASELINE_ADMIN_POLICIES, CILIUM_CLUSTER_POLICIES, CILIUM_POLICIES, CLUSTER_NETWORK_POLICIES, discoveryPath, type ResourceType } from './resources.js';
 
@@ -46,4 +47,64 @@ export function servedClusterPolicyTypes(s: Served): ResourceType[] {
   if (s.baselineAdminNetworkPolicies) out.push(BASELINE_ADMIN_POLICIES);
   if (s.clusterNetworkPolicies) out.push(CLUSTER_NETWORK_POLICIES);
   return out;
+}
+
+interface DiscoveryLog {
+  warn(o: object, msg: string): void;
+}
+
+/**
+ * Discovery, again and again: every `intervalMs`, and until the first
+ * success with capped backoff. `onServed` hears every successful answer and
+ * the one before it.
+ */
+export class DiscoveryPoll {
+  private served: Served | undefined;
+  private failures = 0;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly rest: KubeRest,
+    private readonly intervalMs: number,
+    private readonly onServed: (served: Served, before: Served | undefined) => Promise<void>,
+    private readonly log: DiscoveryLog,
+  ) {}
+
+  get current(): Served | undefined {
+    return this.served;
+  }
+
+  start(): void {
+    void this.poll();
+    this.timer(() => void this.poll(), this.intervalMs, true);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+  }
+
+  private async poll(): Promise<void> {
+    let served: Served;
+    try {
+      served = await discoverServed(this.rest);
+      this.failures = 0;
+    } catch (err) {
+      this.failures += 1;
+      const retryInMs = backoffDelay(this.failures, 1000, 30_000);
+      this.log.warn({ err: (err as Error).message, retryInMs }, 'API discovery failed; retrying');
+      if (this.served === undefined && !this.stopped) this.timer(() => void this.poll(), retryInMs, false);
+      return;
+    }
+    const before = this.served;
+    this.served = served;
+    await this.onServed(served, before);
+  }
+
+  private timer(fn: () => void, ms: number, repeat: boolean): void {
+    const t = repeat ? setInterval(fn, ms) : setTimeout(fn, ms);
+    t.unref();
+    this.timers.push(t);
+  }
 }

@@ -258,3 +258,30 @@ export function apiLeaseStore(rest: KubeRest, namespace: string, name: string): 
     },
   };
 }
+
+/** Leader election as the config states it (seconds). */
+export interface LeaseSettings {
+  leaseNamespace: string;
+  leaseName: string;
+  leaseDurationSeconds: number;
+  renewDeadlineSeconds: number;
+  retryPeriodSeconds: number;
+}
+
+/** An elector on the Lease `settings` names, logging who else leads. */
+export function leaseElector(rest: KubeRest, settings: LeaseSettings, identity: string, callbacks: LeaderCallbacks, log: Log & { child(b: object): Log }): LeaderElector {
+  const lease = `${settings.leaseNamespace}/${settings.leaseName}`;
+  return new LeaderElector(
+    apiLeaseStore(rest, settings.leaseNamespace, settings.leaseName),
+    identity,
+    { leaseDurationMs: settings.leaseDurationSeconds * 1000, renewDeadlineMs: settings.renewDeadlineSeconds * 1000, retryPeriodMs: settings.retryPeriodSeconds * 1000 },
+    {
+      ...callbacks,
+      onNewLeader: (id) => {
+        if (id !== identity) log.info({ leader: id, lease }, 'leader election: another replica leads');
+        callbacks.onNewLeader?.(id);
+      },
+    },
+    log.child({ lease }),
+  );
+}

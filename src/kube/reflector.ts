@@ -39,7 +39,7 @@ export interface ReflectorOptions<T extends KubeObject> {
   pageSize?: number;
   /** Server-side watch timeout; the watch is resumed after it. */
   watchTimeoutSeconds?: number;
-  onChange: (type: ChangeType, obj: T, old: T | undefined) => void;
+  onChange?: (type: ChangeType, obj: T, old: T | undefined) => void;
   /** After every (re)list: the store now mirrors the server. */
   onSynced?: (store: ReadonlyMap<string, T>) => void;
   onError?: (err: unknown) => void;
@@ -49,6 +49,12 @@ export interface ReflectorOptions<T extends KubeObject> {
   backoffBaseMs?: number;
   /** Applied to every object before it is stored (e.g. drop managedFields, which the cache never needs). */
   transform?: (obj: T) => T;
+}
+
+/** One consumer of a shared reflector (the webhook's ownership view, the baseline controller, …). */
+export interface ReflectorListener<T extends KubeObject> {
+  onChange?: (type: ChangeType, obj: T, old: T | undefined) => void;
+  onSynced?: (store: ReadonlyMap<string, T>) => void;
 }
 
 export function keyOf(obj: KubeObject): string {
@@ -68,6 +74,8 @@ export class Reflector<T extends KubeObject> {
   private synced = false;
   private failures = 0;
   private wakeup: (() => void) | undefined;
+  private readonly listeners: ReflectorListener<T>[] = [];
+  private problem: string | undefined = 'not listed yet';
   /** Number of (re)lists done, for tests and logs. */
   lists = 0;
 
@@ -75,6 +83,24 @@ export class Reflector<T extends KubeObject> {
 
   get hasSynced(): boolean {
     return this.synced;
+  }
+
+  /**
+   * Why the cache may be stale: not listed yet, or the last list or watch
+   * failed and no watch has been established since. Undefined when watching.
+   */
+  get lastError(): string | undefined {
+    return this.problem;
+  }
+
+  /** Adds a consumer; one that joins after a list hears of the objects on the next (re)list and every later change. */
+  subscribe(listener: ReflectorListener<T>): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(type: ChangeType, obj: T, old: T | undefined): void {
+    this.opts.onChange?.(type, obj, old);
+    for (const l of this.listeners) l.onChange?.(type, obj, old);
   }
 
   get(key: string): T | undefined {
@@ -155,6 +181,7 @@ export class Reflector<T extends KubeObject> {
     this.failures += 1;
     const delay = backoffDelay(this.failures, this.opts.backoffBaseMs ?? 500, 30_000, 0.2, this.opts.random);
     this.opts.log.warn({ informer: this.opts.name, err: (err as Error).message, retryInMs: delay }, `${what} failed; retrying`);
+    this.problem = `${what} of ${this.opts.name} failed: ${(err as Error).message}`;
     this.opts.onError?.(err);
     return this.sleep(delay);
   }
@@ -170,19 +197,21 @@ export class Reflector<T extends KubeObject> {
       seen.add(key);
       const old = this.store.get(key);
       this.put(key, obj);
-      if (old === undefined) this.opts.onChange('add', obj, undefined);
-      else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.opts.onChange('update', obj, old);
+      if (old === undefined) this.changed('add', obj, undefined);
+      else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.changed('update', obj, old);
     }
     for (const [key, old] of [...this.store]) {
       if (!seen.has(key)) {
         this.remove(key, old);
-        this.opts.onChange('delete', old, old);
+        this.changed('delete', old, old);
       }
     }
     this.resourceVersion = resourceVersion;
     this.synced = true;
     this.opts.log.debug({ informer: this.opts.name, objects: items.length, resourceVersion }, 'listed');
+    this.problem = undefined;
     this.opts.onSynced?.(this.store);
+    for (const l of this.listeners) l.onSynced?.(this.store);
   }
 
   private apply(e: WatchEvent): void {
@@ -197,11 +226,11 @@ export class Reflector<T extends KubeObject> {
     if (e.type === 'DELETED') {
       if (old !== undefined) {
         this.remove(key, old);
-        this.opts.onChange('delete', obj, old);
+        this.changed('delete', obj, old);
       }
     } else {
       this.put(key, obj);
-      this.opts.onChange(old === undefined ? 'add' : 'update', obj, old);
+      this.changed(old === undefined ? 'add' : 'update', obj, old);
     }
     if (rv !== undefined && rv !== '') this.resourceVersion = rv;
   }
@@ -242,6 +271,9 @@ export class Reflector<T extends KubeObject> {
           },
           this.abort.signal,
           (timeout + 60) * 1000,
+          () => {
+            this.problem = undefined;
+          },
         );
       } catch (err) {
         if (this.stopped) break;

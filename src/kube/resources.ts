@@ -1,5 +1,5 @@
 /**
- * API paths of the resources the controller and the audit touch. Fixed
+ * API paths of the resources tenant-guard touches. Fixed
  * group/versions: these are the versions tenant-guard's engine judges.
  */
 
@@ -20,6 +20,9 @@ export const ADMIN_POLICIES: ResourceType = { apiVersion: 'policy.networking.k8s
 export const BASELINE_ADMIN_POLICIES: ResourceType = { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'BaselineAdminNetworkPolicy', plural: 'baselineadminnetworkpolicies', namespaced: false };
 export const CLUSTER_NETWORK_POLICIES: ResourceType = { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', plural: 'clusternetworkpolicies', namespaced: false };
 export const LEASES: ResourceType = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases', namespaced: true };
+export const SECRETS: ResourceType = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
+export const MUTATING_WEBHOOKS: ResourceType = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', namespaced: false };
+export const VALIDATING_WEBHOOKS: ResourceType = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', namespaced: false };
 export const EVENTS: ResourceType = { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true };
 
 function base(apiVersion: string): string {

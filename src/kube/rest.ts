@@ -185,6 +185,22 @@ export class KubeRest {
     return { items, resourceVersion };
   }
 
+  /** POST into a collection. */
+  create<T>(path: string, resource: string, body: unknown, extra: Partial<RequestOptions> = {}): Promise<T> {
+    return this.request<T>(HttpMethod.POST, path, { verb: 'create', resource, body, ...extra });
+  }
+
+  /** PUT a whole object (carry metadata.resourceVersion to make it conditional). */
+  replace<T>(path: string, resource: string, body: unknown, extra: Partial<RequestOptions> = {}): Promise<T> {
+    return this.request<T>(HttpMethod.PUT, path, { verb: 'update', resource, body, ...extra });
+  }
+
+  /** A merge patch (RFC 7386) or a JSON patch (RFC 6902). */
+  patch<T>(path: string, resource: string, body: unknown, kind: 'merge' | 'json', extra: Partial<RequestOptions> = {}): Promise<T> {
+    const contentType = kind === 'merge' ? 'application/merge-patch+json' : 'application/json-patch+json';
+    return this.request<T>(HttpMethod.PATCH, path, { verb: 'patch', resource, body, contentType, ...extra });
+  }
+
   /** Server-side apply: this manager owns the fields in `obj`; conflicts are forced. */
   apply<T>(path: string, resource: string, obj: unknown, fieldManager: string): Promise<T> {
     return this.request<T>(HttpMethod.PATCH, path, {
@@ -209,8 +225,9 @@ export class KubeRest {
    * Stream a watch. Resolves when the server ends it (timeoutSeconds), rejects
    * with a KubeApiError on an HTTP error (410 included), and is cancelled by
    * `signal`. A stream that stays silent past `idleMs` is abandoned.
+   * `onOpen` is called once the server has accepted the watch (HTTP 200).
    */
-  async watch(path: string, resource: string, query: Record<string, string | number | boolean | undefined>, onEvent: (e: WatchEvent) => void, signal: AbortSignal, idleMs: number): Promise<void> {
+  async watch(path: string, resource: string, query: Record<string, string | number | boolean | undefined>, onEvent: (e: WatchEvent) => void, signal: AbortSignal, idleMs: number, onOpen?: () => void): Promise<void> {
     await this.opts.limiter?.take();
     const ctx = await this.context(HttpMethod.GET, path, { ...query, watch: true, allowWatchBookmarks: true });
     ctx.setHeaderParam('Accept', 'application/json');
@@ -245,6 +262,7 @@ export class KubeRest {
         const { reason, message } = statusMessage(res.httpStatusCode, text);
         throw new KubeApiError(res.httpStatusCode, reason, message, retryAfterMs(res.headers));
       }
+      onOpen?.();
       const stream = res.body.stream();
       if (stream === null) return;
       const decoder = new TextDecoder();

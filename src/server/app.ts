@@ -1,6 +1,6 @@
 /**
  * The HTTP surface: POST /mutate and /validate (AdmissionReview v1),
- * /healthz, /readyz and /metrics. buildApp never listens, so tests drive it
+ * /healthz, /readyz and /metrics (the whole process's registry). buildApp never listens, so tests drive it
  * with inject() or over real HTTPS.
  *
  * Status codes say whose mistake it was: a malformed envelope is 400, a
@@ -22,6 +22,12 @@ export interface ServerState {
   notReady: () => string[];
   /** Reasons the server answers but some decisions are degraded. */
   degraded: () => string[];
+  /**
+   * Other parts of the process (the baseline controller beside the webhook),
+   * shown by name on /readyz and /healthz. They never make the webhook
+   * unready: admission decisions do not depend on them.
+   */
+  components?: (() => Record<string, unknown>) | undefined;
 }
 
 export interface AppDeps {
@@ -141,7 +147,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.post('/mutate', admission('mutate'));
   app.post('/validate', admission('validate'));
 
-  app.get('/healthz', () => ({ status: 'ok' }));
+  app.get('/healthz', () => ({ status: 'ok', ...state.components?.() }));
 
   app.get('/readyz', async (_req, reply) => {
     const reasons = [...state.notReady()];
@@ -150,8 +156,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const degraded = [...state.degraded()];
     const nsReason = deps.namespaces.degraded();
     if (nsReason !== undefined) degraded.push(`policy decisions fail closed: ${nsReason}`);
-    if (reasons.length > 0) return reply.code(503).send({ status: 'not ready', reasons, degraded });
-    return reply.code(200).send({ status: degraded.length > 0 ? 'degraded' : 'ok', degraded });
+    const components = state.components?.();
+    if (reasons.length > 0) return reply.code(503).send({ status: 'not ready', reasons, degraded, ...components });
+    return reply.code(200).send({ status: degraded.length > 0 ? 'degraded' : 'ok', degraded, ...components });
   });
 
   app.get('/metrics', async (_req, reply) => {

@@ -1,7 +1,9 @@
 /**
- * The controller's plain-HTTP endpoints: /metrics (Prometheus), /healthz
- * (the process is alive) and /readyz (the caches are synced). Plain HTTP on
- * its own port: nothing here is secret, and the API server never calls it.
+ * Plain-HTTP /metrics (Prometheus), /healthz (the process is alive) and
+ * /readyz (the caches are synced), for a process without the webhook
+ * (`tenant-guard controller`); with the webhook, its HTTPS port serves them
+ * for the whole process. Nothing here is secret, and the API server never
+ * calls it.
  */
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
@@ -18,7 +20,7 @@ export interface RunningHttp {
   close(): Promise<void>;
 }
 
-export async function startControllerHttp(registry: Registry, source: StatusSource, port: number, host: string): Promise<RunningHttp> {
+export async function startOpsHttp(registry: Registry, source: StatusSource, port: number, host: string): Promise<RunningHttp> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const send = (code: number, type: string, body: string) => {

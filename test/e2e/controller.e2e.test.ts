@@ -5,6 +5,7 @@
 // an admin in the config. Every wait is bounded; names are unique.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -63,10 +64,29 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
 
 interface Controller {
   identity: string;
+  /** The port of its probes and metrics: config controller.port for `controller`, the webhook's HTTPS port for `serve --controller`. */
   port: number;
+  /** The CA of the HTTPS port (serve --controller); undefined: plain HTTP. */
+  ca?: Buffer | undefined;
   child: ChildProcess;
   logs: string[];
   exited: Promise<number | null>;
+}
+
+/** GET on the process's probe and metrics port. */
+function probe(c: Pick<Controller, 'port' | 'ca'>, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolveAnswer, reject) => {
+    const onAnswer = (res: http.IncomingMessage) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+      res.on('end', () => resolveAnswer({ status: res.statusCode ?? 0, body }));
+    };
+    const req = c.ca !== undefined
+      ? https.get({ host: '127.0.0.1', port: c.port, path, ca: c.ca, timeout: 5000 }, onAnswer)
+      : http.get({ host: '127.0.0.1', port: c.port, path, timeout: 5000 }, onAnswer);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
 }
 
 /** Writes the harness config plus a controller section; returns its path. */
@@ -78,11 +98,11 @@ function writeConfig(name: string, controller: Record<string, unknown>): string 
 }
 
 /** Starts `controller` (or, with `serve`, `serve --controller` with these extra arguments). */
-async function startController(identity: string, leaseName: string, opts: { controller?: Record<string, unknown>; serve?: string[] } = {}): Promise<Controller> {
+async function startController(identity: string, leaseName: string, opts: { controller?: Record<string, unknown>; serve?: { port: number; ca: Buffer; args: string[] } } = {}): Promise<Controller> {
   const port = await freePort();
   leases.add(leaseName);
   const config = writeConfig(identity, { host: '127.0.0.1', port, qps: 50, burst: 100, resyncSeconds: 0, auditIntervalSeconds: 0, namespaceSelector: `${RUN_LABEL}=${RUN}`, leaderElection: { leaseName, leaseNamespace: LEASE_NAMESPACE, ...LEASE }, ...opts.controller });
-  const command = opts.serve !== undefined ? ['serve', '--controller', ...opts.serve] : ['controller', '--identity', identity];
+  const command = opts.serve !== undefined ? ['serve', '--controller', '--port', String(opts.serve.port), ...opts.serve.args] : ['controller', '--identity', identity];
   const env = { ...process.env };
   for (const v of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY', 'all_proxy', 'ALL_PROXY', 'KUBECONFIG']) delete env[v];
   const child = spawn(process.execPath, [join(repo, 'dist', 'cli', 'main.js'), ...command, '--config', config, '--kubeconfig', kubeconfigOf('admin')], {
@@ -101,9 +121,9 @@ async function startController(identity: string, leaseName: string, opts: { cont
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const c: Controller = { identity, port, child, logs, exited };
+  const c: Controller = { identity, port: opts.serve?.port ?? port, ca: opts.serve?.ca, child, logs, exited };
   running.add(c);
-  await waitFor(`controller ${identity} to answer /healthz`, 30_000, async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok).catch((err: unknown) => {
+  await waitFor(`controller ${identity} to answer /healthz`, 30_000, async () => (await probe(c, '/healthz')).status === 200).catch((err: unknown) => {
     throw new Error(`${(err as Error).message}\n${logs.slice(-20).join('\n')}`);
   });
   return c;
@@ -120,7 +140,7 @@ async function stopController(c: Controller, signal: NodeJS.Signals = 'SIGTERM')
 
 /** Sum of a metric's samples whose labels include `labels`. */
 async function metric(c: Controller, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${c.port}/metrics`)).text();
+  const text = (await probe(c, '/metrics')).body;
   let sum = 0;
   for (const line of text.split('\n')) {
     if (line.startsWith('#')) continue;
@@ -133,7 +153,10 @@ async function metric(c: Controller, name: string, labels: Record<string, string
 }
 
 async function ready(c: Controller): Promise<boolean> {
-  return (await fetch(`http://127.0.0.1:${c.port}/readyz`)).ok;
+  const answer = await probe(c, '/readyz');
+  if (c.ca === undefined) return answer.status === 200;
+  // Beside the webhook, the controller's readiness is a part of the webhook's /readyz.
+  return answer.status === 200 && (JSON.parse(answer.body) as { controller?: { ready?: boolean } }).controller?.ready === true;
 }
 
 interface Policy {
@@ -307,32 +330,33 @@ describe('baseline controller', () => {
 });
 
 describe('serve --controller', () => {
-  it('runs the webhook and the controller in one process, with the audit counts as metrics', async () => {
+  it('runs the webhook and the controller in one process, on one port, with the audit counts as metrics', async () => {
     // The harness's webhook certificate (for 127.0.0.1) serves this second webhook too.
     const certs = join(dirname(inject('tgKubeconfigDir')), 'webhook', 'certs');
     const webhookPort = await freePort();
+    const controllerPort = await freePort();
     const lease = uniqueName('tg-serve');
+    const ca = readFileSync(join(certs, 'ca.crt'));
     const c = await startController(uniqueName('serve'), lease, {
-      controller: { auditIntervalSeconds: 3600 },
-      serve: ['--port', String(webhookPort), '--host', '127.0.0.1', '--cert', join(certs, 'tls.crt'), '--key', join(certs, 'tls.key')],
+      controller: { auditIntervalSeconds: 3600, port: controllerPort },
+      serve: { port: webhookPort, ca, args: ['--host', '127.0.0.1', '--cert', join(certs, 'tls.crt'), '--key', join(certs, 'tls.key')] },
     });
     await waitFor('the controller to lead', 60_000, async () => (await metric(c, 'tenant_guard_controller_leader')) === 1);
-    const ca = readFileSync(join(certs, 'ca.crt'));
-    const healthz = () => new Promise<number>((resolveCode, reject) => {
-      https.get({ host: '127.0.0.1', port: webhookPort, path: '/healthz', ca }, (res) => {
-        res.resume();
-        resolveCode(res.statusCode ?? 0);
-      }).on('error', reject);
-    });
-    expect(await waitFor('the webhook to answer over HTTPS', 30_000, async () => (await healthz()) === 200)).toBe(true);
+    await waitFor('the controller to be ready', 60_000, () => ready(c));
 
     const ns = await createTenantNamespace('acme');
     await waitFor('the baseline', 30_000, () => isolateOf(ns));
     await waitFor('the audit counts', 60_000, async () => (await metric(c, 'tenant_guard_audit_last_run_timestamp_seconds')) > 0);
-    const text = await (await fetch(`http://127.0.0.1:${c.port}/metrics`)).text();
+    const text = (await probe(c, '/metrics')).body;
     for (const category of ['refusedPolicies', 'clusterPolicies', 'missingBaseline', 'unlabeledNamespaces', 'platformUnlabeled']) {
       expect(text).toMatch(new RegExp(`^tenant_guard_audit_findings\\{category="${category}"\\} \\d+$`, 'm'));
     }
+    // One registry: the webhook's and the controller's metrics side by side, each once.
+    for (const name of ['tenant_guard_admission_in_flight', 'tenant_guard_controller_leader', 'tenant_guard_controller_api_requests_total']) {
+      expect(text.split('\n').filter((l) => l.startsWith(`# TYPE ${name} `)), name).toHaveLength(1);
+    }
+    // One listener: nothing answers on controller.port.
+    await expect(probe({ port: controllerPort }, '/metrics')).rejects.toThrow(/ECONNREFUSED/);
 
     expect(await stopController(c, 'SIGTERM')).toBe(0);
     expect(await leaseHolder(lease)).toBe('');

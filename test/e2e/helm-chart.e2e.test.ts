@@ -162,8 +162,6 @@ describe('chart: lint and values schema', () => {
 
   it('refuses controller settings the chart cannot deploy', async () => {
     for (const [set, message] of [
-      ['config.controller.port=0', /config\.controller\.port: 0 \(any free port\) cannot be exposed/],
-      ['config.controller.port=8443', /config\.controller\.port: 8443 is containerPort/],
       ['config.controller.leaderElection.enabled=false', /leaderElection\.enabled is false with replicaCount 2/],
     ] as const) {
       const res = await helm(helmBin, ['template', 'x', chartDir, '--set', set]);
@@ -251,14 +249,11 @@ describe('chart: default values', () => {
     await expectFloorAsGenerated(docs, ['kube-system', ns]);
   });
 
-  it('runs the controller in the webhook pods and exposes its metrics port', () => {
+  it('runs the controller in the webhook pods, on the webhook\'s one port', () => {
     const c = the(docs, 'Deployment').spec.template.spec.containers[0]!;
     expect(c.args).toContain('--controller');
-    expect(c.ports).toEqual([{ name: 'https', containerPort: 8443, protocol: 'TCP' }, { name: 'controller', containerPort: 8081, protocol: 'TCP' }]);
-    expect(the(docs, 'Service').spec.ports).toEqual([
-      { name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' },
-      { name: 'controller', port: 8081, targetPort: 'controller', protocol: 'TCP' },
-    ]);
+    expect(c.ports).toEqual([{ name: 'https', containerPort: 8443, protocol: 'TCP' }]);
+    expect(the(docs, 'Service').spec.ports).toEqual([{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }]);
     // The Lease lives in the release namespace, where the Role lets it be written.
     expect(configOf(docs).controller.leaderElection).toMatchObject({ enabled: true, leaseNamespace: ns, leaseName: 'tenant-guard-controller' });
   });
@@ -423,9 +418,10 @@ describe.each(ciValues)('chart: %s', (file) => {
     } else if (file === 'controller-values.yaml') {
       const c = pod.containers[0]!;
       expect(c.args).toContain('--controller');
-      expect(c.ports.find((p) => p.name === 'controller')?.containerPort).toBe(9090);
-      expect(the(docs, 'Service').spec.ports.find((p) => p.name === 'controller')).toEqual({ name: 'controller', port: 9090, targetPort: 'controller', protocol: 'TCP' });
-      expect(the(docs, 'ServiceMonitor').spec.endpoints.map((e) => [e.port, e.path, e.scheme])).toEqual([['https', '/metrics', 'https'], ['controller', '/metrics', 'http']]);
+      // One port for the whole process: config.controller.port is not exposed.
+      expect(c.ports.map((p) => p.name)).toEqual(['https']);
+      expect(the(docs, 'Service').spec.ports.map((p) => p.name)).toEqual(['https']);
+      expect(the(docs, 'ServiceMonitor').spec.endpoints.map((e) => [e.port, e.path, e.scheme])).toEqual([['https', '/metrics', 'https']]);
       // The controller and baseline sections reach the ConfigMap as given, the Lease in the release namespace.
       expect(cfg.baseline).toEqual({ flavour: 'cilium', isolate: { enabled: true, name: 'isolate' }, egress: { enabled: true, name: 'tenant-guard-egress', dns: false, world: true } });
       expect(cfg.controller).toMatchObject({ port: 9090, qps: 50, burst: 100, workers: 8, namespaceSelector: 'rollout=baseline', auditIntervalSeconds: 0 });

@@ -89,16 +89,30 @@ function readyz(ca: string): Promise<number> {
   });
 }
 
-/** The controller's /metrics (plain HTTP on config.controller.port). */
-function controllerMetrics(): Promise<string> {
+/** The process's /metrics (webhook and controller, one registry), on the webhook's HTTPS port, verified against the Secret's bundle. */
+async function processMetrics(): Promise<string> {
+  const secret = await readSecret();
+  const ca = b64d(secret?.data['ca-bundle.crt']);
   return new Promise((resolve, reject) => {
-    const req = httpGet({ host: '127.0.0.1', port: controllerPort, path: '/metrics', timeout: 2000 }, (res) => {
+    const req = get({ host: '127.0.0.1', port, path: '/metrics', ca, servername: `${fullname}.${ns}.svc`, timeout: 2000 }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => { body += c.toString(); });
       res.on('end', () => resolve(body));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
+  });
+}
+
+/** Whether anything answers plain HTTP on `p`. */
+function answersHttp(p: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = httpGet({ host: '127.0.0.1', port: p, path: '/metrics', timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(true);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve(false));
   });
 }
 
@@ -312,10 +326,10 @@ describe('helm install with the server on 127.0.0.1 in self certificate mode', (
     });
     expect(platform).toBe('platform');
 
-    // Its metrics: leader, writes, the audit counts (they list every cluster-wide
+    // Its metrics (on the webhook's port): leader, writes, the audit counts (they list every cluster-wide
     // policy kind) and not one API request the chart's RBAC refused.
     const metrics = await eventually('the audit counts', 30_000, async () => {
-      const m = await controllerMetrics();
+      const m = await processMetrics();
       return (sample(m, 'tenant_guard_audit_last_run_timestamp_seconds') ?? 0) > 0 ? m : undefined;
     });
     expect(sample(metrics, 'tenant_guard_controller_leader')).toBe(1);
@@ -327,6 +341,9 @@ describe('helm install with the server on 127.0.0.1 in self certificate mode', (
     expect(metrics.split('\n').filter((l) => l.startsWith('tenant_guard_controller_reconcile_errors_total{'))).toEqual([]);
     expect(serverLog).toMatch(/audit counts updated/);
     expect(serverLog).not.toMatch(/audit failed/);
+    // One registry and one listener: the webhook's metrics beside the controller's, and nothing on controller.port.
+    expect(metrics).toMatch(/^# TYPE tenant_guard_admission_requests_total counter$/m);
+    expect(await answersHttp(controllerPort)).toBe(false);
 
     // Alice cannot remove it: the floor refuses before the webhook is asked.
     const del = await kubectl('alice', ['delete', 'networkpolicy', 'tenant-guard-isolate', '-n', name]);

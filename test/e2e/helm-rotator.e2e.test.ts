@@ -12,6 +12,7 @@ import { issueCA } from '../../src/certs/issue.js';
 import type { RotationPolicy } from '../../src/certs/plan.js';
 import { kubeCertApi, SelfCertRotator, type RotatorLog, type WebhookRef } from '../../src/certs/rotator.js';
 import { loadKubeConfig } from '../../src/kube/client.js';
+import { KubeRest } from '../../src/kube/rest.js';
 import type { TlsMaterial } from '../../src/server/tls.js';
 import { eventually } from './helm-tools.js';
 import { deleteNamespaces, kubeconfigOf, kubectl, uniqueName } from './kube.js';
@@ -77,7 +78,7 @@ describe('rotator: replicas starting together', () => {
     const secretName = uniqueName('tg-race');
     const logs: string[] = [];
     const served: TlsMaterial[][] = [[], [], []];
-    const rotators = served.map((box) => new SelfCertRotator(kubeCertApi(kc), {
+    const rotators = served.map((box) => new SelfCertRotator(kubeCertApi(new KubeRest(kc)), {
       namespace: ns, secretName, webhooks: [], policy: policy([]), intervalMs: 60_000, log: quietLog(logs), onMaterial: (m) => box.push(m),
     }));
     for (const r of rotators) expect(r.notReadyReason()).toMatch(/no serving certificate loaded/);
@@ -106,7 +107,7 @@ describe('rotator: replicas starting together', () => {
     await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: secretName }, type: 'kubernetes.io/tls', data: { 'tls.crt': Buffer.from('junk').toString('base64'), 'tls.key': '' } } });
     const got: TlsMaterial[] = [];
     const logs: string[] = [];
-    const r = new SelfCertRotator(kubeCertApi(kc), { namespace: ns, secretName, webhooks: [], policy: policy([]), intervalMs: 60_000, log: quietLog(logs), onMaterial: (m) => got.push(m) });
+    const r = new SelfCertRotator(kubeCertApi(new KubeRest(kc)), { namespace: ns, secretName, webhooks: [], policy: policy([]), intervalMs: 60_000, log: quietLog(logs), onMaterial: (m) => got.push(m) });
     await r.reconcile();
     expect(got).toHaveLength(1);
     expect(logs.join('\n')).toMatch(/"action":"create","reason":"the certificate Secret is not usable: CA: missing"/);
@@ -131,9 +132,9 @@ describe('rotator: CA rotation under load', () => {
     let current: TlsMaterial | undefined;
     const opts = { namespace: ns, secretName, webhooks, policy: policy(['127.0.0.1']), intervalMs: 60_000, log: quietLog(logs), now };
     // A serves the webhook; B is another replica sharing the Secret.
-    const a = new SelfCertRotator(kubeCertApi(kc), { ...opts, onMaterial: (m) => { current = m; server?.setSecureContext({ ...m, minVersion: 'TLSv1.2' }); } });
+    const a = new SelfCertRotator(kubeCertApi(new KubeRest(kc)), { ...opts, onMaterial: (m) => { current = m; server?.setSecureContext({ ...m, minVersion: 'TLSv1.2' }); } });
     const bServed: TlsMaterial[] = [];
-    const b = new SelfCertRotator(kubeCertApi(kc), { ...opts, onMaterial: (m) => bServed.push(m) });
+    const b = new SelfCertRotator(kubeCertApi(new KubeRest(kc)), { ...opts, onMaterial: (m) => bServed.push(m) });
 
     // The webhook configurations exist before the first check, trusting a CA that signed nothing here.
     let calls = 0;
@@ -241,7 +242,7 @@ describe('rotator: CA rotation under load', () => {
   it('puts back a caBundle that someone cleared', async () => {
     const secretName = uniqueName('tg-repatch');
     const logs: string[] = [];
-    const r = new SelfCertRotator(kubeCertApi(kc), { namespace: ns, secretName, webhooks, policy: policy(['127.0.0.1']), intervalMs: 500, log: quietLog(logs), onMaterial: () => undefined });
+    const r = new SelfCertRotator(kubeCertApi(new KubeRest(kc)), { namespace: ns, secretName, webhooks, policy: policy(['127.0.0.1']), intervalMs: 500, log: quietLog(logs), onMaterial: () => undefined });
     r.start();
     try {
       const want = await eventually('bundle published', 30_000, async () => {

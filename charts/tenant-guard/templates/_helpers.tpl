@@ -103,27 +103,20 @@ configurations), and the service account added to admins.users.
 
 {{/*
 The controller's settings the chart needs, from the configuration with its
-defaults filled in (tenant-guard.config.filled), as JSON: its plain-HTTP
-port, whether it elects a leader, the Lease's name, whether it runs the
-audit, the flavour. Fails on settings the chart cannot deploy.
+defaults filled in (tenant-guard.config.filled), as JSON: whether it elects
+a leader, the Lease's name, whether it runs the audit, the flavour. Fails on
+settings the chart cannot deploy. (No port: with the webhook, the
+controller's metrics and probes are on the webhook's port.)
 */}}
 {{- define "tenant-guard.controllerSettings" -}}
 {{- $cfg := include "tenant-guard.config.filled" . | fromJson }}
-{{- $port := int $cfg.controller.port }}
 {{- $leaderElection := $cfg.controller.leaderElection.enabled }}
 {{- if .Values.controller.enabled }}
-{{- if eq $port 0 }}
-{{- fail "config.controller.port: 0 (any free port) cannot be exposed by the chart's Service; choose a port" }}
-{{- end }}
-{{- if eq $port (int .Values.containerPort) }}
-{{- fail (printf "config.controller.port: %d is containerPort, where the webhook listens; choose another port" $port) }}
-{{- end }}
 {{- if and (not $leaderElection) (gt (int .Values.replicaCount) 1) }}
 {{- fail (printf "config.controller.leaderElection.enabled is false with replicaCount %d: every replica would write the baseline; enable leader election or run one replica" (int .Values.replicaCount)) }}
 {{- end }}
 {{- end }}
 {{- dict
-    "port" $port
     "leaderElection" $leaderElection
     "leaseName" $cfg.controller.leaderElection.leaseName
     "audit" (gt (int $cfg.controller.auditIntervalSeconds) 0)

@@ -1,6 +1,6 @@
-/** What the controller's caches keep of an object. */
+/** What the shared caches keep of an object. */
 import { describe, expect, it } from 'vitest';
-import { slim } from './controller.js';
+import { slim } from './informers.js';
 
 describe('slim', () => {
   const obj = {
