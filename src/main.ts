@@ -4,6 +4,7 @@
  *   config → kube (one client, one informer per resource)
  *          → webhook (ownership on the shared Namespace informer, certificates)
  *          → baseline controller (the same informers, its own policy informers)
+ *            with the audit counts as its periodic job
  *
  * with one logger, one metrics registry and one HTTP listener for probes
  * and metrics: the webhook's HTTPS port when the webhook runs, otherwise a
@@ -12,6 +13,7 @@
  * the lease, stop the watches, all within the grace period.
  */
 import type { Logger } from 'pino';
+import { AuditCounts, buildAuditGauges } from './audit/counts.js';
 import { BaselineController } from './baseline/controller.js';
 import type { Config } from './config/schema.js';
 import { connectKube, loadKubeConfig, type Kube } from './kube/client.js';
@@ -63,7 +65,10 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
   }
   const informers = kube !== undefined ? new Informers(kube.rest, log) : undefined;
   const controller = kube !== undefined && informers !== undefined && opts.controller !== undefined
-    ? new BaselineController({ config, rest: kube.rest, informers, log, registry: metrics.registry, identity: opts.controller.identity })
+    ? new BaselineController({
+      config, rest: kube.rest, informers, log, registry: metrics.registry, identity: opts.controller.identity,
+      audit: new AuditCounts(kube.rest, config, buildAuditGauges(metrics.registry), log.child({ component: 'controller' })),
+    })
     : undefined;
 
   let webhook: RunningWebhook | undefined;

@@ -3,7 +3,7 @@
  * counts of `tenant-guard audit` from time to time and exports them
  * (tenant_guard_audit_findings by category), so a dashboard shows drift.
  */
-import type { Gauge } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import type { KubeRest } from '../kube/rest.js';
 import { collectAuditInput } from './collect.js';
@@ -12,6 +12,14 @@ import { auditCluster, findingCounts } from './report.js';
 export interface AuditGauges {
   auditFindings: Gauge<'category'>;
   auditLastRun: Gauge;
+}
+
+export function buildAuditGauges(registry: Registry): AuditGauges {
+  const registers = [registry];
+  return {
+    auditFindings: new Gauge({ name: 'tenant_guard_audit_findings', help: 'Findings of the last audit by category (same categories as `tenant-guard audit`)', labelNames: ['category'], registers }),
+    auditLastRun: new Gauge({ name: 'tenant_guard_audit_last_run_timestamp_seconds', help: 'When the last audit finished, Unix time', registers }),
+  };
 }
 
 interface Log {

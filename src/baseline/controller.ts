@@ -18,7 +18,6 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { AuditCounts } from '../audit/counts.js';
 import type { Config } from '../config/schema.js';
 import { DiscoveryPoll, type Served } from '../kube/discovery.js';
 import { EventRecorder } from '../kube/events.js';
@@ -54,6 +53,13 @@ export interface ControllerOptions {
   registry: Registry;
   /** Leader-election identity; default: host name and a random suffix. */
   identity?: string | undefined;
+  /** The audit counts, run by the leader after the first full sync and every auditIntervalSeconds. */
+  audit?: PeriodicJob | undefined;
+}
+
+/** A job the leader runs from time to time; it never throws. */
+export interface PeriodicJob {
+  run(): Promise<void>;
 }
 
 export class BaselineController {
@@ -79,7 +85,7 @@ export class BaselineController {
   private stopped = false;
   private leading: boolean;
   private warnedFlavour: boolean | undefined;
-  private readonly audit: AuditCounts;
+  private readonly audit: PeriodicJob | undefined;
   private readonly selects: ((labels: Readonly<Record<string, string>>) => boolean) | undefined;
 
   constructor(opts: ControllerOptions) {
@@ -106,7 +112,7 @@ export class BaselineController {
       { kind: CILIUM_POLICIES.kind, cache: this.cilium },
     ], () => this.flavour());
     this.discovery = new DiscoveryPoll(this.rest, DISCOVERY_INTERVAL_MS, (served, before) => this.onServed(served, before), this.log);
-    this.audit = new AuditCounts(this.rest, this.config, this.metrics, this.log);
+    this.audit = opts.audit;
     this.writer = apiWriter(this.rest, this.state, () => this.isLeader(), this.metrics);
     this.workers = new WorkerLoop({
       queue: this.queue,
@@ -285,7 +291,7 @@ export class BaselineController {
   /** Recompute the audit counts (leader only: one replica lists the cluster). */
   async runAudit(): Promise<void> {
     if (!this.leading || this.stopped || this.config.controller.auditIntervalSeconds === 0) return;
-    await this.audit.run();
+    await this.audit?.run();
   }
 
   private timer(fn: () => void, ms: number, repeat: boolean): void {

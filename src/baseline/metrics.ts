@@ -16,8 +16,6 @@ export interface ControllerMetrics {
   events: Counter<'reason' | 'outcome'>;
   informerRelists: Counter<'informer'>;
   ciliumServed: Gauge;
-  auditFindings: Gauge<'category'>;
-  auditLastRun: Gauge;
 }
 
 export function buildControllerMetrics(registry: Registry): ControllerMetrics {
@@ -33,7 +31,5 @@ export function buildControllerMetrics(registry: Registry): ControllerMetrics {
     events: new Counter({ name: 'tenant_guard_controller_events_total', help: 'Kubernetes Events by reason and outcome (sent, dropped by the event budget, failed)', labelNames: ['reason', 'outcome'], registers }),
     informerRelists: new Counter({ name: 'tenant_guard_controller_informer_lists_total', help: 'Full lists per informer (start, and after a watch expired with 410 Gone)', labelNames: ['informer'], registers }),
     ciliumServed: new Gauge({ name: 'tenant_guard_controller_cilium_crd_served', help: '1 when the API server serves CiliumNetworkPolicy (cilium.io/v2)', registers }),
-    auditFindings: new Gauge({ name: 'tenant_guard_audit_findings', help: 'Findings of the last audit by category (same categories as `tenant-guard audit`)', labelNames: ['category'], registers }),
-    auditLastRun: new Gauge({ name: 'tenant_guard_audit_last_run_timestamp_seconds', help: 'When the last audit finished, Unix time', registers }),
   };
 }

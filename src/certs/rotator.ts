@@ -16,11 +16,16 @@
 import { createHash } from 'node:crypto';
 import { apiStatus, type KubeRest } from '../kube/rest.js';
 import { MUTATING_WEBHOOKS, SECRETS, VALIDATING_WEBHOOKS, collectionPath, objectPath } from '../kube/resources.js';
-import type { TlsMaterial } from '../server/tls.js';
 import { bundleContains, sameBundle } from './bundle.js';
 import { applyDecision, decide, decodeSecret, encodeSecret, policyProblems, type Decoded, type RotationPolicy } from './plan.js';
 
 export const FIELD_MANAGER = 'tenant-guard';
+
+/** A serving certificate and its key, PEM (what the HTTPS server loads). */
+export interface TlsMaterial {
+  cert: string;
+  key: string;
+}
 
 export type WebhookKind = 'mutating' | 'validating';
 
