@@ -13,9 +13,9 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const src = join(repo, 'src');
 
 /**
- * What each room may import besides itself. A room not listed here is only
- * held to the rules for every room: nothing imports the CLI or the
- * composition root, and only src/kube imports client-node.
+ * What each room may import besides itself. A room not listed here (nor in
+ * TOP) is only held to the rules for every room: nothing imports the CLI or
+ * the composition root, and only src/kube imports client-node.
  */
 const MAY_IMPORT: Record<string, readonly string[]> = {
   policy: [],
@@ -28,7 +28,10 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   server: ['admission', 'certs', 'config', 'kube', 'policy', 'telemetry'],
   baseline: ['config', 'kube', 'policy'],
   audit: ['baseline', 'config', 'kube', 'policy'],
+  reach: ['policy'],
 };
+/** The top: the commands and `npm run generate` (which renders the CLI reference) may import every room. */
+const TOP = new Set(['cli', 'generate']);
 /** Circles known when this test was written, left to be broken by the change that owns them. */
 const KNOWN_CIRCLES = new Set(['src/cli/check.ts > src/cli/fix.ts']);
 
@@ -88,7 +91,7 @@ describe('the rooms of src/', () => {
       if (i.target === undefined || !i.target.startsWith('src/')) continue;
       const from = roomOf(i.from);
       const to = roomOf(i.target);
-      if (from === to) continue;
+      if (from === to || TOP.has(from)) continue;
       const allowed = MAY_IMPORT[from];
       const forbidden = allowed !== undefined ? !allowed.includes(to) : (to === 'cli' || (to === 'main' && from !== 'cli'));
       if (forbidden) wrong.push(`${i.from} imports ${i.target}`);
