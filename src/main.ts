@@ -18,6 +18,7 @@ import { BaselineController } from './baseline/controller.js';
 import type { Config } from './config/schema.js';
 import { connectKube, loadKubeConfig, type Kube } from './kube/client.js';
 import { Informers } from './kube/informers.js';
+import { InformerCidrGroups } from './kube/cidr-group-cache.js';
 import { ReflectedNamespaces } from './kube/namespace-cache.js';
 import { UnavailableNamespaces, type NamespaceResolver } from './kube/namespace-view.js';
 import { startOpsHttp, type RunningHttp } from './server/ops.js';
@@ -72,6 +73,7 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
     : undefined;
 
   let webhook: RunningWebhook | undefined;
+  let cidrGroups: InformerCidrGroups | undefined;
   let ops: RunningHttp | undefined;
   let port: number;
   if (opts.webhook !== undefined) {
@@ -81,9 +83,11 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
       log.warn({}, 'no Kubernetes API configured: Namespace decisions work; policy decisions are refused until ownership can be established');
     } else {
       namespaces = new ReflectedNamespaces(kube.rest, informers.namespaces());
+      cidrGroups = new InformerCidrGroups(kube.kc, log);
+      void cidrGroups.start();
     }
     const components = controller !== undefined ? () => ({ controller: { ready: controller.notReady().length === 0, reasons: controller.notReady(), ...controller.status() } }) : undefined;
-    webhook = await startWebhook(opts.webhook, { config, log, metrics, namespaces, kube, components });
+    webhook = await startWebhook(opts.webhook, { config, log, metrics, namespaces, cidrGroups, kube, components });
     port = webhook.port;
   } else {
     if (controller === undefined || opts.ops === undefined) throw new StartupError('nothing to run: neither the webhook nor the controller');
@@ -112,6 +116,7 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
       await controller?.stop();
       await ops?.close();
       await informers?.stop();
+      await cidrGroups?.stop();
       clearTimeout(grace);
     })();
     return closing;

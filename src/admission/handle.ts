@@ -6,8 +6,9 @@
  * still lacks its owner label (the mutation did not happen).
  */
 import type { Config } from '../config/schema.js';
+import type { CidrGroupResolver } from '../kube/cidr-group-cache.js';
 import type { NamespaceResolver } from '../kube/namespace-view.js';
-import { classify, isAdmin, referencedNamespaces, renderDenial, review, type Verdict } from '../policy/index.js';
+import { classify, isAdmin, referencedNamespaces, renderDenial, review, steeringNamespaces, type Verdict } from '../policy/index.js';
 import { encodeAdmissionResponse, type AdmissionRequest, type AdmissionResponseBody } from './codec.js';
 
 export type Endpoint = 'mutate' | 'validate';
@@ -20,6 +21,8 @@ export interface Decision {
 export interface HandleDeps {
   config: Config;
   namespaces: NamespaceResolver;
+  /** The live CiliumCIDRGroups; without them every cidrGroupRef is refused as unknown. */
+  cidrGroups?: CidrGroupResolver | undefined;
 }
 
 /**
@@ -30,8 +33,11 @@ export interface HandleDeps {
  */
 function namespacesToResolve(req: AdmissionRequest, object: unknown, tenantLabel: string, admin: boolean): string[] {
   const kind = classify(req.kind.group, req.kind.kind);
-  if (kind !== 'NetworkPolicy' && kind !== 'CiliumNetworkPolicy') return [];
   if (req.operation === 'CONNECT' || admin) return [];
+  if (kind === 'Service' || kind === 'CiliumEnvoyConfig' || kind === 'CiliumLocalRedirectPolicy') {
+    return req.operation === 'DELETE' ? [] : steeringNamespaces(kind, req.namespace, object);
+  }
+  if (kind !== 'NetworkPolicy' && kind !== 'CiliumNetworkPolicy') return [];
   return referencedNamespaces(req.namespace, req.operation === 'DELETE' ? undefined : object, tenantLabel);
 }
 
@@ -65,6 +71,7 @@ export async function handleAdmission(req: AdmissionRequest, endpoint: Endpoint,
     requester,
     phase: endpoint === 'validate' ? 'validating' : 'mutating',
     namespaces: view,
+    cidrGroups: deps.cidrGroups?.view(),
     config,
   });
 

@@ -53,7 +53,7 @@ describe('defaults', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.config.platform).toEqual({ value: 'infra', namespaces: DEFAULTS.platform.namespaces });
-    expect(r.config.tenants).toEqual([{ name: 'acme', groups: [], users: [] }]);
+    expect(r.config.tenants).toEqual([{ name: 'acme', groups: [], users: [], externalIPs: [] }]);
     expect(r.config.admins).toEqual({ groups: ['system:masters'], users: ['root'] });
   });
 
@@ -72,6 +72,8 @@ describe('every field is accepted when valid', () => {
     ['tenantLabel plain', { tenantLabel: 'team' }],
     ['platform', { platform: { value: 'infra', namespaces: ['kube-system', 'monitoring'] } }],
     ['tenants', { tenants: [{ name: 'acme', groups: ['acme-devs'], users: ['alice'] }, { name: 'globex' }] }],
+    // The ranges a tenant's Services may use as external IPs: IPv4, IPv6, a single host.
+    ['tenant externalIPs', { tenants: [{ name: 'acme', externalIPs: ['203.0.113.0/28', '2001:db8::/64', '198.51.100.7/32'] }] }],
     ['tenantGroupPrefix', { tenantGroupPrefix: 'team-' }],
     // An empty prefix turns group-based membership off.
     ['tenantGroupPrefix empty', { tenantGroupPrefix: '' }],
@@ -103,6 +105,12 @@ describe('bad fields are reported with their path', () => {
     ['tenant unknown key', { tenants: [{ name: 'acme', teams: [] }] }, 'tenants[0].teams', /is not a known setting/],
     ['tenant groups not a list', { tenants: [{ name: 'acme', groups: 'devs' }] }, 'tenants[0].groups', /must be array/],
     ['tenant users empty string', { tenants: [{ name: 'acme', users: [''] }] }, 'tenants[0].users[0]', /fewer than 1/],
+    ['tenant externalIPs not a CIDR', { tenants: [{ name: 'acme', externalIPs: ['203.0.113.0/28', 'lb-range'] }] }, 'tenants[0].externalIPs[1]', /not a CIDR/],
+    ['tenant externalIPs prefix too long', { tenants: [{ name: 'acme' }, { name: 'globex', externalIPs: ['203.0.113.0/33'] }] }, 'tenants[1].externalIPs[0]', /not a CIDR/],
+    // The floor's CEL cidr() needs a prefix length and takes no IPv4-mapped range.
+    ['tenant externalIPs without a prefix', { tenants: [{ name: 'acme', externalIPs: ['198.51.100.7'] }] }, 'tenants[0].externalIPs[0]', /address\/prefix/],
+    ['tenant externalIPs IPv4-mapped', { tenants: [{ name: 'acme', externalIPs: ['::ffff:192.0.2.0/120'] }] }, 'tenants[0].externalIPs[0]', /not a CIDR/],
+    ['tenant externalIPs not a list', { tenants: [{ name: 'acme', externalIPs: '203.0.113.0/28' }] }, 'tenants[0].externalIPs', /must be array/],
     ['tenant entry not a mapping', { tenants: ['acme'] }, 'tenants[0]', /must be object/],
     // A tenant cannot take the platform value: it would own the platform's namespaces.
     ['tenant named like the platform', { tenants: [{ name: 'platform' }] }, 'tenants[0].name', /platform value/],
@@ -186,7 +194,7 @@ describe('configFromText', () => {
     const r = configFromText(text);
     expect(r.ok).toBe(true);
     if (r.ok) {
-      expect(r.config.tenants).toEqual([{ name: 'acme', groups: ['acme-devs'], users: [] }]);
+      expect(r.config.tenants).toEqual([{ name: 'acme', groups: ['acme-devs'], users: [], externalIPs: [] }]);
       expect(r.config.namespacePrefix).toBe(true);
     }
   });

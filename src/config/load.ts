@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { CIDR_PATTERN } from '../policy/settings.js';
+import { CIDR_PATTERN, PREFIXED_CIDR_PATTERN } from '../policy/settings.js';
 import { checkRules, fillMessage, renderConfigPath } from './rules.js';
 import { configSchema, SELECTOR_PATTERN, type Config } from './schema.js';
 
@@ -24,6 +24,7 @@ const validate = ajv.compile(configSchema);
 /** Patterns whose plain "must match pattern" would tell the reader nothing. */
 const patternMessages: Record<string, string> = {
   [CIDR_PATTERN]: '"{value}" is not a CIDR (address/prefix)',
+  [PREFIXED_CIDR_PATTERN]: '"{value}" is not a CIDR (address/prefix, like 203.0.113.0/28)',
   [SELECTOR_PATTERN]: '"{value}" is not an equality-based label selector (requirements a=b, a!=b, a or !a, joined by commas)',
 };
 

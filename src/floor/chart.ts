@@ -90,6 +90,7 @@ const symbolicInputs: FloorInputs = {
   exemptGroups: [`${LIST}exemptGroups${END}`],
   deniedEntities: [`${LIST}deniedEntities${END}`],
   params: `${VALUE}params${END}` as unknown as Record<string, string>,
+  externalIPRanges: `${VALUE}externalIPRanges${END}`,
   namespace: `${VALUE}namespace${END}`,
   excludedNamespaces: [`${LIST}excludedNamespaces${END}`],
 };
@@ -177,6 +178,15 @@ configuration, as tenant-guard floor gets them from
 {{- range .users }}{{ $members = append $members (print "u:" (include "tenant-guard.floor.encodeMember" .)) }}{{ end }}
 {{- $_ := set $params .name (ternary "" (print "," (join "," $members) ",") (empty $members)) }}
 {{- end }}
+{{- /* generate.ts externalIPRanges: per tenant with ranges "variables.nsTenant == '<name>' ? [<ranges>] : (", then "[]" and the parentheses. */}}
+{{- $ranges := "" }}
+{{- $closing := "" }}
+{{- range $cfg.tenants }}
+{{- if .externalIPs }}
+{{- $ranges = print $ranges "variables.nsTenant == " (include "tenant-guard.cel.str" .name) " ? " (include "tenant-guard.cel.list" .externalIPs) " : (" }}
+{{- $closing = print $closing ")" }}
+{{- end }}
+{{- end }}
 {{- dict
     "tenantLabel" $cfg.tenantLabel
     "platformValue" $cfg.platform.value
@@ -186,6 +196,7 @@ configuration, as tenant-guard floor gets them from
     "exemptGroups" $cfg.admins.groups
     "deniedEntities" $cfg.cilium.deniedEntities
     "params" $params
+    "externalIPRanges" (print $ranges "[]" $closing)
     "namespace" .Release.Namespace
     "excludedNamespaces" (concat (list "kube-system" .Release.Namespace) .Values.webhook.excludeNamespaces | uniq)
     | toJson }}

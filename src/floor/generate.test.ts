@@ -11,7 +11,7 @@ import { configFromObject } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../policy/rules/managed.js';
 import { list, str } from './cel.js';
-import { encodeMember, generateFloor, membershipParams, type FloorOptions } from './generate.js';
+import { encodeMember, EXTERNAL_IPS_SET, generateFloor, membershipParams, type FloorOptions } from './generate.js';
 
 interface Expr { name?: string; expression: string; messageExpression?: string; reason?: string }
 interface ResourceRule { apiGroups: string[]; apiVersions: string[]; resources: string[]; operations: string[] }
@@ -92,7 +92,7 @@ function lexicallySound(expr: string): boolean {
 }
 
 describe('objects', () => {
-  it('one parameter ConfigMap, six policies, and a binding per policy', () => {
+  it('one parameter ConfigMap, seven policies, and a binding per policy', () => {
     const objs = floor();
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'ConfigMap/tenant-guard-floor-tenants',
@@ -100,12 +100,14 @@ describe('objects', () => {
       'ValidatingAdmissionPolicy/tenant-guard-floor-namespace-tenants',
       'ValidatingAdmissionPolicy/tenant-guard-floor-networkpolicies',
       'ValidatingAdmissionPolicy/tenant-guard-floor-ciliumnetworkpolicies',
+      'ValidatingAdmissionPolicy/tenant-guard-floor-service-external-ips',
       'ValidatingAdmissionPolicy/tenant-guard-floor-cluster-policies',
       'ValidatingAdmissionPolicy/tenant-guard-floor-managed-policies',
       'ValidatingAdmissionPolicyBinding/tenant-guard-floor-namespaces',
       'ValidatingAdmissionPolicyBinding/tenant-guard-floor-namespace-tenants',
       'ValidatingAdmissionPolicyBinding/tenant-guard-floor-networkpolicies',
       'ValidatingAdmissionPolicyBinding/tenant-guard-floor-ciliumnetworkpolicies',
+      'ValidatingAdmissionPolicyBinding/tenant-guard-floor-service-external-ips',
       'ValidatingAdmissionPolicyBinding/tenant-guard-floor-cluster-policies',
       'ValidatingAdmissionPolicyBinding/tenant-guard-floor-managed-policies',
     ]);
@@ -309,9 +311,32 @@ describe('what the rules are made of', () => {
     const cp = byName(policies(floor()), 'tenant-guard-floor-cluster-policies');
     expect(cp.spec.matchConstraints.resourceRules).toEqual([
       { apiGroups: ['cilium.io'], apiVersions: ['*'], resources: ['ciliumclusterwidenetworkpolicies'], operations: ['CREATE', 'UPDATE', 'DELETE'] },
-      { apiGroups: ['policy.networking.k8s.io'], apiVersions: ['*'], resources: ['adminnetworkpolicies', 'baselineadminnetworkpolicies'], operations: ['CREATE', 'UPDATE', 'DELETE'] },
+      { apiGroups: ['policy.networking.k8s.io'], apiVersions: ['*'], resources: ['adminnetworkpolicies', 'baselineadminnetworkpolicies', 'clusternetworkpolicies'], operations: ['CREATE', 'UPDATE', 'DELETE'] },
     ]);
     expect(cp.spec.validations.map((v) => v.expression)).toEqual(['false']);
+  });
+
+  describe('Service external IPs', () => {
+    const svc = (c?: Config) => byName(policies(floor(c)), 'tenant-guard-floor-service-external-ips');
+    it('only Services that set external IPs, created or changed, by non-admins', () => {
+      const p = svc();
+      expect(p.spec.matchConstraints.resourceRules).toEqual([{ apiGroups: [''], apiVersions: ['*'], resources: ['services'], operations: ['CREATE', 'UPDATE'] }]);
+      expect(p.spec.matchConditions.map((m) => m.name)).toEqual(['not-an-admin', 'not-being-deleted', 'sets-external-ips']);
+      expect(p.spec.matchConditions[2]!.expression).toBe(EXTERNAL_IPS_SET);
+    });
+    it('no tenant with ranges: every address is outside', () => {
+      expect(svc().spec.variables!.find((v) => v.name === 'ranges')!.expression).toBe('[]');
+    });
+    it("the ranges of the namespace's owner", () => {
+      const c = config({ tenants: [{ name: 'acme', externalIPs: ['203.0.113.0/28', '198.51.100.7/32'] }, { name: 'globex' }, { name: 'initech', externalIPs: ['2001:db8::/64'] }] });
+      expect(svc(c).spec.variables!.find((v) => v.name === 'ranges')!.expression).toBe(
+        "variables.nsTenant == 'acme' ? ['203.0.113.0/28', '198.51.100.7/32'] : (variables.nsTenant == 'initech' ? ['2001:db8::/64'] : ([]))");
+    });
+    it('addresses the stored Service had are kept; the others must be in a range', () => {
+      const v = svc().spec.validations[0]!.expression;
+      expect(v).toContain('a in oldObject.spec.externalIPs');
+      expect(v).toContain('cidr(c).containsIP(a)');
+    });
   });
 
   it('managed policies: the managed-by label, on the new and the old object', () => {

@@ -33,7 +33,7 @@
 import type { PolicySettings } from '../policy/settings.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../policy/rules/managed.js';
 import { SYSTEM_DELETERS } from '../policy/tenancy.js';
-import { allOf, celText, nonEmpty, type CelText } from './cel.js';
+import { allOf, celText, list, nonEmpty, str, type CelText } from './cel.js';
 
 export interface FloorOptions {
   /** Namespace of the parameter ConfigMap (the release namespace). */
@@ -58,6 +58,8 @@ export interface FloorInputs {
   deniedEntities: readonly string[];
   /** The parameter ConfigMap's data (membershipParams). */
   params: Record<string, string>;
+  /** A CEL expression: the external IP ranges of the tenant `variables.nsTenant` names (externalIPRanges). */
+  externalIPRanges: string;
   namespace: string;
   excludedNamespaces: readonly string[];
 }
@@ -65,6 +67,13 @@ export interface FloorInputs {
 type Obj = Record<string, unknown>;
 
 const NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/**
+ * Only Services that set external IPs are judged, by the floor and by the
+ * webhook (its matchConditions in the chart): an outage of either never
+ * blocks an ordinary Service.
+ */
+export const EXTERNAL_IPS_SET = 'has(object.spec.externalIPs) && size(object.spec.externalIPs) > 0';
 
 function notAdmin(s: FloorInputs, cel: CelText): { name: string; expression: string } {
   return {
@@ -115,6 +124,18 @@ export function membershipParams(config: Pick<PolicySettings, 'tenants'>): Recor
   return data;
 }
 
+/**
+ * The external IP ranges of the tenant a Service's namespace belongs to, as
+ * one CEL expression over `variables.nsTenant`: per tenant with ranges,
+ * `variables.nsTenant == 'acme' ? ['203.0.113.0/28'] : (…)`, ending in `[]`.
+ * (The config only takes ranges CEL's cidr() reads.) The chart builds the
+ * same text from its values (chart.ts, tenant-guard.floor.values).
+ */
+export function externalIPRanges(tenants: PolicySettings['tenants']): string {
+  const withRanges = tenants.filter((t) => t.externalIPs.length > 0);
+  return `${withRanges.map((t) => `variables.nsTenant == ${str(t.name)} ? ${list(t.externalIPs)} : (`).join('')}[]${')'.repeat(withRanges.length)}`;
+}
+
 /** The inputs of one installation, from its configuration and options. */
 export function floorInputs(config: PolicySettings, opts: FloorOptions): FloorInputs {
   return {
@@ -126,6 +147,7 @@ export function floorInputs(config: PolicySettings, opts: FloorOptions): FloorIn
     exemptGroups: config.admins.groups,
     deniedEntities: config.cilium.deniedEntities,
     params: membershipParams(config),
+    externalIPRanges: externalIPRanges(config.tenants),
     namespace: opts.namespace,
     excludedNamespaces: opts.excludedNamespaces ?? ['kube-system', opts.namespace],
   };
@@ -287,12 +309,27 @@ export function floorObjects(s: FloorInputs, cel: CelText, prefix = 'tenant-guar
     ],
   });
 
+  // ---- Service external IPs (CVE-2020-8554) ----------------------------
+  // The ranges of the namespace's owner (externalIPRanges). Addresses the stored Service already had are
+  // kept, as the webhook keeps them.
+  const ranges = s.externalIPRanges;
+  const svcPolicy = policy(`${prefix}-service-external-ips`, {
+    matchConstraints: { resourceRules: [rule([''], ['services'], ['CREATE', 'UPDATE'])] },
+    matchConditions: [exempt, notBeingDeleted, { name: 'sets-external-ips', expression: EXTERNAL_IPS_SET }],
+    variables: [{ name: 'nsTenant', expression: nsTenant }, { name: 'ranges', expression: ranges }],
+    validations: [{
+      expression: "object.spec.externalIPs.all(a, (oldObject != null && has(oldObject.spec.externalIPs) && a in oldObject.spec.externalIPs) || (isIP(a) && variables.ranges.exists(c, cidr(c).containsIP(a))))",
+      messageExpression: `'tenant-guard floor refused Service ' + object.metadata.name + ': spec.externalIPs: Forbidden: a Service with an external IP receives the traffic every pod in the cluster sends to that address (CVE-2020-8554), and ' + (size(variables.ranges) == 0 ? 'no external IP range is assigned to the owner of this namespace' : 'an address is outside the ranges assigned to tenant ' + variables.nsTenant + ' (' + variables.ranges.join(', ') + ')') + ' (fix: remove it, or ask the platform team to assign your tenant a range)'`,
+      reason: 'Forbidden',
+    }],
+  });
+
   // ---- Cluster-wide policies -------------------------------------------
   const clusterPolicy = policy(`${prefix}-cluster-policies`, {
     matchConstraints: {
       resourceRules: [
         rule(['cilium.io'], ['ciliumclusterwidenetworkpolicies'], ['CREATE', 'UPDATE', 'DELETE']),
-        rule(['policy.networking.k8s.io'], ['adminnetworkpolicies', 'baselineadminnetworkpolicies'], ['CREATE', 'UPDATE', 'DELETE']),
+        rule(['policy.networking.k8s.io'], ['adminnetworkpolicies', 'baselineadminnetworkpolicies', 'clusternetworkpolicies'], ['CREATE', 'UPDATE', 'DELETE']),
       ],
     },
     matchConditions: [exempt],
@@ -332,7 +369,7 @@ export function floorObjects(s: FloorInputs, cel: CelText, prefix = 'tenant-guar
     metadata: { name: paramName, namespace: s.namespace, labels: { 'app.kubernetes.io/part-of': 'tenant-guard' } },
     data: s.params,
   };
-  const policies = [nsPolicy, nsMembersPolicy, npPolicy, cnpPolicy, clusterPolicy, managedPolicy];
+  const policies = [nsPolicy, nsMembersPolicy, npPolicy, cnpPolicy, svcPolicy, clusterPolicy, managedPolicy];
   const bindings = policies.map((p) => {
     const name = (p.metadata as { name: string }).name;
     return binding(name, name, excluded, p === nsMembersPolicy ? paramRef : undefined);

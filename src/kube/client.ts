@@ -84,6 +84,8 @@ export function loadKubeConfig(src: KubeSource = {}): KubeConfig | undefined {
 
 export interface Kube {
   rest: KubeRest;
+  /** The loaded configuration, for the caches that still run on client-node's informer (CiliumCIDRGroups). */
+  kc: KubeConfig;
   /** The namespace of the kubeconfig's current context (in a pod: its own), if any. */
   namespace: string | undefined;
 }
@@ -101,5 +103,5 @@ export function connectKube(kc: KubeConfig, opts: KubeClientOptions): Kube {
   const observe = opts.registry !== undefined ? observeRequests(buildKubeMetrics(opts.registry)) : undefined;
   const rest = new KubeRest(kc, { limiter: new TokenBucket(opts.qps, opts.burst), observe });
   const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
-  return { rest, namespace: namespace !== undefined && namespace !== '' ? namespace : undefined };
+  return { rest, kc, namespace: namespace !== undefined && namespace !== '' ? namespace : undefined };
 }

@@ -4,7 +4,7 @@
  */
 import type { PolicySettings } from './settings.js';
 import { ownerOf, type Owner } from './tenancy.js';
-import type { NamespaceView } from './types.js';
+import type { CidrGroupView, NamespaceView } from './types.js';
 
 export interface RuleContext {
   config: PolicySettings;
@@ -18,6 +18,8 @@ export interface RuleContext {
   allowedValues: ReadonlySet<string>;
   /** Tenant names known from configuration (for the prefix rule). */
   knownTenants: readonly string[];
+  /** The live CiliumCIDRGroups (rules/cidr-groups.ts); unset: every cidrGroupRef is unknown. */
+  cidrGroups?: CidrGroupView | undefined;
 }
 
 export function buildRuleContext(namespace: string, view: NamespaceView, config: PolicySettings): RuleContext {

@@ -7,5 +7,6 @@ export { referencedNamespaces } from './references.js';
 export { isManaged } from './rules/managed.js';
 export { CILIUM_NAMESPACE_LABELS, CILIUM_POD_NAMESPACE, ciliumNamespaceLabelKey, MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAME_LABEL } from './vocabulary.js';
 export { parseSelectorKey, type SelectorKey } from './model/selector-key.js';
+export { steeringNamespaces } from './rules/steering.js';
 export { isAdmin, tenantsOf, ownerFromLabels } from './tenancy.js';
-export type { JsonPatchOp, NamespaceLookup, NamespaceView, Operation, Requester, ReviewInput, Verdict, Violation, ViolationCode } from './types.js';
+export type { CidrGroupLookup, CidrGroupView, JsonPatchOp, NamespaceLookup, NamespaceView, Operation, Requester, ReviewInput, Verdict, Violation, ViolationCode } from './types.js';

@@ -12,6 +12,13 @@ describe('classify', () => {
     ['policy.networking.k8s.io', 'AdminNetworkPolicy', 'ClusterScopedPolicy'],
     ['policy.networking.k8s.io', 'BaselineAdminNetworkPolicy', 'ClusterScopedPolicy'],
     ['policy.networking.k8s.io', 'ClusterNetworkPolicy', 'ClusterScopedPolicy'],
+    ['cilium.io', 'CiliumCIDRGroup', 'ClusterScopedPolicy'],
+    // Kinds that steer traffic without being a network policy.
+    ['', 'Service', 'Service'],
+    ['cilium.io', 'CiliumLocalRedirectPolicy', 'CiliumLocalRedirectPolicy'],
+    ['cilium.io', 'CiliumEnvoyConfig', 'CiliumEnvoyConfig'],
+    ['example.com', 'Service', 'Unjudged'],
+    ['cilium.io', 'CiliumClusterwideEnvoyConfig', 'Unjudged'],
     // The group matters: a look-alike kind in another group is not judged.
     ['example.com', 'NetworkPolicy', 'Unjudged'],
     ['networking.k8s.io', 'Namespace', 'Unjudged'],

@@ -1,8 +1,18 @@
 /** The kinds tenant-guard judges, by API group and kind. */
-export type JudgedKind = 'Namespace' | 'NetworkPolicy' | 'CiliumNetworkPolicy' | 'ClusterScopedPolicy' | 'Unjudged';
+export type JudgedKind =
+  | 'Namespace'
+  | 'NetworkPolicy'
+  | 'CiliumNetworkPolicy'
+  | 'ClusterScopedPolicy'
+  /** Kinds that steer traffic without being a network policy (rules/steering.ts). */
+  | 'Service'
+  | 'CiliumLocalRedirectPolicy'
+  | 'CiliumEnvoyConfig'
+  | 'Unjudged';
 
 const CLUSTER_SCOPED: Record<string, readonly string[]> = {
-  'cilium.io': ['CiliumClusterwideNetworkPolicy'],
+  // A CiliumCIDRGroup changes what every policy's cidrGroupRef naming it means.
+  'cilium.io': ['CiliumClusterwideNetworkPolicy', 'CiliumCIDRGroup'],
   'policy.networking.k8s.io': ['AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy'],
 };
 
@@ -10,6 +20,9 @@ export function classify(group: string, kind: string): JudgedKind {
   if (group === '' && kind === 'Namespace') return 'Namespace';
   if (group === 'networking.k8s.io' && kind === 'NetworkPolicy') return 'NetworkPolicy';
   if (group === 'cilium.io' && kind === 'CiliumNetworkPolicy') return 'CiliumNetworkPolicy';
+  if (group === '' && kind === 'Service') return 'Service';
+  if (group === 'cilium.io' && kind === 'CiliumLocalRedirectPolicy') return 'CiliumLocalRedirectPolicy';
+  if (group === 'cilium.io' && kind === 'CiliumEnvoyConfig') return 'CiliumEnvoyConfig';
   // Own keys only: a group such as "constructor" must not reach Object.prototype.
   if (Object.hasOwn(CLUSTER_SCOPED, group) && CLUSTER_SCOPED[group]?.includes(kind) === true) return 'ClusterScopedPolicy';
   return 'Unjudged';

@@ -10,6 +10,7 @@ import { validateCiliumNetworkPolicy } from './rules/cilium.js';
 import { validateManaged } from './rules/managed.js';
 import { validateNamespace } from './rules/namespace.js';
 import { validateNetworkPolicy } from './rules/networkpolicy.js';
+import { ownershipUnknown, reviewSteering } from './rules/steering.js';
 import { describeOwner, isAdmin, isSystemDeleter } from './tenancy.js';
 import type { JsonPatchOp, ReviewInput, Verdict } from './types.js';
 
@@ -51,10 +52,22 @@ export function review(input: ReviewInput): Verdict {
       return verdict(report, patch);
     }
 
+    case 'Service':
+    case 'CiliumLocalRedirectPolicy':
+    case 'CiliumEnvoyConfig':
+      if (!admin) reviewSteering(kind, input, report);
+      return verdict(report);
+
     case 'ClusterScopedPolicy':
       if (!admin) {
-        report.violation('ClusterScopedPolicy', 'kind', `${label} applies to the whole cluster, across every tenant; only the platform team may ${input.operation === 'CREATE' ? 'create' : input.operation === 'DELETE' ? 'delete' : 'change'} one`,
-          'write a namespaced NetworkPolicy or CiliumNetworkPolicy in your own namespace instead');
+        const verb = input.operation === 'CREATE' ? 'create' : input.operation === 'DELETE' ? 'delete' : 'change';
+        if (input.kind.kind === 'CiliumCIDRGroup') {
+          report.violation('ClusterScopedPolicy', 'kind', `a CiliumCIDRGroup changes which addresses every policy that names it in cidrGroupRef reaches, in every tenant; only the platform team may ${verb} one`,
+            'write the addresses with cidr and except in your own CiliumNetworkPolicy, or ask the platform team for a group');
+        } else {
+          report.violation('ClusterScopedPolicy', 'kind', `${label} applies to the whole cluster, across every tenant; only the platform team may ${verb} one`,
+            'write a namespaced NetworkPolicy or CiliumNetworkPolicy in your own namespace instead');
+        }
       }
       return verdict(report);
 
@@ -80,10 +93,9 @@ export function review(input: ReviewInput): Verdict {
       }
       // An object on its way out may lose finalizers without being judged again.
       if (input.operation === 'UPDATE' && metadataOf(object).deletionTimestamp !== undefined) return verdict(report);
-      const ctx = buildRuleContext(namespace, input.namespaces, input.config);
+      const ctx = { ...buildRuleContext(namespace, input.namespaces, input.config), cidrGroups: input.cidrGroups };
       if (ctx.owner.kind === 'unknown') {
-        report.violation('OwnershipUnknown', 'metadata.namespace', `the owner of namespace "${namespace}" cannot be established (${ctx.owner.reason}); tenant-guard refuses rather than guess`,
-          'retry in a moment; if it persists, ask the platform team to check tenant-guard\'s access to the API server');
+        ownershipUnknown(namespace, ctx.owner.reason, report);
         // Every other judgement depends on whose namespace this is: guessing would only add misleading lines.
         return verdict(report);
       } else if (ctx.owner.kind === 'none' || ctx.owner.kind === 'absent') {

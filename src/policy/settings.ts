@@ -32,20 +32,26 @@ const v4 = `${octet}(\\.${octet}){3}`;
 const h16 = '[0-9a-fA-F]{1,4}';
 const ls32 = `(${h16}:${h16}|${v4})`;
 const headUpTo = (n: number) => (n < 0 ? '' : n === 0 ? `(${h16})?` : `((${h16}:){0,${n}}${h16})?`);
-const v6 = `(${[
-  `(${h16}:){6}${ls32}`,
-  `::(${h16}:){5}${ls32}`,
-  `${headUpTo(0)}::(${h16}:){4}${ls32}`,
-  `${headUpTo(1)}::(${h16}:){3}${ls32}`,
-  `${headUpTo(2)}::(${h16}:){2}${ls32}`,
-  `${headUpTo(3)}::${h16}:${ls32}`,
-  `${headUpTo(4)}::${ls32}`,
+const v6With = (tail: string) => `(${[
+  `(${h16}:){6}${tail}`,
+  `::(${h16}:){5}${tail}`,
+  `${headUpTo(0)}::(${h16}:){4}${tail}`,
+  `${headUpTo(1)}::(${h16}:){3}${tail}`,
+  `${headUpTo(2)}::(${h16}:){2}${tail}`,
+  `${headUpTo(3)}::${h16}:${tail}`,
+  `${headUpTo(4)}::${tail}`,
   `${headUpTo(5)}::${h16}`,
   `${headUpTo(6)}::`,
 ].join('|')})`;
+const v6 = v6With(ls32);
 const v4Prefix = '(0{0,2}[0-9]|0?[12][0-9]|0?3[0-2])';
 const v6Prefix = '(0{0,2}[0-9]|0?[1-9][0-9]|1[01][0-9]|12[0-8])';
 export const CIDR_PATTERN = `^(${v4}(/${v4Prefix})?|${v6}(/${v6Prefix})?)$`;
+/**
+ * A range as CEL's cidr() reads it (the floor judges Service external IPs with it): the prefix length
+ * written, without leading zeros, and no dotted IPv4 inside IPv6.
+ */
+export const PREFIXED_CIDR_PATTERN = `^(${v4}/(3[0-2]|[12]?[0-9])|${v6With(`${h16}:${h16}`)}/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))$`;
 
 const names = (description: string, value: string[]) =>
   withDefault(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true }), value, description);
@@ -54,6 +60,8 @@ export const tenantSchema = Type.Object({
   name: Type.String({ pattern: DNS_LABEL_PATTERN, description: 'the tenant label value of its namespaces' }),
   groups: names('groups whose members belong to the tenant', []),
   users: names('users who belong to the tenant', []),
+  externalIPs: withDefault(Type.Array(Type.String({ pattern: PREFIXED_CIDR_PATTERN }), { uniqueItems: true }), [],
+    'CIDRs (`address/prefix`) the tenant\'s Services may use in `spec.externalIPs`; none by default'),
 }, { additionalProperties: false });
 
 /** The engine's settings, property by property (src/config spreads them into the configuration). */

@@ -24,6 +24,18 @@ export interface NamespaceView {
   lookup(name: string): NamespaceLookup;
 }
 
+/** What is known about one CiliumCIDRGroup (cluster-scoped, by name) at decision time. */
+export type CidrGroupLookup =
+  | { state: 'found'; cidrs: readonly string[] }
+  | { state: 'absent' }
+  /** The groups could not be read (API unreachable, cache not synced, …). */
+  | { state: 'unknown'; reason: string };
+
+/** Read-only view of the live CiliumCIDRGroups; the engine never fetches. */
+export interface CidrGroupView {
+  lookup(name: string): CidrGroupLookup;
+}
+
 /** One RFC 6902 operation. */
 export type JsonPatchOp =
   | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
@@ -51,6 +63,10 @@ export type ViolationCode =
   | 'EntityDenied'
   | 'ServiceOtherTenant'
   | 'ServiceUnconfined'
+  | 'ExternalIPNotAssigned'
+  | 'LocalRedirectPolicy'
+  | 'CIDRGroupUnknown'
+  | 'CIDRGroupSelector'
   | 'OpenRule'
   | 'ClusterScopedPolicy'
   | 'ManagedPolicy'
@@ -102,5 +118,7 @@ export interface ReviewInput {
    */
   phase?: 'mutating' | 'validating' | undefined;
   namespaces: NamespaceView;
+  /** The live CiliumCIDRGroups, for `cidrGroupRef`; without it every reference is unknown (refused). */
+  cidrGroups?: CidrGroupView | undefined;
   config: PolicySettings;
 }

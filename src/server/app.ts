@@ -13,6 +13,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Config } from '../config/schema.js';
 import { decodeAdmissionReview, encodeAdmissionResponse } from '../admission/codec.js';
 import { handleAdmission, type Endpoint } from '../admission/handle.js';
+import type { CidrGroupResolver } from '../kube/cidr-group-cache.js';
 import type { NamespaceResolver } from '../kube/namespace-view.js';
 import type { Metrics } from '../telemetry/metrics.js';
 
@@ -33,6 +34,7 @@ export interface ServerState {
 export interface AppDeps {
   config: Config;
   namespaces: NamespaceResolver;
+  cidrGroups?: CidrGroupResolver | undefined;
   metrics: Metrics;
   state?: ServerState;
   https?: { key: string; cert: string } | undefined;
@@ -156,6 +158,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const degraded = [...state.degraded()];
     const nsReason = deps.namespaces.degraded();
     if (nsReason !== undefined) degraded.push(`policy decisions fail closed: ${nsReason}`);
+    const groupsReason = deps.cidrGroups?.degraded();
+    if (groupsReason !== undefined) degraded.push(`cidrGroupRef decisions fail closed: ${groupsReason}`);
     const components = state.components?.();
     if (reasons.length > 0) return reply.code(503).send({ status: 'not ready', reasons, degraded, ...components });
     return reply.code(200).send({ status: degraded.length > 0 ? 'degraded' : 'ok', degraded, ...components });

@@ -20,6 +20,7 @@ import { kubeCertApi, SelfCertRotator } from '../certs/rotator.js';
 import type { Config, TlsConfig } from '../config/schema.js';
 import type { Kube } from '../kube/client.js';
 import type { NamespaceResolver } from '../kube/namespace-view.js';
+import type { CidrGroupResolver } from '../kube/cidr-group-cache.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { buildApp, type ServerState } from './app.js';
 import { loadTlsFiles, watchTlsFiles, type TlsMaterial } from './tls.js';
@@ -42,6 +43,8 @@ export interface WebhookDeps {
   log: Logger;
   metrics: Metrics;
   namespaces: NamespaceResolver;
+  /** The live CiliumCIDRGroups, for cidrGroupRef (absent without a Kubernetes API: every reference is refused). */
+  cidrGroups?: CidrGroupResolver | undefined;
   kube: Kube | undefined;
   /** What other parts of the process add to /readyz and /healthz (the baseline controller). */
   components?: ServerState['components'];
@@ -139,7 +142,7 @@ export async function startWebhook(s: WebhookSettings, deps: WebhookDeps): Promi
     degraded: () => [],
     components: deps.components,
   };
-  const app = buildApp({ config, namespaces: deps.namespaces, metrics: deps.metrics, state, https: material, log });
+  const app = buildApp({ config, namespaces: deps.namespaces, cidrGroups: deps.cidrGroups, metrics: deps.metrics, state, https: material, log });
   // Node's TLS server swaps certificates for new connections; open ones keep theirs.
   function setMaterial(m: TlsMaterial): void {
     (app.server as unknown as { setSecureContext(o: object): void }).setSecureContext({ ...m, minVersion: 'TLSv1.2' });

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configFromText } from '../../src/config/load.js';
+import { EXTERNAL_IPS_SET } from '../../src/floor/generate.js';
 import { buildHelm, chartDir, find, helm, one, parseManifests, repo, type Manifest } from './helm-tools.js';
 import { valuesSchemaText } from '../../src/generate/values-schema.js';
 import { deleteNamespaces, kubectl, uniqueName } from './kube.js';
@@ -174,7 +175,7 @@ describe('chart: lint and values schema', () => {
   });
 
   it('renders the floor only where the API server serves ValidatingAdmissionPolicy v1, and only with floor.enabled', async () => {
-    expect(floorOf(await template('tg'))).toHaveLength(13);
+    expect(floorOf(await template('tg'))).toHaveLength(15);
     // Helm's built-in capabilities (no cluster, no --api-versions) list the group version but not the kind.
     expect(floorOf(await template('tg', [], false))).toEqual([]);
     expect(floorOf(await template('tg', ['--api-versions', 'admissionregistration.k8s.io/v1'], false))).toEqual([]);
@@ -238,7 +239,7 @@ describe('chart: default values', () => {
       expect(out).toMatch(new RegExp(`^${kind.replace(/\./g, '\\.')}/tg-tenant-guard created \\(server dry run\\)$`, 'm'));
     }
     expect(out).toMatch(new RegExp(`^configmap/${FLOOR_PARAM} created \\(server dry run\\)$`, 'm'));
-    for (const name of ['namespaces', 'namespace-tenants', 'networkpolicies', 'ciliumnetworkpolicies', 'cluster-policies', 'managed-policies']) {
+    for (const name of ['namespaces', 'namespace-tenants', 'networkpolicies', 'ciliumnetworkpolicies', 'service-external-ips', 'cluster-policies', 'managed-policies']) {
       for (const kind of ['validatingadmissionpolicy', 'validatingadmissionpolicybinding']) {
         expect(out).toMatch(new RegExp(`^${kind}\\.admissionregistration\\.k8s\\.io/tenant-guard-floor-${name} created \\(server dry run\\)$`, 'm'));
       }
@@ -304,6 +305,8 @@ describe('chart: default values', () => {
     // networkpolicy flavour; the audit counts list the cluster-wide kinds.
     expect(cr.rules).toEqual([
       { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch', 'patch'] },
+      // The webhook reads the CIDR groups a tenant's cidrGroupRef names.
+      { apiGroups: ['cilium.io'], resources: ['ciliumcidrgroups'], verbs: ['list', 'watch'] },
       { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'], resourceNames: ['tg-tenant-guard'], verbs: ['get', 'patch'] },
       { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['list', 'watch', 'create', 'patch', 'delete'] },
       { apiGroups: ['cilium.io'], resources: ['ciliumnetworkpolicies'], verbs: ['list', 'watch', 'delete'] },
@@ -327,14 +330,21 @@ describe('chart: default values', () => {
     expect(m.webhooks[0]!.rules).toEqual([{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['namespaces'], scope: 'Cluster' }]);
     const policyHook = v.webhooks.find((w) => w.name === 'validate.tenant-guard.io')!;
     const resources = policyHook.rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g}/${res}`))).sort();
-    expect(resources).toEqual(['cilium.io/ciliumclusterwidenetworkpolicies', 'cilium.io/ciliumnetworkpolicies', 'networking.k8s.io/networkpolicies', 'policy.networking.k8s.io/adminnetworkpolicies', 'policy.networking.k8s.io/baselineadminnetworkpolicies']);
+    expect(resources).toEqual([
+      'cilium.io/ciliumcidrgroups', 'cilium.io/ciliumclusterwidenetworkpolicies', 'cilium.io/ciliumenvoyconfigs', 'cilium.io/ciliumlocalredirectpolicies', 'cilium.io/ciliumnetworkpolicies',
+      'networking.k8s.io/networkpolicies', 'policy.networking.k8s.io/adminnetworkpolicies', 'policy.networking.k8s.io/baselineadminnetworkpolicies', 'policy.networking.k8s.io/clusternetworkpolicies',
+    ]);
     expect(policyHook.rules.every((r) => r.operations.join() === 'CREATE,UPDATE,DELETE')).toBe(true);
+    // Services only when they set external IPs, so an outage never blocks an ordinary Service; the same test as the floor's.
+    const serviceHook = v.webhooks.find((w) => w.name === 'services.validate.tenant-guard.io')!;
+    expect(serviceHook.rules).toEqual([{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['services'], scope: 'Namespaced' }]);
+    expect(serviceHook.matchConditions[0]).toEqual({ name: 'sets-external-ips', expression: EXTERNAL_IPS_SET });
     for (const w of [...m.webhooks, ...v.webhooks]) {
       expect(w).toMatchObject({ sideEffects: 'None', admissionReviewVersions: ['v1'], timeoutSeconds: 5, failurePolicy: 'Fail' });
       expect(w.clientConfig.service).toEqual({ name: 'tg-tenant-guard', namespace: ns, path: expect.stringMatching(/^\/(mutate|validate)$/), port: 443 });
       expect(w.clientConfig.caBundle).toBeUndefined();
       expect(w.namespaceSelector.matchExpressions).toEqual([{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', ns] }]);
-      expect(w.matchConditions.map((c) => c.expression)).toEqual([
+      expect(w.matchConditions.filter((c) => c.name !== 'sets-external-ips').map((c) => c.expression)).toEqual([
         `request.userInfo.username != 'system:serviceaccount:${ns}:tg-tenant-guard'`,
         '!has(request.userInfo.groups) || !request.userInfo.groups.exists(g, g in ["system:masters"])',
       ]);
@@ -390,9 +400,9 @@ describe.each(ciValues)('chart: %s', (file) => {
       expect(pod.containers[0]!.lifecycle).toBeUndefined();
       expect(pod.serviceAccountName).toBe('guard-sa');
       expect(hooks.map((w) => w.clientConfig)).toEqual([
-        { url: 'https://127.0.0.1:9443/mutate' }, { url: 'https://127.0.0.1:9443/validate' }, { url: 'https://127.0.0.1:9443/validate' },
+        { url: 'https://127.0.0.1:9443/mutate' }, { url: 'https://127.0.0.1:9443/validate' }, { url: 'https://127.0.0.1:9443/validate' }, { url: 'https://127.0.0.1:9443/validate' },
       ]);
-      expect(hooks.map((w) => w.failurePolicy)).toEqual(['Ignore', 'Ignore', 'Fail']);
+      expect(hooks.map((w) => w.failurePolicy)).toEqual(['Ignore', 'Ignore', 'Fail', 'Fail']);
       expect(hooks[0]!.namespaceSelector.matchExpressions[0]!.values).toEqual(['kube-system', ns, 'monitoring']);
       expect(hooks[0]!.matchConditions.map((c) => c.expression)).toEqual([
         `request.userInfo.username != 'system:serviceaccount:${ns}:guard-sa'`,
@@ -432,7 +442,7 @@ describe.each(ciValues)('chart: %s', (file) => {
       expect(cr.find((r) => r.resources.includes('ciliumnetworkpolicies'))?.verbs).toEqual(['list', 'watch', 'create', 'patch', 'delete']);
       expect(JSON.stringify(cr)).not.toMatch(/clusterwide|adminnetworkpolicies|clusternetworkpolicies/);
       expect(the(docs, 'Role').rules.find((r) => r.resources.includes('leases') && r.resourceNames !== undefined)).toEqual({ apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['guard-leader'], verbs: ['get', 'update'] });
-      expect(hooks.map((w) => w.failurePolicy)).toEqual(['Ignore', 'Ignore', 'Ignore']);
+      expect(hooks.map((w) => w.failurePolicy)).toEqual(['Ignore', 'Ignore', 'Ignore', 'Ignore']);
     } else if (file === 'certmanager-values.yaml') {
       expect(cfg.tls.mode).toBe('files');
       expect(cfg.server).toMatchObject({ certFile: '/etc/tenant-guard/tls/tls.crt', keyFile: '/etc/tenant-guard/tls/tls.key' });

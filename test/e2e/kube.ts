@@ -13,7 +13,7 @@ const clusterScript = join(repo, 'scripts', 'cluster.sh');
 
 /** Test users of scripts/cluster.sh: admin is in system:masters, alice in
  * acme-devs, bob in globex-devs, carol in tenant:initech, mallory in no tenant;
- * tenant-guard is the webhook's own identity (namespaces get/list/watch only). */
+ * tenant-guard is the webhook's own identity (namespaces get/list/watch and ciliumcidrgroups list/watch only). */
 export type User = 'admin' | 'alice' | 'bob' | 'carol' | 'mallory' | 'tenant-guard';
 
 /** The webhook's username (scripts/cluster.sh, test/cluster/manifests/webhook-rbac.yaml). */
@@ -97,7 +97,7 @@ export async function eventually(what: string, check: () => Promise<boolean>, ti
 }
 
 /** The API server's answer when the tenant-guard validating webhook refused a request. */
-export const WEBHOOK_DENIED = /admission webhook "validate\.tenant-guard\.io" denied the request/;
+export const WEBHOOK_DENIED = /admission webhook "(services\.)?validate\.tenant-guard\.io" denied the request/;
 /** The API server's answer when a ValidatingAdmissionPolicy refused a request. */
 export const POLICY_DENIED = /ValidatingAdmissionPolicy '[^']+' with binding '[^']+' denied request/;
 

@@ -12,6 +12,7 @@ import { expect } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { configFromObject } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import type { CidrGroupResolver } from '../../src/kube/cidr-group-cache.js';
 import { StaticNamespaces, type NamespaceLike, type NamespaceResolver } from '../../src/kube/namespace-view.js';
 import { buildApp, type ServerState } from '../../src/server/app.js';
 import { buildMetrics, type Metrics } from '../../src/telemetry/metrics.js';
@@ -91,10 +92,10 @@ export interface TestApp {
   config: Config;
 }
 
-export function makeApp(opts: { config?: Config; namespaces?: NamespaceResolver; state?: ServerState; https?: { key: string; cert: string } } = {}): TestApp {
+export function makeApp(opts: { config?: Config; namespaces?: NamespaceResolver; cidrGroups?: CidrGroupResolver; state?: ServerState; https?: { key: string; cert: string } } = {}): TestApp {
   const config = opts.config ?? makeConfig();
   const metrics = buildMetrics({ defaults: false });
-  const app = buildApp({ config, namespaces: opts.namespaces ?? new StaticNamespaces(NAMESPACES), metrics, state: opts.state, https: opts.https });
+  const app = buildApp({ config, namespaces: opts.namespaces ?? new StaticNamespaces(NAMESPACES), cidrGroups: opts.cidrGroups, metrics, state: opts.state, https: opts.https });
   return { app, metrics, config };
 }
 

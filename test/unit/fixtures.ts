@@ -6,15 +6,18 @@
 import { expect } from 'vitest';
 import { configFromObject } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import type { NamespaceLookup, NamespaceView, Operation, Requester, ReviewInput, Verdict } from '../../src/policy/types.js';
+import type { CidrGroupView, NamespaceLookup, NamespaceView, Operation, Requester, ReviewInput, Verdict } from '../../src/policy/types.js';
 
 export const TENANT_LABEL = 'tenant-guard.io/tenant';
 export const NAME_LABEL = 'kubernetes.io/metadata.name';
 
-/** Three tenants (membership by group, by user, and acme-prod to test overlapping prefixes), IPv4 and IPv6 protected ranges. */
+/**
+ * Three tenants (membership by group, by user, and acme-prod to test overlapping prefixes), IPv4 and IPv6 protected ranges;
+ * acme may use external IPs in two documentation ranges.
+ */
 export const BASE_CONFIG = {
   tenants: [
-    { name: 'acme', groups: ['acme-devs'] },
+    { name: 'acme', groups: ['acme-devs'], externalIPs: ['203.0.113.0/28', '2001:db8:ac::/64'] },
     { name: 'globex', groups: ['globex-devs'] },
     { name: 'initech', users: ['bob'] },
     { name: 'acme-prod', groups: ['acme-prod-devs'] },
@@ -95,6 +98,7 @@ export interface InputOptions {
   view?: NamespaceView;
   oldObject?: unknown;
   name?: string;
+  cidrGroups?: CidrGroupView;
 }
 
 function base(kind: ReviewInput['kind'], object: unknown, o: InputOptions): ReviewInput {
@@ -107,6 +111,7 @@ function base(kind: ReviewInput['kind'], object: unknown, o: InputOptions): Revi
     oldObject: o.oldObject,
     requester: o.requester ?? people.alice,
     namespaces: o.view ?? makeView(),
+    ...(o.cidrGroups !== undefined ? { cidrGroups: o.cidrGroups } : {}),
     config: o.config ?? CONFIG,
   };
 }
@@ -114,6 +119,25 @@ function base(kind: ReviewInput['kind'], object: unknown, o: InputOptions): Revi
 export const NP_KIND = { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy' };
 export const CNP_KIND = { group: 'cilium.io', version: 'v2', kind: 'CiliumNetworkPolicy' };
 export const NS_KIND = { group: '', version: 'v1', kind: 'Namespace' };
+export const SERVICE_KIND = { group: '', version: 'v1', kind: 'Service' };
+export const CEC_KIND = { group: 'cilium.io', version: 'v2', kind: 'CiliumEnvoyConfig' };
+export const CLRP_KIND = { group: 'cilium.io', version: 'v2', kind: 'CiliumLocalRedirectPolicy' };
+export const CIDR_GROUP_KIND = { group: 'cilium.io', version: 'v2', kind: 'CiliumCIDRGroup' };
+
+/** A ClusterIP Service with the given spec fields (a port is always there), by alice in acme-web unless told otherwise. */
+export function serviceInput(spec: Record<string, unknown>, o: InputOptions = {}): ReviewInput {
+  return base(SERVICE_KIND, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc' }, spec: { ports: [{ port: 80, protocol: 'TCP' }], ...spec } }, o);
+}
+
+/** A CiliumEnvoyConfig with the given spec. */
+export function cecInput(spec: unknown, o: InputOptions = {}): ReviewInput {
+  return base(CEC_KIND, { apiVersion: 'cilium.io/v2', kind: 'CiliumEnvoyConfig', metadata: { name: 'cec' }, spec }, o);
+}
+
+/** A view over fixed CiliumCIDRGroups (name → CIDRs); other names are absent. */
+export function cidrGroupView(groups: Record<string, string[]>): CidrGroupView {
+  return { lookup: (name) => (Object.hasOwn(groups, name) ? { state: 'found', cidrs: groups[name]! } : { state: 'absent' }) };
+}
 
 /** A NetworkPolicy with the given spec, by alice in acme-web unless told otherwise. */
 export function npInput(spec: unknown, o: InputOptions = {}, metadata: Record<string, unknown> = {}): ReviewInput {

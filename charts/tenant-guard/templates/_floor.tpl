@@ -41,6 +41,15 @@ configuration, as tenant-guard floor gets them from
 {{- range .users }}{{ $members = append $members (print "u:" (include "tenant-guard.floor.encodeMember" .)) }}{{ end }}
 {{- $_ := set $params .name (ternary "" (print "," (join "," $members) ",") (empty $members)) }}
 {{- end }}
+{{- /* generate.ts externalIPRanges: per tenant with ranges "variables.nsTenant == '<name>' ? [<ranges>] : (", then "[]" and the parentheses. */}}
+{{- $ranges := "" }}
+{{- $closing := "" }}
+{{- range $cfg.tenants }}
+{{- if .externalIPs }}
+{{- $ranges = print $ranges "variables.nsTenant == " (include "tenant-guard.cel.str" .name) " ? " (include "tenant-guard.cel.list" .externalIPs) " : (" }}
+{{- $closing = print $closing ")" }}
+{{- end }}
+{{- end }}
 {{- dict
     "tenantLabel" $cfg.tenantLabel
     "platformValue" $cfg.platform.value
@@ -50,6 +59,7 @@ configuration, as tenant-guard floor gets them from
     "exemptGroups" $cfg.admins.groups
     "deniedEntities" $cfg.cilium.deniedEntities
     "params" $params
+    "externalIPRanges" (print $ranges "[]" $closing)
     "namespace" .Release.Namespace
     "excludedNamespaces" (concat (list "kube-system" .Release.Namespace) .Values.webhook.excludeNamespaces | uniq)
     | toJson }}
@@ -224,6 +234,42 @@ configuration, as tenant-guard floor gets them from
 "apiVersion": "admissionregistration.k8s.io/v1"
 "kind": "ValidatingAdmissionPolicy"
 "metadata":
+  "name": "tenant-guard-floor-service-external-ips"
+  "labels":
+    "app.kubernetes.io/part-of": "tenant-guard"
+"spec":
+  "failurePolicy": "Fail"
+  "matchConstraints":
+    "resourceRules":
+      - "apiGroups":
+          - ""
+        "apiVersions":
+          - "*"
+        "resources":
+          - "services"
+        "operations":
+          - "CREATE"
+          - "UPDATE"
+  "matchConditions":
+    - "name": "not-an-admin"
+      "expression": {{ (print "!(request.userInfo.username in " (include "tenant-guard.cel.list" $v.exemptUsers) " || (has(request.userInfo.groups) && request.userInfo.groups.exists(g, g in " (include "tenant-guard.cel.list" $v.exemptGroups) ")))") | toJson }}
+    - "name": "not-being-deleted"
+      "expression": "!(request.operation == 'UPDATE' && has(object.metadata.deletionTimestamp))"
+    - "name": "sets-external-ips"
+      "expression": "has(object.spec.externalIPs) && size(object.spec.externalIPs) > 0"
+  "variables":
+    - "name": "nsTenant"
+      "expression": {{ (print "(namespaceObject.metadata.name in " (include "tenant-guard.cel.list" $v.platformNamespaces) " ? '" (include "tenant-guard.cel.inner" $v.platformValue) "' : (has(namespaceObject.metadata.labels) && '" (include "tenant-guard.cel.inner" $v.tenantLabel) "' in namespaceObject.metadata.labels ? namespaceObject.metadata.labels['" (include "tenant-guard.cel.inner" $v.tenantLabel) "'] : ''))") | toJson }}
+    - "name": "ranges"
+      "expression": {{ $v.externalIPRanges | toJson }}
+  "validations":
+    - "expression": "object.spec.externalIPs.all(a, (oldObject != null && has(oldObject.spec.externalIPs) && a in oldObject.spec.externalIPs) || (isIP(a) && variables.ranges.exists(c, cidr(c).containsIP(a))))"
+      "messageExpression": "'tenant-guard floor refused Service ' + object.metadata.name + ': spec.externalIPs: Forbidden: a Service with an external IP receives the traffic every pod in the cluster sends to that address (CVE-2020-8554), and ' + (size(variables.ranges) == 0 ? 'no external IP range is assigned to the owner of this namespace' : 'an address is outside the ranges assigned to tenant ' + variables.nsTenant + ' (' + variables.ranges.join(', ') + ')') + ' (fix: remove it, or ask the platform team to assign your tenant a range)'"
+      "reason": "Forbidden"
+---
+"apiVersion": "admissionregistration.k8s.io/v1"
+"kind": "ValidatingAdmissionPolicy"
+"metadata":
   "name": "tenant-guard-floor-cluster-policies"
   "labels":
     "app.kubernetes.io/part-of": "tenant-guard"
@@ -248,6 +294,7 @@ configuration, as tenant-guard floor gets them from
         "resources":
           - "adminnetworkpolicies"
           - "baselineadminnetworkpolicies"
+          - "clusternetworkpolicies"
         "operations":
           - "CREATE"
           - "UPDATE"
@@ -363,6 +410,23 @@ configuration, as tenant-guard floor gets them from
     "app.kubernetes.io/part-of": "tenant-guard"
 "spec":
   "policyName": "tenant-guard-floor-ciliumnetworkpolicies"
+  "validationActions":
+    - "Deny"
+  "matchResources":
+    "namespaceSelector":
+      "matchExpressions":
+        - "key": "kubernetes.io/metadata.name"
+          "operator": "NotIn"
+          "values": {{ $v.excludedNamespaces | toJson }}
+---
+"apiVersion": "admissionregistration.k8s.io/v1"
+"kind": "ValidatingAdmissionPolicyBinding"
+"metadata":
+  "name": "tenant-guard-floor-service-external-ips"
+  "labels":
+    "app.kubernetes.io/part-of": "tenant-guard"
+"spec":
+  "policyName": "tenant-guard-floor-service-external-ips"
   "validationActions":
     - "Deny"
   "matchResources":

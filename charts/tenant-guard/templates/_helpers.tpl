@@ -148,7 +148,7 @@ caBundle: {{ $.Values.webhook.caBundle }}
 {{- end }}
 
 {{/* Fields every webhook shares. */}}
-{{- define "tenant-guard.webhookCommon" -}}
+{{- define "tenant-guard.webhookBase" -}}
 sideEffects: None
 admissionReviewVersions: [v1]
 timeoutSeconds: {{ .Values.webhook.timeoutSeconds }}
@@ -158,19 +158,31 @@ namespaceSelector:
     - key: kubernetes.io/metadata.name
       operator: NotIn
       values: {{ concat (list "kube-system" .Release.Namespace) .Values.webhook.excludeNamespaces | uniq | toJson }}
+{{- end }}
+
+{{/* The matchConditions entries that keep tenant-guard's own account and the admins out (webhook.bypassAdmins). */}}
+{{- define "tenant-guard.bypassConditions" -}}
 {{- if .Values.webhook.bypassAdmins }}
+- name: not-tenant-guard
+  expression: {{ printf "request.userInfo.username != '%s'" (include "tenant-guard.serviceAccountUser" .) | quote }}
+{{- $admins := .Values.config.admins | default dict }}
+{{- with ($admins.users | default list) }}
+- name: not-admin-user
+  expression: {{ printf "!(request.userInfo.username in %s)" (toJson .) | quote }}
+{{- end }}
+{{- $groups := include "tenant-guard.adminGroups" . | fromJsonArray }}
+{{- with $groups }}
+- name: not-admin-group
+  expression: {{ printf "!has(request.userInfo.groups) || !request.userInfo.groups.exists(g, g in %s)" (toJson .) | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The shared fields and, with webhook.bypassAdmins, the conditions that keep admins out. */}}
+{{- define "tenant-guard.webhookCommon" -}}
+{{ include "tenant-guard.webhookBase" . }}
+{{- with include "tenant-guard.bypassConditions" . | trim }}
 matchConditions:
-  - name: not-tenant-guard
-    expression: {{ printf "request.userInfo.username != '%s'" (include "tenant-guard.serviceAccountUser" .) | quote }}
-  {{- $admins := .Values.config.admins | default dict }}
-  {{- with ($admins.users | default list) }}
-  - name: not-admin-user
-    expression: {{ printf "!(request.userInfo.username in %s)" (toJson .) | quote }}
-  {{- end }}
-  {{- $groups := include "tenant-guard.adminGroups" . | fromJsonArray }}
-  {{- with $groups }}
-  - name: not-admin-group
-    expression: {{ printf "!has(request.userInfo.groups) || !request.userInfo.groups.exists(g, g in %s)" (toJson .) | quote }}
-  {{- end }}
+{{- . | nindent 2 }}
 {{- end }}
 {{- end }}

@@ -175,10 +175,9 @@ describe('CIDRs', () => {
     expect(where(judge(body))).toEqual(expected);
   });
 
-  it('a CIDR group is not judged, with a warning', () => {
+  it('a CIDR group the review cannot see is refused (rules/cidr-groups.test.ts judges known groups)', () => {
     const v = judge(egressTo('toCIDRSet', [{ cidrGroupRef: 'cluster-ranges' }]));
-    expect(v.allowed).toBe(true);
-    expect(v.warnings).toEqual(['spec.egress[0].toCIDRSet[0]: a CiliumCIDRGroup is not judged here; CIDR groups are cluster-scoped and belong to the platform']);
+    expect(where(v)).toEqual(['CIDRGroupUnknown@spec.egress[0].toCIDRSet[0].cidrGroupRef']);
   });
 
   it('the fix is written as CIDR sets', () => {

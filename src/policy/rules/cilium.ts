@@ -12,6 +12,7 @@
  */
 import type { RuleContext } from '../context.js';
 import { parseAll, parseCidr, reachedProtected, type Cidr } from '../cidr.js';
+import { judgeCidrGroupEntry } from './cidr-groups.js';
 import { ciliumSelectorFix, cidrFix, noSafeChange, openRuleFix, worldBlocks } from '../fixes.js';
 import { explainReach, judgeNamespaceReach, type Finding, type NamespaceRequirement } from '../namespace-reach.js';
 import { confinement } from '../model/confinement.js';
@@ -179,9 +180,10 @@ function judgeCidrSets(list: unknown[], path: string, w: Walk): void {
       w.report.violation('MalformedObject', p, 'must be a mapping with cidr and except', cidrFix(w.ctx, 'CIDRSet'));
       return;
     }
-    if (entry.cidr === undefined && (entry.cidrGroupRef !== undefined || entry.cidrGroupSelector !== undefined)) {
-      w.report.warn(`${p}: a CiliumCIDRGroup is not judged here; CIDR groups are cluster-scoped and belong to the platform`);
-      return;
+    if (entry.cidrGroupRef !== undefined || entry.cidrGroupSelector !== undefined) {
+      // Judged by what the live group holds (cidr-groups.ts).
+      judgeCidrGroupEntry(entry, p, w.ctx, w.report, w.protectedRanges);
+      if (entry.cidr === undefined) return;
     }
     judgeCidr(entry.cidr, entry.except, child(p, 'cidr'), w, child(p, 'except'));
   });
