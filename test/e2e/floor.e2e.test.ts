@@ -146,7 +146,7 @@ describe('tenant-guard floor output', () => {
     const dry = await cluster.kubectl('admin', ['apply', '--dry-run=server', '-f', '-'], { input: manifest });
     expect(dry.code, dry.stderr).toBe(0);
     const lines = dry.stdout.trim().split('\n');
-    expect(lines).toHaveLength(13);
+    expect(lines).toHaveLength(15);
     for (const l of lines) expect(l).toMatch(/ created \(server dry run\)$/);
     expect(dry.stdout).toContain('validatingadmissionpolicy.admissionregistration.k8s.io/tenant-guard-floor-namespaces');
     expect(dry.stdout).toContain('validatingadmissionpolicybinding.admissionregistration.k8s.io/tenant-guard-floor-managed-policies');

@@ -99,7 +99,7 @@ async function expectFloorAsGenerated(docs: Manifest[], excluded: string[]): Pro
   const chart = new Map(floorOf(docs).map((d) => [keyOf(d), json(d)]));
   const generated = new Map((await generatorFloor(docs, excluded)).map((d) => [keyOf(d), json(d)]));
   expect([...chart.keys()].sort()).toEqual([...generated.keys()].sort());
-  expect(generated.size).toBe(13);
+  expect(generated.size).toBe(15);
   for (const [key, want] of generated) expect(chart.get(key), key).toEqual(want);
 }
 

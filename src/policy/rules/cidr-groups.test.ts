@@ -71,6 +71,7 @@ describe('cidrGroupRef', () => {
     expect(v.violations[0]!.message).toContain('(CiliumCIDRGroup cache not synced yet); tenant-guard refuses rather than guess');
     const none = review(cnpInput({ spec: { endpointSelector: {}, ...egress({ cidrGroupRef: 'partners' }) } }));
     expect(where(none)).toEqual(['CIDRGroupUnknown@spec.egress[0].toCIDRSet[0].cidrGroupRef']);
+    expect(none.violations[0]!.message).toBe('names CiliumCIDRGroup "partners", and no CiliumCIDRGroups were available to this review, so which addresses it reaches cannot be established');
   });
 
   it('in a deny rule the same findings only warn', () => {

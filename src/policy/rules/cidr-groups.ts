@@ -15,7 +15,6 @@ import { child } from '../paths.js';
 import type { Report } from '../report.js';
 import { valueText } from '../text.js';
 
-const UNREAD = 'the CiliumCIDRGroups were not read for this review';
 
 export function judgeCidrGroupEntry(entry: Record<string, unknown>, path: string, ctx: RuleContext, report: Report, protectedRanges: readonly Cidr[]): void {
   const withCidrs = `name a CIDR group the platform team maintains for addresses outside the cluster, or write the blocks with cidr and except`;
@@ -31,7 +30,14 @@ export function judgeCidrGroupEntry(entry: Record<string, unknown>, path: string
     report.violation('MalformedObject', refPath, `${valueText(ref)} is not the name of a CiliumCIDRGroup`, withCidrs);
     return;
   }
-  const found = ctx.cidrGroups?.lookup(ref) ?? { state: 'unknown', reason: UNREAD };
+  if (ctx.cidrGroups === undefined) {
+    // No live groups to read (the `check` CLI, a webhook without a cluster): what the group holds is unknown.
+    report.violation('CIDRGroupUnknown', refPath,
+      `names CiliumCIDRGroup "${ref}", and no CiliumCIDRGroups were available to this review, so which addresses it reaches cannot be established`,
+      `apply it where tenant-guard reads the cluster's CiliumCIDRGroups, or ${withCidrs}`);
+    return;
+  }
+  const found = ctx.cidrGroups.lookup(ref);
   if (found.state === 'absent') {
     report.violation('CIDRGroupUnknown', refPath,
       `names CiliumCIDRGroup "${ref}", which does not exist: whoever creates it later decides which addresses this rule reaches`,
