@@ -5,7 +5,7 @@
  * for tenants), and which namespaces each one makes the engine read.
  */
 import { describe, expect, it } from 'vitest';
-import { CEC_KIND, cecInput, CIDR_GROUP_KIND, CLRP_KIND, expectWellFormed, makeView, people, UNKNOWN_VIEW, where, type InputOptions } from '../../../test/unit/fixtures.js';
+import { CEC_KIND, cecInput, CIDR_GROUP_KIND, CLRP_KIND, expectWellFormed, makeConfig, makeView, people, UNKNOWN_VIEW, where, type InputOptions } from '../../../test/unit/fixtures.js';
 import { review } from '../review.js';
 import type { Operation, Requester, ReviewInput, Verdict } from '../types.js';
 import { steeringNamespaces } from './steering.js';
@@ -106,8 +106,7 @@ describe('CiliumEnvoyConfig', () => {
   });
 
   it('with allowSameTenantAcrossNamespaces off, only this namespace and the platform', () => {
-    const config = cecInput({}, {}).config;
-    const strict = { ...config, allowSameTenantAcrossNamespaces: false };
+    const strict = makeConfig({ allowSameTenantAcrossNamespaces: false });
     expect(where(judge({ backendServices: [{ name: 'api', namespace: 'acme-api' }] }, { config: strict }))).toEqual(['ServiceOtherTenant@spec.backendServices[0].namespace']);
     expect(judge({ backendServices: [{ name: 'dns', namespace: 'kube-system' }] }, { config: strict }).allowed).toBe(true);
   });
