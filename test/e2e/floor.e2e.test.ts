@@ -153,7 +153,7 @@ describe('tenant-guard floor output', () => {
     expect(dry.stdout).toContain('configmap/tenant-guard-floor-tenants');
     await applyFloor();
     const list = await cluster.kubectl('admin', ['get', 'validatingadmissionpolicies,validatingadmissionpolicybindings', '-o', 'name']);
-    expect(list.stdout.trim().split('\n')).toHaveLength(12);
+    expect(list.stdout.trim().split('\n')).toHaveLength(14);
   });
 
   it('-o json is the same objects', async () => {

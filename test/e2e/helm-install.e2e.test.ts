@@ -245,7 +245,7 @@ describe('helm install with the server on 127.0.0.1 in self certificate mode', (
       const all = await caBundles();
       return all.every((b) => b !== '') ? all : undefined;
     });
-    expect(bundles).toHaveLength(3);
+    expect(bundles).toHaveLength(4);
     for (const b of bundles) expect(bundleFingerprints(b)).toEqual(bundleFingerprints(bundle));
 
     // Ready once it serves the Secret's certificate (verified against the bundle).
@@ -395,7 +395,7 @@ describe('helm install with the server on 127.0.0.1 in self certificate mode', (
     }
     expect(versions.length).toBeGreaterThanOrEqual(2);
     for (const v of versions) {
-      expect(v.hooks).toHaveLength(2);
+      expect(v.hooks).toHaveLength(3);
       for (const h of v.hooks) expect(h.caBundle ?? '', `resourceVersion ${v.rv}`).not.toBe('');
     }
   });
