@@ -108,6 +108,7 @@ function tenancy(tenantNames) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+const loadBefore = os.loadavg()[0].toFixed(1);
 const rows = [];
 for (const [namespaces, tenants, perNamespace] of SIZES) {
   const { objects, tenantNames } = generate(namespaces, tenants, perNamespace);
@@ -139,7 +140,7 @@ for (const [namespaces, tenants, perNamespace] of SIZES) {
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const table = [
-  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu}, Node ${process.versions.node}, ${process.env.BENCH_PINNED === '1' ? 'pinned to one core (taskset -c 0)' : 'not pinned'}; median of ${REPEAT} runs.`,
+  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu}, Node ${process.versions.node}, ${process.env.BENCH_PINNED === '1' ? 'pinned to one core (taskset -c 0)' : 'not pinned'}; median of ${REPEAT} runs; load average ${loadBefore} before and ${os.loadavg()[0].toFixed(1)} after (${os.cpus().length} cores).`,
   '',
   '| namespaces | tenants | NetworkPolicies | distinct namespace selectors | build model (ms) | matrix (ms) | total (ms) |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

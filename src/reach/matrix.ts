@@ -11,12 +11,12 @@
  * zone) and each destination's ways in, not over pod or namespace pairs.
  */
 import { ALL_CONNECTIONS, connText, intersectConn, isEmpty, MAX_PORT, MIN_PORT, NO_CONNECTIONS, portsOf, unionConn, type ConnSet, type Protocol } from './connections.js';
-import type { Cluster } from './cluster.js';
+import { NAME_LABEL, type Cluster } from './cluster.js';
 import type { Policy, Rule } from './networkpolicy.js';
 import { satisfiable } from './satisfiable.js';
 import { someLabelsEscape } from './satisfiable.js';
 import { matches, type Selector } from './selector.js';
-import { futureZoneName, isTenant, NOBODY, ownerParty, PLATFORM, tenantParty, zoneMatches, type Party, type Tenancy, type Zone } from './tenancy.js';
+import { futureZoneName, isTenant, NOBODY, ownerParty, partyName, PLATFORM, tenantParty, zoneMatches, type Party, type Tenancy, type Zone } from './tenancy.js';
 
 export interface PathRef {
   direction: 'ingress' | 'egress';
@@ -57,12 +57,18 @@ export interface Matrix {
 const PATH_LIMIT = 20;
 const EXAMPLE_LIMIT = 5;
 
+/** Zones a selector matches, as membership and as a list (to walk only those). */
+interface ZoneSet {
+  member: readonly boolean[];
+  list: readonly number[];
+}
+
 interface Way {
   ref: PathRef;
   conn: ConnSet;
   named: readonly NamedPort[];
   /** undefined: every zone. */
-  zones: readonly boolean[] | undefined;
+  zones: ZoneSet | undefined;
 }
 
 /** What a rule allows towards some pod a tenant may create; a named port stays a name (the pod decides its number). */
@@ -120,16 +126,60 @@ export function tenantMatrix(cluster: Cluster, tenancy: Tenancy, only?: Readonly
     zones.push({ name, party: tenantParty(t), labels: undefined, policies: tenancy.newNamespacePolicies(t, name) });
   }
 
-  const selectorZones = new Map<string, boolean[]>();
-  const zonesOf = (sel: Selector): boolean[] => {
+  // A selector with `In` on the name or the tenant label can only match the zones it names (and tenants' new namespaces):
+  // only those are tried, so name selectors (usually one per namespace) cost their names, not every zone.
+  const byName = new Map<string, number[]>();
+  const byTenantValue = new Map<string, number[]>();
+  const future: number[] = [];
+  zones.forEach((z, i) => {
+    if (z.labels === undefined) {
+      future.push(i);
+      return;
+    }
+    byName.set(z.name, [...(byName.get(z.name) ?? []), i]);
+    const v = z.labels[tenancy.tenantLabel];
+    if (v !== undefined) byTenantValue.set(v, [...(byTenantValue.get(v) ?? []), i]);
+  });
+  const futureOf = new Map(future.map((i) => [partyName((zones[i] as Zone).party), i]));
+  const candidates = (sel: Selector): Iterable<number> => {
+    const byNameReq = sel.requirements.find((q) => q.key === NAME_LABEL && q.op === 'In');
+    if (byNameReq !== undefined) {
+      // A new namespace can only take a name that is free (the exact check is zoneMatches').
+      const free = byNameReq.values.some((v) => !existing.has(v));
+      return [...byNameReq.values.flatMap((v) => byName.get(v) ?? []), ...(free ? future : [])];
+    }
+    const byTenantReq = sel.requirements.find((q) => q.key === tenancy.tenantLabel && q.op === 'In');
+    if (byTenantReq !== undefined) {
+      return byTenantReq.values.flatMap((v) => [...(byTenantValue.get(v) ?? []), ...(futureOf.has(v) ? [futureOf.get(v) as number] : [])]);
+    }
+    return zones.keys();
+  };
+  const selectorZones = new Map<string, ZoneSet>();
+  const zonesOf = (sel: Selector): ZoneSet => {
     let z = selectorZones.get(sel.key);
     if (z === undefined) {
-      z = zones.map((zone) => zoneMatches(sel, zone, existing, tenancy));
+      const member = new Array<boolean>(zones.length).fill(false);
+      const list: number[] = [];
+      for (const i of candidates(sel)) {
+        if (zoneMatches(sel, zones[i] as Zone, existing, tenancy)) {
+          member[i] = true;
+          list.push(i);
+        }
+      }
+      z = { member, list: list.sort((a, b) => a - b) };
       selectorZones.set(sel.key, z);
     }
     return z;
   };
-  const anyPods = (sel: Selector) => satisfiable(sel, () => ({ kind: 'free' }));
+  const podsSatisfiable = new Map<string, boolean>();
+  const anyPods = (sel: Selector) => {
+    let v = podsSatisfiable.get(sel.key);
+    if (v === undefined) {
+      v = satisfiable(sel, () => ({ kind: 'free' }));
+      podsSatisfiable.set(sel.key, v);
+    }
+    return v;
+  };
 
   const waysOf = (zone: Zone, direction: 'ingress' | 'egress'): Way[] => {
     const policies = zone.policies.filter((p) => p[direction] !== undefined && anyPods(p.podSelector));
@@ -167,31 +217,33 @@ export function tenantMatrix(cluster: Cluster, tenancy: Tenancy, only?: Readonly
       cellOf.set(`${from}\u0000${to}`, { from, to, state: from === to ? 'own' : 'isolated', conn: NO_CONNECTIONS, named: [], paths: [], morePaths: 0, namespacePairs: 0, viaNewNamespaces: false, examples: [] });
     }
   }
-  const seenPaths = new Map<Cell, Set<string>>();
-  const seenPairs = new Set<string>();
+  // Each way has one PathRef object: seen by identity, no key text per pair.
+  const partyIndex = zones.map((z) => parties.indexOf(z.party));
+  const cellGrid = parties.flatMap((from) => parties.map((to) => cellOf.get(`${from}\u0000${to}`) as Cell));
+  const seenPaths = new Map<Cell, Set<PathRef>>();
+  const seenPairs = new Set<number>();
   const addPath = (cell: Cell, ref: PathRef) => {
-    const key = `${ref.direction}|${ref.namespace}|${ref.policy ?? ''}|${ref.path ?? ''}`;
     let seen = seenPaths.get(cell);
     if (seen === undefined) {
       seen = new Set();
       seenPaths.set(cell, seen);
     }
-    if (seen.has(key)) return;
-    seen.add(key);
+    if (seen.has(ref)) return;
+    seen.add(ref);
     if (cell.paths.length < PATH_LIMIT) cell.paths.push(ref);
     else cell.morePaths++;
   };
 
   zones.forEach((dst, di) => {
     for (const wayIn of ingress[di] ?? []) {
-      zones.forEach((src, si) => {
-        if (src.party === dst.party) return;
-        if (wayIn.zones !== undefined && wayIn.zones[si] !== true) return;
+      for (const si of wayIn.zones?.list ?? zones.keys()) {
+        const src = zones[si] as Zone;
+        if (src.party === dst.party) continue;
         for (const wayOut of egress[si] ?? []) {
-          if (wayOut.zones !== undefined && wayOut.zones[di] !== true) continue;
-          const both = meet(wayIn, wayOut);
+          if (wayOut.zones !== undefined && wayOut.zones.member[di] !== true) continue;
+          const both = wayIn.named.length === 0 && wayOut.named.length === 0 ? { conn: intersectConn(wayIn.conn, wayOut.conn), named: wayIn.named } : meet(wayIn, wayOut);
           if (isEmpty(both.conn) && both.named.length === 0) continue;
-          const cell = cellOf.get(`${src.party}\u0000${dst.party}`) as Cell;
+          const cell = cellGrid[(partyIndex[si] as number) * parties.length + (partyIndex[di] as number)] as Cell;
           cell.state = 'open';
           cell.conn = unionConn(cell.conn, both.conn);
           if (both.named.length > 0) cell.named = uniqueNamed([...cell.named, ...both.named]);
@@ -199,7 +251,7 @@ export function tenantMatrix(cluster: Cluster, tenancy: Tenancy, only?: Readonly
           addPath(cell, wayOut.ref);
           if (src.labels === undefined || dst.labels === undefined) cell.viaNewNamespaces = true;
           else {
-            const pair = `${src.name}\u0000${dst.name}`;
+            const pair = si * zones.length + di;
             if (!seenPairs.has(pair)) {
               seenPairs.add(pair);
               cell.namespacePairs++;
@@ -207,7 +259,7 @@ export function tenantMatrix(cluster: Cluster, tenancy: Tenancy, only?: Readonly
             }
           }
         }
-      });
+      }
     }
   });
   for (const cell of cellOf.values()) cell.paths.sort((a, b) => (a.direction === b.direction ? 0 : a.direction === 'ingress' ? -1 : 1));
