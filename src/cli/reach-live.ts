@@ -1,11 +1,12 @@
 /**
  * Reading `reach` input from a live cluster through the repository's one
- * Kubernetes client: Namespaces, NetworkPolicies, CiliumNetworkPolicies when
- * served (reported as not evaluated), and, for the workload connection list,
- * the workload kinds. List items come without apiVersion and kind; they get
+ * Kubernetes client: Namespaces, NetworkPolicies, the Cilium and cluster-wide
+ * policy kinds that are served (reported as not evaluated: they can open paths
+ * the matrix would not show), and, for the workload connection list, the
+ * workload kinds. List items come without apiVersion and kind; they get
  * their resource's.
  */
-import { discoverServed } from '../kube/discovery.js';
+import { discoverServed, servedClusterPolicyTypes } from '../kube/discovery.js';
 import { CILIUM_POLICIES, collectionPath, NAMESPACES, NETWORK_POLICIES, type ResourceType } from '../kube/resources.js';
 import type { KubeRest } from '../kube/rest.js';
 import type { SourceObject } from '../reach/cluster.js';
@@ -22,7 +23,7 @@ const WORKLOAD_TYPES: ResourceType[] = [
 
 export async function readLiveInput(rest: KubeRest, withWorkloads: boolean, pageSize = 500): Promise<SourceObject[]> {
   const served = await discoverServed(rest);
-  const types = [NAMESPACES, NETWORK_POLICIES, ...(served.ciliumNetworkPolicies ? [CILIUM_POLICIES] : []), ...(withWorkloads ? WORKLOAD_TYPES : [])];
+  const types = [NAMESPACES, NETWORK_POLICIES, ...(served.ciliumNetworkPolicies ? [CILIUM_POLICIES] : []), ...servedClusterPolicyTypes(served), ...(withWorkloads ? WORKLOAD_TYPES : [])];
   const out: SourceObject[] = [];
   for (const t of types) {
     const { items } = await rest.list<Record<string, unknown>>(collectionPath(t), t.plural, { limit: pageSize });

@@ -32,7 +32,7 @@ export interface Cluster {
 
 export type ClusterResult = { ok: true; cluster: Cluster } | { ok: false; errors: InputError[] };
 
-const IGNORED_EFFECT_KINDS = new Set(['CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy']);
+const IGNORED_EFFECT_KINDS = new Set(['CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy']);
 
 function group(apiVersion: unknown): string {
   if (typeof apiVersion !== 'string' || !apiVersion.includes('/')) return '';
