@@ -55,3 +55,10 @@ export function logFormatOption(): Option {
 export function kubeconfigOption(): Option {
   return new Option('--kubeconfig <file>', 'kubeconfig file (default: in-cluster service account, then $KUBECONFIG, then ~/.kube/config)');
 }
+
+/**
+ * How program.ts runs a command's action (errors, exit codes). Declared here,
+ * beside the other command helpers, so command modules need not import the
+ * program that imports them.
+ */
+export type ActionWrapper = <T>(name: string, run: (opts: T, args: string[]) => Promise<number>) => (...args: unknown[]) => Promise<void>;

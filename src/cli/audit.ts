@@ -15,9 +15,8 @@ import { collectAuditInput } from '../audit/collect.js';
 import { KubeApiError, KubeRest } from '../kube/rest.js';
 import { loadKubeConfig } from '../kube/client.js';
 import { renderViolation, subjectText } from '../policy/index.js';
-import { kubeconfigOption, outputOption, UsageError, wholeNumber, type Io } from './args.js';
+import { kubeconfigOption, outputOption, UsageError, wholeNumber, type Io, type ActionWrapper } from './args.js';
 import { readInstalledConfig } from './installed-config.js';
-import type { ActionWrapper } from './program.js';
 
 interface AuditFlags {
   kubeconfig?: string;

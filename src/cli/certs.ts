@@ -4,8 +4,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { issueCA, issueServing } from '../certs/issue.js';
-import { collect, UsageError, wholeNumber, type Io } from './args.js';
-import type { ActionWrapper } from './program.js';
+import { collect, UsageError, wholeNumber, type Io, type ActionWrapper } from './args.js';
 
 /** RFC 1123 host names, optionally a leading wildcard label, as Service DNS names are written. */
 const DNS_NAME = /^(\*\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/i;

@@ -12,12 +12,11 @@ import type { Config } from '../config/schema.js';
 import { formatConfigErrors, loadConfigFile } from '../config/load.js';
 import type { NamespaceLike } from '../kube/namespace-view.js';
 import { renderSuggestion, renderViolation, subjectText, type Operation } from '../policy/index.js';
-import { collect, outputOption, UsageError, type Io } from './args.js';
+import { collect, outputOption, UsageError, type Io, type ActionWrapper } from './args.js';
 import { readObjects, type SourcedFile, type SourcedObject } from './documents.js';
 import { fixDocuments } from './fix.js';
 import { checkObjects, type CheckOptions, type CheckResult } from './judge.js';
 import { namespaceMismatches, pairWithOld } from './placement.js';
-import type { ActionWrapper } from './program.js';
 
 export { checkObjects, type CheckOptions, type CheckResult };
 

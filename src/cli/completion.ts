@@ -4,8 +4,7 @@
  * flags that take a file), so it cannot fall behind the flags.
  */
 import { Argument, type Command, type Option } from 'commander';
-import type { Io } from './args.js';
-import type { ActionWrapper } from './program.js';
+import type { ActionWrapper, Io } from './args.js';
 
 export const SHELLS = ['bash', 'zsh'] as const;
 /** The names it is run as: the command, and the kubectl plugin's file. */

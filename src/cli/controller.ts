@@ -11,9 +11,8 @@ import { formatConfigErrors, loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { parseSelector } from '../kube/selector.js';
 import { StartupError, startProcess } from '../main.js';
-import { intFlag, kubeconfigOption, logFormatOption, logLevelOption, UsageError, type Io } from './args.js';
+import { intFlag, kubeconfigOption, logFormatOption, logLevelOption, UsageError, type Io, type ActionWrapper } from './args.js';
 import { commandLogger } from './log-output.js';
-import type { ActionWrapper } from './program.js';
 
 interface ControllerOpts {
   config?: string;

@@ -3,8 +3,7 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { formatConfigErrors, loadConfigFile } from '../config/load.js';
 import { generateFloor } from '../floor/generate.js';
-import { collect, outputOption, UsageError, type Io } from './args.js';
-import type { ActionWrapper } from './program.js';
+import { collect, outputOption, UsageError, type Io, type ActionWrapper } from './args.js';
 
 interface FloorFlags {
   config?: string;

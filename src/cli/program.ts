@@ -6,7 +6,7 @@
  * main.ts.
  */
 import { Command, CommanderError } from 'commander';
-import { UsageError, type Io } from './args.js';
+import { UsageError, type ActionWrapper, type Io } from './args.js';
 import { auditCommand } from './audit.js';
 import { certsCommand } from './certs.js';
 import { checkCommand } from './check.js';
@@ -19,7 +19,6 @@ import { cliVersion } from './version.js';
 
 /** What a command module adds to the program: its flags, help, and an action that returns the exit code. */
 export type CommandModule = (program: Command, io: Io, action: ActionWrapper) => Command;
-export type ActionWrapper = <T>(name: string, run: (opts: T, args: string[]) => Promise<number>) => (...args: unknown[]) => Promise<void>;
 
 export const COMMANDS: readonly CommandModule[] = [serveCommand, checkCommand, auditCommand, floorCommand, controllerCommand, certsCommand, reachCommand, completionCommand];
 

@@ -20,9 +20,8 @@ import { renderMatrixHtml, renderMatrixSvg } from '../reach/matrix-svg.js';
 import { parseNetworkPolicy, type Policy } from '../reach/networkpolicy.js';
 import { isTenant, ownerParty, type Tenancy } from '../reach/tenancy.js';
 import { Option, type Command } from 'commander';
-import { collect, kubeconfigOption, UsageError, type Io } from './args.js';
+import { collect, kubeconfigOption, UsageError, type Io, type ActionWrapper } from './args.js';
 import { readInstalledConfig } from './installed-config.js';
-import type { ActionWrapper } from './program.js';
 import { readLiveInput } from './reach-live.js';
 import { readReachInput } from './reach-input.js';
 

@@ -10,10 +10,9 @@ import type { Logger } from 'pino';
 import { formatConfigErrors, loadConfigFile } from '../config/load.js';
 import type { Config, TlsConfig } from '../config/schema.js';
 import { StartupError, startProcess } from '../main.js';
-import { intFlag, kubeconfigOption, logFormatOption, logLevelOption, UsageError, type Io } from './args.js';
+import { intFlag, kubeconfigOption, logFormatOption, logLevelOption, UsageError, type Io, type ActionWrapper } from './args.js';
 import { checkControllerConfig } from './controller.js';
 import { commandLogger } from './log-output.js';
-import type { ActionWrapper } from './program.js';
 
 export interface ServeFlags {
   config?: string | undefined;
