@@ -33,36 +33,10 @@
 import type { PolicySettings } from '../policy/settings.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../policy/rules/managed.js';
 import { SYSTEM_DELETERS } from '../policy/tenancy.js';
-import { allOf, celText, list, nonEmpty, str, type CelText } from './cel.js';
+import { allOf, celText, nonEmpty, type CelText } from './cel.js';
+import { floorInputs, type FloorInputs, type FloorOptions } from './inputs.js';
 
-export interface FloorOptions {
-  /** Namespace of the parameter ConfigMap (the release namespace). */
-  namespace: string;
-  /** Extra exempt users, e.g. tenant-guard's own service account. */
-  exemptUsers?: readonly string[];
-  /** Namespaces the floor never applies to (kube-system, the release namespace), like the webhook. */
-  excludedNamespaces?: readonly string[];
-  /** Name prefix for every generated object. */
-  prefix?: string;
-}
-
-/** What the floor reads: the settings, the namespaces and the exempt users of one installation. */
-export interface FloorInputs {
-  tenantLabel: string;
-  platformValue: string;
-  platformNamespaces: readonly string[];
-  tenantGroupPrefix: string;
-  /** admins.users and the extra exempt users. */
-  exemptUsers: readonly string[];
-  exemptGroups: readonly string[];
-  deniedEntities: readonly string[];
-  /** The parameter ConfigMap's data (membershipParams). */
-  params: Record<string, string>;
-  /** A CEL expression: the external IP ranges of the tenant `variables.nsTenant` names (externalIPRanges). */
-  externalIPRanges: string;
-  namespace: string;
-  excludedNamespaces: readonly string[];
-}
+export { encodeMember, externalIPRanges, floorInputs, membershipParams, type FloorInputs, type FloorOptions } from './inputs.js';
 
 type Obj = Record<string, unknown>;
 
@@ -99,58 +73,9 @@ function rule(groups: string[], resources: string[], operations: string[]): Obj 
   return { apiGroups: groups, apiVersions: ['*'], resources, operations };
 }
 
-/** A membership name inside the parameter: `%` and `,` percent-encoded, so any name is one entry. */
-export function encodeMember(name: string): string {
-  return name.replace(/%/g, '%25').replace(/,/g, '%2C');
-}
-
 /** The same encoding in CEL, for a string expression. */
 function celEncode(expr: string): string {
   return `${expr}.replace('%', '%25').replace(',', '%2C')`;
-}
-
-/**
- * The parameter's data: per explicit tenant, its members as
- * ",g:<group>,u:<user>," with each name encoded by encodeMember, so that a
- * member is found by looking for ",g:<encoded group>," (names may contain
- * commas, e.g. LDAP distinguished names).
- */
-export function membershipParams(config: Pick<PolicySettings, 'tenants'>): Record<string, string> {
-  const data: Record<string, string> = {};
-  for (const t of config.tenants) {
-    const members = [...t.groups.map((g) => `g:${encodeMember(g)}`), ...t.users.map((u) => `u:${encodeMember(u)}`)];
-    data[t.name] = members.length === 0 ? '' : `,${members.join(',')},`;
-  }
-  return data;
-}
-
-/**
- * The external IP ranges of the tenant a Service's namespace belongs to, as
- * one CEL expression over `variables.nsTenant`: per tenant with ranges,
- * `variables.nsTenant == 'acme' ? ['203.0.113.0/28'] : (…)`, ending in `[]`.
- * (The config only takes ranges CEL's cidr() reads.) The chart builds the
- * same text from its values (chart.ts, tenant-guard.floor.values).
- */
-export function externalIPRanges(tenants: PolicySettings['tenants']): string {
-  const withRanges = tenants.filter((t) => t.externalIPs.length > 0);
-  return `${withRanges.map((t) => `variables.nsTenant == ${str(t.name)} ? ${list(t.externalIPs)} : (`).join('')}[]${')'.repeat(withRanges.length)}`;
-}
-
-/** The inputs of one installation, from its configuration and options. */
-export function floorInputs(config: PolicySettings, opts: FloorOptions): FloorInputs {
-  return {
-    tenantLabel: config.tenantLabel,
-    platformValue: config.platform.value,
-    platformNamespaces: config.platform.namespaces,
-    tenantGroupPrefix: config.tenantGroupPrefix,
-    exemptUsers: [...config.admins.users, ...(opts.exemptUsers ?? [])],
-    exemptGroups: config.admins.groups,
-    deniedEntities: config.cilium.deniedEntities,
-    params: membershipParams(config),
-    externalIPRanges: externalIPRanges(config.tenants),
-    namespace: opts.namespace,
-    excludedNamespaces: opts.excludedNamespaces ?? ['kube-system', opts.namespace],
-  };
 }
 
 export function generateFloor(config: PolicySettings, opts: FloorOptions): Obj[] {
