@@ -6,12 +6,14 @@
  * e.g. one item of a List).
  */
 import { isMap, isNode, isSeq, type Document, type Node } from 'yaml';
-import { segmentsOfPointer, type Segment } from '../policy/pointer.js';
+import { APPEND, pathOfPointer, type Segment } from '../policy/path.js';
 import type { JsonPatchOp } from '../policy/types.js';
 
 export function applyPatchToDocument(doc: Document, base: readonly Segment[], ops: readonly JsonPatchOp[]): { ok: true } | { ok: false; message: string } {
   for (const op of ops) {
-    const segs = [...base, ...segmentsOfPointer(op.path)];
+    const read = pathOfPointer(op.path);
+    if (!read.ok) return { ok: false, message: read.message };
+    const segs = [...base, ...read.path];
     const parentPath = segs.slice(0, -1);
     const last = segs[segs.length - 1];
     if (last === undefined) return { ok: false, message: `cannot apply ${op.op} at the document root` };
@@ -20,7 +22,7 @@ export function applyPatchToDocument(doc: Document, base: readonly Segment[], op
       case 'add': {
         if (isSeq(parent)) {
           const value = doc.createNode(op.value);
-          if (last === '-') parent.items.push(value);
+          if (last === APPEND) parent.items.push(value);
           else if (typeof last === 'number') parent.items.splice(last, 0, value);
           else return { ok: false, message: `${op.path}: not a list index` };
         } else if (isMap(parent)) {

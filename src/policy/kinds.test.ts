@@ -1,7 +1,6 @@
-/** Which kinds the engine judges, and field-path / JSON-pointer helpers. */
+/** Which kinds the engine judges. */
 import { describe, expect, it } from 'vitest';
 import { classify, splitApiVersion, type JudgedKind } from './kinds.js';
-import { child, index, pointerToken } from './paths.js';
 
 describe('classify', () => {
   it.each<[string, string, JudgedKind]>([
@@ -44,30 +43,5 @@ describe('splitApiVersion', () => {
     [5, { group: '', version: '' }],
   ])('%j', (input, expected) => {
     expect(splitApiVersion(input)).toEqual(expected);
-  });
-});
-
-describe('paths', () => {
-  it.each([
-    ['', 'spec', 'spec'],
-    ['spec', 'ingress', 'spec.ingress'],
-    // Keys that are not identifiers (label keys) are quoted, as kubectl users read them.
-    ['metadata.labels', 'tenant-guard.io/tenant', 'metadata.labels["tenant-guard.io/tenant"]'],
-    ['x', 'a b', 'x["a b"]'],
-  ])('child(%j, %j)', (path, name, expected) => {
-    expect(child(path, name)).toBe(expected);
-  });
-
-  it('index', () => {
-    expect(index('spec.ingress', 3)).toBe('spec.ingress[3]');
-  });
-
-  it.each([
-    ['tenant-guard.io/tenant', 'tenant-guard.io~1tenant'],
-    // ~ is escaped first, so ~1 in a key stays distinct from /.
-    ['a~1/b', 'a~01~1b'],
-    ['plain', 'plain'],
-  ])('pointerToken(%j) per RFC 6901', (input, expected) => {
-    expect(pointerToken(input)).toBe(expected);
   });
 });

@@ -3,7 +3,7 @@
  * by the webhook (one line per violation, as kubectl prints it), by `check`,
  * and as JSON.
  */
-import { displayPath, segmentsOfPointer } from './pointer.js';
+import { APPEND, fieldPathText, pathOfPointer } from './path.js';
 import { valueText } from './text.js';
 
 /**
@@ -40,9 +40,13 @@ export function subjectText(s: Subject): string {
 /** A suggested patch as one short line, in the object's field names. */
 export function renderSuggestion(ops: readonly JsonPatchOp[]): string {
   return ops.map((op) => {
-    const where = displayPath(segmentsOfPointer(op.path));
+    const read = pathOfPointer(op.path);
+    // The engine writes every pointer from segments; one that does not read is shown as it is, never as the root.
+    if (!read.ok) return `${op.op} ${op.path}`;
+    const appends = op.op === 'add' && read.path.at(-1) === APPEND;
+    const where = fieldPathText(appends ? read.path.slice(0, -1) : read.path);
     if (op.op === 'remove') return `remove ${where}`;
-    if (op.op === 'add' || op.op === 'replace') return `${op.op === 'add' && op.path.endsWith('/-') ? 'append to' : 'set'} ${where.replace(/\[\+\]$/, '')} = ${valueText(op.value, MAX_SUGGESTION_VALUE)}`;
+    if (op.op === 'add' || op.op === 'replace') return `${appends ? 'append to' : 'set'} ${where} = ${valueText(op.value, MAX_SUGGESTION_VALUE)}`;
     return `${op.op} ${where}`;
   }).join('; ');
 }

@@ -3,6 +3,7 @@
  * "warn" mode (Cilium deny rules, which only take access away) a violation is
  * recorded as a warning instead.
  */
+import { fieldPathText, type FieldPath } from './path.js';
 import type { JsonPatchOp, Violation, ViolationCode } from './types.js';
 
 export class Report {
@@ -13,14 +14,20 @@ export class Report {
 
   constructor(private readonly mode: 'deny' | 'warn' = 'deny', private readonly parent?: Report) {}
 
-  violation(code: ViolationCode, path: string, message: string, fix: string, suggestion?: JsonPatchOp[]): void {
+  /** A violation at a field path; the path becomes text here, where the violation leaves the rules. */
+  violation(code: ViolationCode, path: FieldPath, message: string, fix: string, suggestion?: JsonPatchOp[]): void {
     if (this.mode === 'warn') {
-      this.warn(`${path}: ${message} (in a deny rule this only takes access away; fix: ${fix})`);
+      this.warnAt(path, `${message} (in a deny rule this only takes access away; fix: ${fix})`);
       return;
     }
-    const v: Violation = { code, path, message, fix };
+    const v: Violation = { code, path: fieldPathText(path), message, fix };
     if (suggestion !== undefined && suggestion.length > 0) v.suggestion = suggestion;
     (this.parent ?? this).violations.push(v);
+  }
+
+  /** A warning about one field: `<path>: <text>`. */
+  warnAt(path: FieldPath, text: string): void {
+    this.warn(`${fieldPathText(path)}: ${text}`);
   }
 
   warn(text: string): void {
@@ -41,7 +48,7 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** A list field: undefined/null → undefined; non-list → reported as malformed. */
-export function listAt(report: Report, parent: Record<string, unknown>, key: string, path: string): unknown[] | undefined {
+export function listAt(report: Report, parent: Record<string, unknown>, key: string, path: FieldPath): unknown[] | undefined {
   const v = parent[key];
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v)) {

@@ -4,7 +4,6 @@
  */
 import { buildRuleContext } from './context.js';
 import { classify } from './kinds.js';
-import { labelPath } from './paths.js';
 import { isRecord, Report } from './report.js';
 import { validateCiliumNetworkPolicy } from './rules/cilium.js';
 import { validateManaged } from './rules/managed.js';
@@ -45,7 +44,7 @@ export function review(input: ReviewInput): Verdict {
       // The validating phase sees the object after the mutating one: a change still to make means the
       // mutating webhook did not run (or another webhook undid it), and the namespace would have no owner.
       if (input.phase === 'validating' && report.violations.length === 0 && patch.length > 0 && !admin) {
-        report.violation('NamespaceLabelMissing', labelPath(input.config.tenantLabel),
+        report.violation('NamespaceLabelMissing', ['metadata', 'labels', input.config.tenantLabel],
           'the owner label is missing: tenant-guard\'s mutating webhook did not run or another webhook removed the label',
           'retry; if it persists, ask the platform team to check the tenant-guard MutatingWebhookConfiguration');
       }
@@ -62,10 +61,10 @@ export function review(input: ReviewInput): Verdict {
       if (!admin) {
         const verb = input.operation === 'CREATE' ? 'create' : input.operation === 'DELETE' ? 'delete' : 'change';
         if (input.kind.kind === 'CiliumCIDRGroup') {
-          report.violation('ClusterScopedPolicy', 'kind', `a CiliumCIDRGroup changes which addresses every policy that names it in cidrGroupRef reaches, in every tenant; only the platform team may ${verb} one`,
+          report.violation('ClusterScopedPolicy', ['kind'], `a CiliumCIDRGroup changes which addresses every policy that names it in cidrGroupRef reaches, in every tenant; only the platform team may ${verb} one`,
             'write the addresses with cidr and except in your own CiliumNetworkPolicy, or ask the platform team for a group');
         } else {
-          report.violation('ClusterScopedPolicy', 'kind', `${label} applies to the whole cluster, across every tenant; only the platform team may ${verb} one`,
+          report.violation('ClusterScopedPolicy', ['kind'], `${label} applies to the whole cluster, across every tenant; only the platform team may ${verb} one`,
             'write a namespaced NetworkPolicy or CiliumNetworkPolicy in your own namespace instead');
         }
       }
@@ -76,7 +75,7 @@ export function review(input: ReviewInput): Verdict {
       if (admin) return verdict(report);
       const namespace = input.namespace ?? (metadataOf(object ?? oldObject).namespace as string | undefined);
       if (typeof namespace !== 'string' || namespace === '') {
-        report.violation('MalformedObject', 'metadata.namespace', `a ${label} must belong to a namespace`, 'set metadata.namespace (or apply with -n)');
+        report.violation('MalformedObject', ['metadata', 'namespace'], `a ${label} must belong to a namespace`, 'set metadata.namespace (or apply with -n)');
         return verdict(report);
       }
       if (input.operation === 'DELETE') {
@@ -88,7 +87,7 @@ export function review(input: ReviewInput): Verdict {
       }
       validateManaged(input.operation, object, oldObject, label, report);
       if (object === undefined) {
-        report.violation('MalformedObject', '(object)', `the request carries no ${label}`, 'send the object');
+        report.violation('MalformedObject', [], `the request carries no ${label}`, 'send the object');
         return verdict(report);
       }
       // An object on its way out may lose finalizers without being judged again.

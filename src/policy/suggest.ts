@@ -13,7 +13,7 @@ import type { RuleContext } from './context.js';
 import { intersect, type Cidr } from './cidr.js';
 import { worldBlocks } from './fixes.js';
 import { judgeName, judgeNamespaceReach, type NamespaceRequirement } from './namespace-reach.js';
-import { pointerOf } from './pointer.js';
+import { jsonPointer, type FieldPath } from './path.js';
 import { isRecord } from './report.js';
 import { ownerOf } from './tenancy.js';
 import type { JsonPatchOp } from './types.js';
@@ -119,19 +119,23 @@ export function confinedSelector(selector: Record<string, unknown>, classify: Cl
   return pinnedOut;
 }
 
-export function replaceAt(path: string, value: unknown): JsonPatchOp[] {
-  return [{ op: 'replace', path: pointerOf(path), value }];
+export function replaceAt(path: FieldPath, value: unknown): JsonPatchOp[] {
+  return [{ op: 'replace', path: jsonPointer(path), value }];
 }
 
-export function addAt(path: string, value: unknown): JsonPatchOp[] {
-  return [{ op: 'add', path: pointerOf(path), value }];
+export function addAt(path: FieldPath, value: unknown): JsonPatchOp[] {
+  return [{ op: 'add', path: jsonPointer(path), value }];
+}
+
+export function removeAt(path: FieldPath): JsonPatchOp[] {
+  return [{ op: 'remove', path: jsonPointer(path) }];
 }
 
 /**
  * `except` grown by the protected ranges a block still reaches, when each is
  * strictly inside the block (Kubernetes requires that of except entries).
  */
-export function exceptSuggestion(exceptPath: string, cidr: Cidr, existing: unknown, reached: readonly Cidr[], cidrText: unknown): JsonPatchOp[] | undefined {
+export function exceptSuggestion(exceptPath: FieldPath, cidr: Cidr, existing: unknown, reached: readonly Cidr[], cidrText: unknown): JsonPatchOp[] | undefined {
   // A v6-mapped block judged as IPv4 cannot take IPv4 except entries.
   if (typeof cidrText === 'string' && cidrText.includes(':') && cidr.family === 4) return undefined;
   const add: string[] = [];

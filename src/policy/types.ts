@@ -36,7 +36,7 @@ export interface CidrGroupView {
   lookup(name: string): CidrGroupLookup;
 }
 
-/** One RFC 6902 operation. */
+/** One RFC 6902 operation; `path` and `from` are JSON pointers, written from segments by path.ts. */
 export type JsonPatchOp =
   | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
   | { op: 'remove'; path: string }
@@ -75,7 +75,7 @@ export type ViolationCode =
 
 export interface Violation {
   code: ViolationCode;
-  /** Field path in the object's own field names: `spec.ingress[0].from[1].namespaceSelector`. */
+  /** Field path in the object's own field names: `spec.ingress[0].from[1].namespaceSelector` (rendered by path.ts from the segments the rule built). */
   path: string;
   /** Why it is refused. */
   message: string;

@@ -11,21 +11,21 @@
  */
 import type { RuleContext } from '../context.js';
 import { parseCidr, reachedProtected, type Cidr } from '../cidr.js';
-import { child } from '../paths.js';
+import type { FieldPath } from '../path.js';
 import type { Report } from '../report.js';
 import { valueText } from '../text.js';
 
 
-export function judgeCidrGroupEntry(entry: Record<string, unknown>, path: string, ctx: RuleContext, report: Report, protectedRanges: readonly Cidr[]): void {
+export function judgeCidrGroupEntry(entry: Record<string, unknown>, path: FieldPath, ctx: RuleContext, report: Report, protectedRanges: readonly Cidr[]): void {
   const withCidrs = `name a CIDR group the platform team maintains for addresses outside the cluster, or write the blocks with cidr and except`;
   if (entry.cidrGroupSelector !== undefined && entry.cidrGroupSelector !== null) {
-    report.violation('CIDRGroupSelector', child(path, 'cidrGroupSelector'),
+    report.violation('CIDRGroupSelector', [...path, 'cidrGroupSelector'],
       'selects CiliumCIDRGroups by label: which groups, and so which addresses, it covers changes whenever a group is labelled, so it cannot be judged',
       `name one group with cidrGroupRef instead; ${withCidrs}`);
   }
   const ref = entry.cidrGroupRef;
   if (ref === undefined || ref === null) return;
-  const refPath = child(path, 'cidrGroupRef');
+  const refPath = [...path, 'cidrGroupRef'];
   if (typeof ref !== 'string' || ref === '') {
     report.violation('MalformedObject', refPath, `${valueText(ref)} is not the name of a CiliumCIDRGroup`, withCidrs);
     return;

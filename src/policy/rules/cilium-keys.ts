@@ -8,24 +8,24 @@
  * means is judged as well, by the rules that read the selector.
  */
 import { describeRewrites, parseSelectorKey } from '../model/selector-key.js';
-import { child, index } from '../paths.js';
-import { pointerOf } from '../pointer.js';
+import type { FieldPath } from '../path.js';
 import { isRecord, type Report } from '../report.js';
+import { addAt, removeAt, replaceAt } from '../suggest.js';
 import type { JsonPatchOp } from '../types.js';
 
 /** Every key of one selector that Cilium reads differently from how it is written. */
-export function judgeKeySpelling(selector: Record<string, unknown>, path: string, report: Report): void {
+export function judgeKeySpelling(selector: Record<string, unknown>, path: FieldPath, report: Report): void {
   const ml = selector.matchLabels;
   if (isRecord(ml)) {
     const canonicalOf = (raw: string) => parseSelectorKey(raw).canonical;
     for (const [raw, value] of Object.entries(ml)) {
       const k = parseSelectorKey(raw);
       if (k.rewrites.length === 0) continue;
-      const at = child(child(path, 'matchLabels'), raw);
+      const at = [...path, 'matchLabels', raw];
       // Renaming the key keeps the selector's meaning, unless another key already reads the same (the two would merge into one).
       const rename: JsonPatchOp[] | undefined = Object.keys(ml).some((other) => other !== raw && canonicalOf(other) === k.canonical)
         ? undefined
-        : [{ op: 'remove', path: pointerOf(at) }, { op: 'add', path: pointerOf(child(child(path, 'matchLabels'), k.canonical)), value }];
+        : [...removeAt(at), ...addAt([...path, 'matchLabels', k.canonical], value)];
       report.violation('SelectorKeyNonCanonical', at, message(k), fix(k), rename);
     }
   }
@@ -35,8 +35,8 @@ export function judgeKeySpelling(selector: Record<string, unknown>, path: string
       if (!isRecord(e) || typeof e.key !== 'string') return;
       const k = parseSelectorKey(e.key);
       if (k.rewrites.length === 0) return;
-      const at = child(index(child(path, 'matchExpressions'), i), 'key');
-      report.violation('SelectorKeyNonCanonical', at, message(k), fix(k), [{ op: 'replace', path: pointerOf(at), value: k.canonical }]);
+      const at = [...path, 'matchExpressions', i, 'key'];
+      report.violation('SelectorKeyNonCanonical', at, message(k), fix(k), replaceAt(at, k.canonical));
     });
   }
 }

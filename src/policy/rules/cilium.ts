@@ -18,8 +18,7 @@ import { explainReach, judgeNamespaceReach, type Finding, type NamespaceRequirem
 import { confinement } from '../model/confinement.js';
 import { endpointNamespaceRequirements, endpointRequirements } from '../model/endpoint-selector.js';
 import { peerNamespaces } from '../model/peer.js';
-import { child, index } from '../paths.js';
-import { pointerOf } from '../pointer.js';
+import { APPEND, jsonPointer, type FieldPath } from '../path.js';
 import { addAt, confinedSelector, exceptSuggestion, ownTenantSelector, replaceAt, safePeersCilium } from '../suggest.js';
 import { isRecord, listAt, type Report } from '../report.js';
 import type { JsonPatchOp } from '../types.js';
@@ -81,9 +80,9 @@ interface Walk {
   protectedRanges: Cidr[];
 }
 
-function judgeSelectors(list: unknown[], path: string, w: Walk): void {
+function judgeSelectors(list: unknown[], path: FieldPath, w: Walk): void {
   list.forEach((sel, i) => {
-    const p = index(path, i);
+    const p = [...path, i];
     if (!isRecord(sel)) {
       w.report.violation('MalformedObject', p, 'must be an endpoint selector', ciliumSelectorFix(w.ctx));
       return;
@@ -106,7 +105,7 @@ function judgeSelectors(list: unknown[], path: string, w: Walk): void {
       if (found.length === 0) found.push({ code: 'SelectorUnconfined', message: 'can match endpoints outside this tenant and the platform' });
       for (const f of found) if (!findings.some((g) => g.code === f.code && g.message === f.message)) findings.push(f);
     }
-    for (const warning of warnings) w.report.warn(`${p}: ${warning}`);
+    for (const warning of warnings) w.report.warnAt(p, warning);
     if (findings.length === 0) return; // pinned to the policy's own namespace, or confined
     const classify = (k: string) => namespaceSubject(k, label) ?? (isReservedKey(k) ? 'reserved' as const : undefined);
     const fixed = confinedSelector(suggestionBase(sel), classify, (s) => endpointNamespaceRequirements(s, label), w.ctx, 'cilium');
@@ -133,7 +132,7 @@ function reservedFindings(sel: Record<string, unknown>): Finding[] {
   return out;
 }
 
-function judgeEntities(list: unknown[], path: string, rule: Record<string, unknown>, rulePath: string, direction: 'ingress' | 'egress', w: Walk): void {
+function judgeEntities(list: unknown[], path: FieldPath, rule: Record<string, unknown>, rulePath: FieldPath, direction: 'ingress' | 'egress', w: Walk): void {
   const denied = w.ctx.config.cilium.deniedEntities.map((e) => e.toLowerCase());
   const isDenied = (e: unknown) => typeof e === 'string' && denied.includes(e.toLowerCase());
   if (!list.some(isDenied)) return;
@@ -144,20 +143,20 @@ function judgeEntities(list: unknown[], path: string, rule: Record<string, unkno
   const world = worldBlocks(w.ctx);
   if (world.length > 0 && list.some((e) => typeof e === 'string' && e.toLowerCase() === 'all')) additions.push([`${p}CIDRSet`, world]);
   const appendTo = (field: string, values: unknown[]): JsonPatchOp[] => (Array.isArray(rule[field])
-    ? values.map((v) => ({ op: 'add', path: `${pointerOf(child(rulePath, field))}/-`, value: v }))
-    : addAt(child(rulePath, field), values));
+    ? values.map((v) => ({ op: 'add', path: jsonPointer([...rulePath, field, APPEND]), value: v }))
+    : addAt([...rulePath, field], values));
   const suggestion = additions.some(([field]) => holdsNonList(rule, field))
     ? undefined
     : [...replaceAt(path, list.filter((e) => !isDenied(e))), ...additions.flatMap(([field, values]) => appendTo(field, values))];
   list.forEach((e, i) => {
     if (isDenied(e)) {
-      w.report.violation('EntityDenied', index(path, i), `entity "${String(e)}" includes the pods of every tenant`,
+      w.report.violation('EntityDenied', [...path, i], `entity "${String(e)}" includes the pods of every tenant`,
         `select endpoints instead: ${ciliumSelectorFix(w.ctx)}; "world" reaches outside the cluster`, suggestion);
     }
   });
 }
 
-function judgeCidr(value: unknown, exceptRaw: unknown, path: string, w: Walk, exceptPath?: string): void {
+function judgeCidr(value: unknown, exceptRaw: unknown, path: FieldPath, w: Walk, exceptPath?: FieldPath): void {
   const cidr = parseCidr(value);
   if (cidr === undefined) {
     w.report.violation('CIDRInvalid', path, `${valueText(value)} is not a valid CIDR`, 'write an address and prefix length, like 203.0.113.0/24');
@@ -173,9 +172,9 @@ function judgeCidr(value: unknown, exceptRaw: unknown, path: string, w: Walk, ex
   }
 }
 
-function judgeCidrSets(list: unknown[], path: string, w: Walk): void {
+function judgeCidrSets(list: unknown[], path: FieldPath, w: Walk): void {
   list.forEach((entry, i) => {
-    const p = index(path, i);
+    const p = [...path, i];
     if (!isRecord(entry)) {
       w.report.violation('MalformedObject', p, 'must be a mapping with cidr and except', cidrFix(w.ctx, 'CIDRSet'));
       return;
@@ -185,30 +184,30 @@ function judgeCidrSets(list: unknown[], path: string, w: Walk): void {
       judgeCidrGroupEntry(entry, p, w.ctx, w.report, w.protectedRanges);
       if (entry.cidr === undefined) return;
     }
-    judgeCidr(entry.cidr, entry.except, child(p, 'cidr'), w, child(p, 'except'));
+    judgeCidr(entry.cidr, entry.except, [...p, 'cidr'], w, [...p, 'except']);
   });
 }
 
-function judgeServices(list: unknown[], path: string, w: Walk): void {
+function judgeServices(list: unknown[], path: FieldPath, w: Walk): void {
   list.forEach((svc, i) => {
-    const p = index(path, i);
+    const p = [...path, i];
     if (!isRecord(svc)) return;
     for (const key of ['k8sService', 'k8sServiceSelector'] as const) {
       const ref = svc[key];
       if (!isRecord(ref)) continue;
-      if (key === 'k8sServiceSelector' && isRecord(ref.selector)) judgeKeySpelling(ref.selector, child(child(p, key), 'selector'), w.strict);
+      if (key === 'k8sServiceSelector' && isRecord(ref.selector)) judgeKeySpelling(ref.selector, [...p, key, 'selector'], w.strict);
       if (ref.namespace === undefined || ref.namespace === null || ref.namespace === '') {
         // Cilium matches a service reference without a namespace in every namespace.
-        w.report.violation('ServiceUnconfined', child(p, key), 'names no namespace, so Cilium matches a service of that name in every namespace, other tenants\' included',
+        w.report.violation('ServiceUnconfined', [...p, key], 'names no namespace, so Cilium matches a service of that name in every namespace, other tenants\' included',
           `set ${key}.namespace to this namespace ("${w.ctx.namespace}") or another namespace of your tenant`,
-          addAt(child(child(p, key), 'namespace'), w.ctx.namespace));
+          addAt([...p, key, 'namespace'], w.ctx.namespace));
         continue;
       }
       if (typeof ref.namespace !== 'string') continue;
       const result = judgeNamespaceReach([{ subject: 'name', key: 'namespace', op: 'In', values: [ref.namespace] }], w.ctx);
-      for (const warning of result.warnings) w.report.warn(`${child(child(p, key), 'namespace')}: ${warning}`);
+      for (const warning of result.warnings) w.report.warnAt([...p, key, 'namespace'], warning);
       for (const f of result.findings) {
-        w.report.violation(f.code === 'SelectorOtherTenant' ? 'ServiceOtherTenant' : f.code, child(child(p, key), 'namespace'),
+        w.report.violation(f.code === 'SelectorOtherTenant' ? 'ServiceOtherTenant' : f.code, [...p, key, 'namespace'],
           f.message.replace(/^names namespace/, 'points at a service in namespace'),
           'reach services of your own tenant or the platform; for another tenant\'s service, ask that tenant or the platform to publish it');
       }
@@ -230,38 +229,38 @@ function hasAny(rule: Record<string, unknown>, keys: readonly string[]): boolean
   return keys.some((k) => Array.isArray(rule[k]) && (rule[k] as unknown[]).length > 0);
 }
 
-function judgeRules(spec: Record<string, unknown>, specPath: string, w: Walk, deny: boolean, direction: 'ingress' | 'egress'): void {
+function judgeRules(spec: Record<string, unknown>, specPath: FieldPath, w: Walk, deny: boolean, direction: 'ingress' | 'egress'): void {
   const field = `${direction}${deny ? 'Deny' : ''}`;
   const report = deny ? w.report.asWarnings() : w.report;
   const walk: Walk = { ...w, report };
-  const rules = listAt(w.report, spec, field, child(specPath, field));
+  const rules = listAt(w.report, spec, field, [...specPath, field]);
   rules?.forEach((rule, i) => {
-    const rp = index(child(specPath, field), i);
+    const rp = [...specPath, field, i];
     if (!isRecord(rule)) {
       w.report.violation('MalformedObject', rp, 'must be a rule mapping', 'write the rule as a mapping');
       return;
     }
     const sel = direction === 'ingress' ? ['fromEndpoints', 'fromRequires'] : ['toEndpoints', 'toRequires'];
     for (const key of sel) {
-      const list = listAt(w.report, rule, key, child(rp, key));
-      if (list !== undefined) judgeSelectors(list, child(rp, key), walk);
+      const list = listAt(w.report, rule, key, [...rp, key]);
+      if (list !== undefined) judgeSelectors(list, [...rp, key], walk);
     }
     // Node selectors match nodes, never a tenant's pods: only their spelling is judged.
     const nodes = direction === 'ingress' ? 'fromNodes' : 'toNodes';
     if (Array.isArray(rule[nodes])) {
-      (rule[nodes] as unknown[]).forEach((n, j) => { if (isRecord(n)) judgeKeySpelling(n, index(child(rp, nodes), j), w.strict); });
+      (rule[nodes] as unknown[]).forEach((n, j) => { if (isRecord(n)) judgeKeySpelling(n, [...rp, nodes, j], w.strict); });
     }
     const entities = direction === 'ingress' ? 'fromEntities' : 'toEntities';
-    const ents = listAt(w.report, rule, entities, child(rp, entities));
-    if (ents !== undefined) judgeEntities(ents, child(rp, entities), rule, rp, direction, walk);
+    const ents = listAt(w.report, rule, entities, [...rp, entities]);
+    if (ents !== undefined) judgeEntities(ents, [...rp, entities], rule, rp, direction, walk);
     const cidrKey = direction === 'ingress' ? 'fromCIDR' : 'toCIDR';
-    listAt(w.report, rule, cidrKey, child(rp, cidrKey))?.forEach((c, j) => judgeCidr(c, undefined, index(child(rp, cidrKey), j), walk));
+    listAt(w.report, rule, cidrKey, [...rp, cidrKey])?.forEach((c, j) => judgeCidr(c, undefined, [...rp, cidrKey, j], walk));
     const setKey = `${cidrKey}Set`;
-    const sets = listAt(w.report, rule, setKey, child(rp, setKey));
-    if (sets !== undefined) judgeCidrSets(sets, child(rp, setKey), walk);
+    const sets = listAt(w.report, rule, setKey, [...rp, setKey]);
+    if (sets !== undefined) judgeCidrSets(sets, [...rp, setKey], walk);
     if (direction === 'egress') {
-      const svcs = listAt(w.report, rule, 'toServices', child(rp, 'toServices'));
-      if (svcs !== undefined) judgeServices(svcs, child(rp, 'toServices'), walk);
+      const svcs = listAt(w.report, rule, 'toServices', [...rp, 'toServices']);
+      if (svcs !== undefined) judgeServices(svcs, [...rp, 'toServices'], walk);
     }
     if (!deny) {
       const peers = direction === 'ingress' ? INGRESS_PEERS : EGRESS_PEERS;
@@ -272,19 +271,19 @@ function judgeRules(spec: Record<string, unknown>, specPath: string, w: Walk, de
         report.violation('OpenRule', rp,
           `has ports but no ${direction === 'ingress' ? 'from' : 'to'}* peer, so it ${direction === 'ingress' ? 'accepts traffic from' : 'sends traffic to'} every endpoint of every tenant on those ports`,
           openRuleFix(w.ctx, direction, 'cilium'),
-          clobbers ? undefined : peersToAdd.flatMap(([field, value]) => addAt(child(rp, field), value)));
+          clobbers ? undefined : peersToAdd.flatMap(([field, value]) => addAt([...rp, field], value)));
       }
     }
   });
 }
 
-function judgeRule(spec: unknown, specPath: string, w: Walk): void {
+function judgeRule(spec: unknown, specPath: FieldPath, w: Walk): void {
   if (!isRecord(spec)) {
     w.report.violation('MalformedObject', specPath, 'must be a rule mapping', 'write the rule as a mapping with endpointSelector, ingress and egress');
     return;
   }
   // Cilium always pins the endpointSelector to the policy's namespace; only its spelling is judged.
-  if (isRecord(spec.endpointSelector)) judgeKeySpelling(spec.endpointSelector, child(specPath, 'endpointSelector'), w.strict);
+  if (isRecord(spec.endpointSelector)) judgeKeySpelling(spec.endpointSelector, [...specPath, 'endpointSelector'], w.strict);
   for (const direction of ['ingress', 'egress'] as const) {
     judgeRules(spec, specPath, w, false, direction);
     judgeRules(spec, specPath, w, true, direction);
@@ -294,11 +293,11 @@ function judgeRule(spec: unknown, specPath: string, w: Walk): void {
 export function validateCiliumNetworkPolicy(obj: Record<string, unknown>, ctx: RuleContext, report: Report): void {
   const w: Walk = { ctx, report, strict: report, protectedRanges: parseAll(ctx.config.protectedCIDRs) };
   const hasSpec = obj.spec !== undefined && obj.spec !== null;
-  const specs = listAt(report, obj, 'specs', 'specs');
+  const specs = listAt(report, obj, 'specs', ['specs']);
   if (!hasSpec && (specs === undefined || specs.length === 0)) {
-    report.violation('MalformedObject', 'spec', 'a CiliumNetworkPolicy needs spec or specs', 'add a spec with an endpointSelector');
+    report.violation('MalformedObject', ['spec'], 'a CiliumNetworkPolicy needs spec or specs', 'add a spec with an endpointSelector');
     return;
   }
-  if (hasSpec) judgeRule(obj.spec, 'spec', w);
-  specs?.forEach((s, i) => judgeRule(s, index('specs', i), w));
+  if (hasSpec) judgeRule(obj.spec, ['spec'], w);
+  specs?.forEach((s, i) => judgeRule(s, ['specs', i], w));
 }

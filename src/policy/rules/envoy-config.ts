@@ -12,7 +12,6 @@
  */
 import type { RuleContext } from '../context.js';
 import { judgeName } from '../namespace-reach.js';
-import { child, index } from '../paths.js';
 import { isRecord, listAt, type Report } from '../report.js';
 import { valueText } from '../text.js';
 
@@ -42,13 +41,13 @@ function tail(reason: string | undefined, ns: string): string {
 export function validateEnvoyConfig(obj: Record<string, unknown>, ctx: RuleContext, report: Report): void {
   if (obj.spec === undefined || obj.spec === null) return;
   if (!isRecord(obj.spec)) {
-    report.violation('MalformedObject', 'spec', 'must be a mapping', 'write spec as a mapping with services, backendServices and resources');
+    report.violation('MalformedObject', ['spec'], 'must be a mapping', 'write spec as a mapping with services, backendServices and resources');
     return;
   }
   for (const key of LISTS) {
-    const path = child('spec', key);
+    const path = ['spec', key];
     listAt(report, obj.spec, key, path)?.forEach((ref, i) => {
-      const p = index(path, i);
+      const p = [...path, i];
       if (!isRecord(ref)) {
         report.violation('MalformedObject', p, 'must be a mapping with name and namespace', 'write the Service reference as {name: <service>, namespace: <namespace>}');
         return;
@@ -56,17 +55,17 @@ export function validateEnvoyConfig(obj: Record<string, unknown>, ctx: RuleConte
       const ns = ref.namespace;
       // No namespace: the config's own namespace (Cilium's default).
       if (ns === undefined || ns === null || ns === '') return;
-      const nsPath = child(p, 'namespace');
+      const nsPath = [...p, 'namespace'];
       if (typeof ns !== 'string') {
         report.violation('MalformedObject', nsPath, `${valueText(ns)} is not a namespace name`, `leave namespace out for this namespace ("${ctx.namespace}")`);
         return;
       }
       const verdict = judgeName(ns, ctx);
       if (verdict.ok) {
-        if (verdict.warn !== undefined) report.warn(`${nsPath}: ${verdict.warn}`);
+        if (verdict.warn !== undefined) report.warnAt(nsPath, verdict.warn);
         if (key === 'services' && ns !== ctx.namespace) {
           const name = typeof ref.name === 'string' ? ref.name : valueText(ref.name);
-          report.warn(`${nsPath}: Cilium redirects only Services in the config's own namespace, so this names ${ctx.namespace}/${name}, not ${ns}/${name}`);
+          report.warnAt(nsPath, `Cilium redirects only Services in the config's own namespace, so this names ${ctx.namespace}/${name}, not ${ns}/${name}`);
         }
         return;
       }

@@ -11,13 +11,12 @@
  */
 import type { RuleContext } from '../context.js';
 import { coveredBy, parseAll, parseCidr, type Cidr } from '../cidr.js';
-import { index } from '../paths.js';
 import { isRecord, listAt, type Report } from '../report.js';
 import { replaceAt } from '../suggest.js';
 import { describeOwner } from '../tenancy.js';
 import { valueText } from '../text.js';
 
-const PATH = 'spec.externalIPs';
+const PATH = ['spec', 'externalIPs'];
 
 /** Whether a Service object sets external IPs at all (anything but an absent or empty list). */
 export function setsExternalIPs(obj: unknown): boolean {
@@ -73,7 +72,7 @@ export function validateExternalIPs(obj: Record<string, unknown>, oldObject: Rec
     : `use an address in ${texts.join(', ')}, or remove it`;
   list.forEach((v, i) => {
     if (allowed(v)) return;
-    const p = index(PATH, i);
+    const p = [...PATH, i];
     if (parseAddress(v) === undefined) {
       report.violation('MalformedObject', p, `${valueText(v)} is not an IP address`, `write a plain address such as ${texts.length > 0 ? texts[0]!.replace(/\/\d+$/, '') : '203.0.113.10'}, or remove it`, suggestion);
       return;

@@ -5,9 +5,8 @@
  * garbage collectors may delete them, and so may anyone while the namespace is
  * being deleted, or namespace deletion would never finish.
  */
-import { labelPath } from '../paths.js';
-import { pointerOf } from '../pointer.js';
 import { isRecord, type Report } from '../report.js';
+import { removeAt } from '../suggest.js';
 import type { Operation } from '../types.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../vocabulary.js';
 
@@ -20,18 +19,17 @@ export function isManaged(obj: unknown): boolean {
   return isRecord(labels) && labels[MANAGED_BY_LABEL] === MANAGED_BY_VALUE;
 }
 
-const path = labelPath(MANAGED_BY_LABEL);
-const pointer = pointerOf(path);
+const path = ['metadata', 'labels', MANAGED_BY_LABEL];
 
 export function validateManaged(operation: Operation, object: unknown, oldObject: unknown, kind: string, report: Report): void {
-  const removeLabel = [{ op: 'remove' as const, path: pointer }];
+  const removeLabel = removeAt(path);
   if (operation === 'CREATE' && isManaged(object)) {
     report.violation('ManagedPolicy', path, `"${MANAGED_BY_VALUE}" marks the platform's own policies; tenants cannot create them`, `remove the label ${MANAGED_BY_LABEL} or set another value`, removeLabel);
   } else if (operation === 'UPDATE' && isManaged(oldObject)) {
-    report.violation('ManagedPolicy', 'metadata.name', `this ${kind} is managed by tenant-guard (the platform's baseline); tenants cannot change it`, `create a ${kind} of your own beside it; policies add up`);
+    report.violation('ManagedPolicy', ['metadata', 'name'], `this ${kind} is managed by tenant-guard (the platform's baseline); tenants cannot change it`, `create a ${kind} of your own beside it; policies add up`);
   } else if (operation === 'UPDATE' && isManaged(object)) {
     report.violation('ManagedPolicy', path, `"${MANAGED_BY_VALUE}" marks the platform's own policies; tenants cannot set it`, `remove the label ${MANAGED_BY_LABEL}`, removeLabel);
   } else if (operation === 'DELETE' && isManaged(oldObject)) {
-    report.violation('ManagedPolicy', 'metadata.name', `this ${kind} is managed by tenant-guard (the platform's baseline); tenants cannot delete it`, 'ask the platform team; it is recreated if removed');
+    report.violation('ManagedPolicy', ['metadata', 'name'], `this ${kind} is managed by tenant-guard (the platform's baseline); tenants cannot delete it`, 'ask the platform team; it is recreated if removed');
   }
 }

@@ -5,9 +5,8 @@
  * remove it (the mutation puts it back), or touch a namespace it does not own.
  */
 import type { PolicySettings } from '../settings.js';
-import { labelPath, pointerToken } from '../paths.js';
-import { pointerOf } from '../pointer.js';
 import { isRecord, type Report } from '../report.js';
+import { addAt, replaceAt } from '../suggest.js';
 import { ownerFromLabels, prefixTenant, tenantsOf } from '../tenancy.js';
 import { valueText } from '../text.js';
 import type { JsonPatchOp, Operation, Requester } from '../types.js';
@@ -31,9 +30,9 @@ function labelsOf(obj: Record<string, unknown> | undefined): Record<string, unkn
 /** The patch that makes `obj` carry `key: value`, creating metadata.labels when absent (RFC 6901 escaping). */
 export function setLabelPatch(obj: Record<string, unknown> | undefined, key: string, value: string): JsonPatchOp[] {
   const md = obj?.metadata;
-  if (!isRecord(md)) return [{ op: 'add', path: '/metadata', value: { labels: { [key]: value } } }];
-  if (!isRecord(md.labels)) return [{ op: 'add', path: '/metadata/labels', value: { [key]: value } }];
-  return [{ op: 'add', path: `/metadata/labels/${pointerToken(key)}`, value }];
+  if (!isRecord(md)) return addAt(['metadata'], { labels: { [key]: value } });
+  if (!isRecord(md.labels)) return addAt(['metadata', 'labels'], { [key]: value });
+  return addAt(['metadata', 'labels', key], value);
 }
 
 function choices(tenants: readonly string[]): string {
@@ -48,7 +47,7 @@ function prefixes(tenants: readonly string[]): string {
 export function validateNamespace(r: NamespaceReview, report: Report): JsonPatchOp[] {
   const { config, name } = r;
   const key = config.tenantLabel;
-  const ownerLabelPath = labelPath(key);
+  const ownerLabelPath = ['metadata', 'labels', key];
   const isPlatformName = config.platform.namespaces.includes(name);
 
   if (r.admin) {
@@ -62,13 +61,13 @@ export function validateNamespace(r: NamespaceReview, report: Report): JsonPatch
   const tenants = tenantsOf(r.requester, config);
   if (r.operation === 'CREATE') {
     if (tenants.length === 0) {
-      report.violation('NamespaceNoTenant', 'metadata', `${r.requester.username} is not a member of any tenant, so the namespace would have no owner`,
+      report.violation('NamespaceNoTenant', ['metadata'], `${r.requester.username} is not a member of any tenant, so the namespace would have no owner`,
         `ask the platform team to add you to a tenant (config tenants, or a group "${config.tenantGroupPrefix}<tenant>")`);
       return [];
     }
     if (isPlatformName) {
       // Under namespacePrefix the refusal says which names are the requester's to use.
-      report.violation('NamespaceName', 'metadata.name',
+      report.violation('NamespaceName', ['metadata', 'name'],
         `"${name}" is a platform namespace name${config.namespacePrefix ? `; your namespaces are named ${prefixes(tenants)}` : ''}`,
         config.namespacePrefix ? `rename it to ${choices(tenants.map((t) => `${t}-${name}`))}` : 'choose another name');
       return [];
@@ -79,13 +78,13 @@ export function validateNamespace(r: NamespaceReview, report: Report): JsonPatch
       if (requested === config.platform.value) {
         report.violation('NamespacePlatformValue', ownerLabelPath, `"${config.platform.value}" is the platform's value; tenants cannot claim it`,
           tenants.length === 1 ? `remove the label; it will be set to "${tenants[0]}"` : `set it to one of your tenants: ${choices(tenants)}`,
-          tenants.length === 1 ? [{ op: 'replace', path: pointerOf(ownerLabelPath), value: tenants[0] }] : undefined);
+          tenants.length === 1 ? replaceAt(ownerLabelPath, tenants[0]) : undefined);
         return [];
       }
       if (typeof requested !== 'string' || !tenants.includes(requested)) {
         report.violation('NamespaceForeignTenant', ownerLabelPath, `${valueText(requested)} is not a tenant you belong to`,
           tenants.length === 1 ? `remove the label; it will be set to "${tenants[0]}"` : `set it to one of your tenants: ${choices(tenants)}`,
-          tenants.length === 1 ? [{ op: 'replace', path: pointerOf(ownerLabelPath), value: tenants[0] }] : undefined);
+          tenants.length === 1 ? replaceAt(ownerLabelPath, tenants[0]) : undefined);
         return [];
       }
       chosen = requested;
@@ -96,7 +95,7 @@ export function validateNamespace(r: NamespaceReview, report: Report): JsonPatch
       if (chosen === undefined) {
         // Under namespacePrefix the name chooses the tenant; choosing by label could not fix a foreign or missing prefix.
         const byPrefix = prefixTenant(name, config.tenants.map((t) => t.name));
-        report.violation('NamespaceName', 'metadata.name',
+        report.violation('NamespaceName', ['metadata', 'name'],
           `${byPrefix !== undefined ? `"${name}" carries the prefix of tenant ${byPrefix}; ` : ''}your namespaces are named ${prefixes(tenants)}`,
           `rename it to ${choices(tenants.map((t) => `${t}-${name}`))}`);
         return [];
@@ -110,13 +109,13 @@ export function validateNamespace(r: NamespaceReview, report: Report): JsonPatch
     if (config.namespacePrefix) {
       const byPrefix = prefixTenant(name, [...new Set([...config.tenants.map((t) => t.name), ...tenants])]);
       if (!name.startsWith(`${chosen}-`) || (byPrefix !== undefined && byPrefix !== chosen)) {
-        report.violation('NamespaceName', 'metadata.name',
+        report.violation('NamespaceName', ['metadata', 'name'],
           byPrefix !== undefined && byPrefix !== chosen
             ? `"${name}" carries the prefix of tenant ${byPrefix}; namespaces of tenant ${chosen} are named "${chosen}-…"`
             : `namespaces of tenant ${chosen} must be named "${chosen}-…"`,
           // Always prepend: a name that already starts with "<chosen>-" is here only because a longer tenant prefix claims it.
           `rename it to "${chosen}-${name}"`,
-          isRecord(r.object?.metadata) && typeof r.object.metadata.name === 'string' ? [{ op: 'replace', path: '/metadata/name', value: `${chosen}-${name}` }] : undefined);
+          isRecord(r.object?.metadata) && typeof r.object.metadata.name === 'string' ? replaceAt(['metadata', 'name'], `${chosen}-${name}`) : undefined);
         return [];
       }
     }
@@ -127,11 +126,11 @@ export function validateNamespace(r: NamespaceReview, report: Report): JsonPatch
     const owner = ownerFromLabels(name, labelsOf(r.oldObject), config);
     const verb = r.operation === 'UPDATE' ? 'change' : 'delete';
     if (owner.kind === 'platform') {
-      report.violation('NamespaceNotOwned', 'metadata.name', `namespace "${name}" belongs to the platform; tenants cannot ${verb} it`, 'ask the platform team');
+      report.violation('NamespaceNotOwned', ['metadata', 'name'], `namespace "${name}" belongs to the platform; tenants cannot ${verb} it`, 'ask the platform team');
       return [];
     }
     if (owner.kind === 'tenant' && !tenants.includes(owner.tenant)) {
-      report.violation('NamespaceNotOwned', 'metadata.name', `namespace "${name}" belongs to tenant ${owner.tenant}; you cannot ${verb} it`, `ask tenant ${owner.tenant} or the platform team`);
+      report.violation('NamespaceNotOwned', ['metadata', 'name'], `namespace "${name}" belongs to tenant ${owner.tenant}; you cannot ${verb} it`, `ask tenant ${owner.tenant} or the platform team`);
       return [];
     }
     if (r.operation === 'DELETE') return [];
@@ -149,7 +148,7 @@ export function validateNamespace(r: NamespaceReview, report: Report): JsonPatch
         report.violation(now === config.platform.value ? 'NamespacePlatformValue' : 'NamespaceLabelChanged', ownerLabelPath,
           `the owner of namespace "${name}" is ${owner.tenant} and cannot be changed to ${valueText(now)}`,
           `keep ${key}: "${owner.tenant}"; to move a namespace between tenants, ask the platform team`,
-          [{ op: 'replace', path: pointerOf(ownerLabelPath), value: owner.tenant }]);
+          replaceAt(ownerLabelPath, owner.tenant));
       }
     }
   }

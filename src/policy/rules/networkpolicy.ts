@@ -10,33 +10,32 @@ import { parseAll, parseCidr, reachedProtected, type Cidr } from '../cidr.js';
 import { cidrFix, namespaceSelectorFix, noSafeChange, openRuleFix } from '../fixes.js';
 import { judgeNamespaceReach } from '../namespace-reach.js';
 import { namespaceKeySubject, namespaceSelectorRequirements } from '../model/namespace-selector.js';
-import { child, index } from '../paths.js';
-import { pointerOf } from '../pointer.js';
+import type { FieldPath } from '../path.js';
 import { isRecord, listAt, type Report } from '../report.js';
-import { addAt, confinedSelector, exceptSuggestion, safePeersNetworkPolicy } from '../suggest.js';
+import { addAt, confinedSelector, exceptSuggestion, replaceAt, safePeersNetworkPolicy } from '../suggest.js';
 import { valueText } from '../text.js';
 
 /** A label selector's requirements, each classified by what it constrains (the model reads them). */
 export const selectorRequirements = namespaceSelectorRequirements;
 const subjectOf = namespaceKeySubject;
 
-function judgePeer(peer: unknown, path: string, ctx: RuleContext, report: Report, protectedRanges: Cidr[]): void {
+function judgePeer(peer: unknown, path: FieldPath, ctx: RuleContext, report: Report, protectedRanges: Cidr[]): void {
   if (!isRecord(peer)) {
     report.violation('MalformedObject', path, 'must be a peer object (podSelector, namespaceSelector or ipBlock)', 'write the peer as a mapping');
     return;
   }
   const nsSel = peer.namespaceSelector;
   if (nsSel !== undefined && nsSel !== null) {
-    const selPath = child(path, 'namespaceSelector');
+    const selPath = [...path, 'namespaceSelector'];
     if (!isRecord(nsSel)) {
       report.violation('MalformedObject', selPath, 'must be a label selector', namespaceSelectorFix(ctx));
     } else {
       const label = ctx.config.tenantLabel;
       const result = judgeNamespaceReach(selectorRequirements(nsSel, label), ctx);
-      for (const w of result.warnings) report.warn(`${selPath}: ${w}`);
+      for (const w of result.warnings) report.warnAt(selPath, w);
       if (result.findings.length > 0) {
         const fixed = confinedSelector(nsSel, (k) => subjectOf(k, label), (s) => selectorRequirements(s, label), ctx, 'networkpolicy');
-        const suggestion = fixed === undefined ? undefined : [{ op: 'replace' as const, path: pointerOf(selPath), value: fixed }];
+        const suggestion = fixed === undefined ? undefined : replaceAt(selPath, fixed);
         for (const f of result.findings) {
           report.violation(f.code, selPath, f.message, namespaceSelectorFix(ctx) + (suggestion === undefined ? noSafeChange(f.code) : ''), suggestion);
         }
@@ -45,53 +44,53 @@ function judgePeer(peer: unknown, path: string, ctx: RuleContext, report: Report
   }
   const ipBlock = peer.ipBlock;
   if (ipBlock !== undefined && ipBlock !== null) {
-    judgeIpBlock(ipBlock, child(path, 'ipBlock'), ctx, report, protectedRanges);
+    judgeIpBlock(ipBlock, [...path, 'ipBlock'], ctx, report, protectedRanges);
   }
 }
 
-function judgeIpBlock(ipBlock: unknown, path: string, ctx: RuleContext, report: Report, protectedRanges: Cidr[]): void {
+function judgeIpBlock(ipBlock: unknown, path: FieldPath, ctx: RuleContext, report: Report, protectedRanges: Cidr[]): void {
   if (!isRecord(ipBlock)) {
     report.violation('MalformedObject', path, 'must be a mapping with cidr and except', cidrFix(ctx, 'ipBlock'));
     return;
   }
   const cidr = parseCidr(ipBlock.cidr);
   if (cidr === undefined) {
-    report.violation('CIDRInvalid', child(path, 'cidr'), `${valueText(ipBlock.cidr)} is not a valid CIDR`, 'write an address and prefix length, like 203.0.113.0/24');
+    report.violation('CIDRInvalid', [...path, 'cidr'], `${valueText(ipBlock.cidr)} is not a valid CIDR`, 'write an address and prefix length, like 203.0.113.0/24');
     return;
   }
   const exceptList = Array.isArray(ipBlock.except) ? ipBlock.except : [];
   const except: Cidr[] = [];
   exceptList.forEach((e, i) => {
     const c = parseCidr(e);
-    if (c === undefined) report.violation('CIDRInvalid', index(child(path, 'except'), i), `${valueText(e)} is not a valid CIDR`, 'write an address and prefix length, like 10.0.0.0/8');
+    if (c === undefined) report.violation('CIDRInvalid', [...path, 'except', i], `${valueText(e)} is not a valid CIDR`, 'write an address and prefix length, like 10.0.0.0/8');
     else except.push(c);
   });
   const reached = reachedProtected(cidr, except, protectedRanges);
   if (reached.length > 0) {
-    report.violation('CIDRProtected', child(path, 'cidr'),
+    report.violation('CIDRProtected', [...path, 'cidr'],
       `${cidr.text} reaches the cluster's pod/service range${reached.length > 1 ? 's' : ''} ${reached.map((r) => r.text).join(', ')}, so it would reach every tenant's pods`,
       cidrFix(ctx, 'ipBlock'),
-      exceptSuggestion(child(path, 'except'), cidr, ipBlock.except, reached, ipBlock.cidr));
+      exceptSuggestion([...path, 'except'], cidr, ipBlock.except, reached, ipBlock.cidr));
   }
 }
 
 export function validateNetworkPolicy(obj: Record<string, unknown>, ctx: RuleContext, report: Report): void {
   const spec = obj.spec;
   if (!isRecord(spec)) {
-    report.violation('MalformedObject', 'spec', 'is missing or not a mapping', 'give the NetworkPolicy a spec');
+    report.violation('MalformedObject', ['spec'], 'is missing or not a mapping', 'give the NetworkPolicy a spec');
     return;
   }
   const protectedRanges = parseAll(ctx.config.protectedCIDRs);
   for (const [direction, peersKey] of [['ingress', 'from'], ['egress', 'to']] as const) {
-    const rules = listAt(report, spec, direction, child('spec', direction));
+    const rules = listAt(report, spec, direction, ['spec', direction]);
     if (rules === undefined) continue;
     rules.forEach((rule, i) => {
-      const rulePath = index(child('spec', direction), i);
+      const rulePath = ['spec', direction, i];
       if (!isRecord(rule)) {
         report.violation('MalformedObject', rulePath, 'must be a rule mapping', `write the rule as a mapping with ${peersKey} and ports`);
         return;
       }
-      const peers = listAt(report, rule, peersKey, child(rulePath, peersKey));
+      const peers = listAt(report, rule, peersKey, [...rulePath, peersKey]);
       const raw = rule[peersKey];
       const noPeers = raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0);
       if (noPeers) {
@@ -101,10 +100,10 @@ export function validateNetworkPolicy(obj: Record<string, unknown>, ctx: RuleCon
           report.violation('OpenRule', rulePath,
             `has no ${peersKey} peers, so it ${what}: every pod of every tenant and the outside world${rule.ports !== undefined ? ' (on the listed ports)' : ''}`,
             openRuleFix(ctx, direction, 'networkpolicy'),
-            addAt(child(rulePath, peersKey), safePeersNetworkPolicy(ctx)));
+            addAt([...rulePath, peersKey], safePeersNetworkPolicy(ctx)));
         }
       }
-      peers?.forEach((peer, j) => judgePeer(peer, index(child(rulePath, peersKey), j), ctx, report, protectedRanges));
+      peers?.forEach((peer, j) => judgePeer(peer, [...rulePath, peersKey, j], ctx, report, protectedRanges));
     });
   }
 }

@@ -16,7 +16,7 @@ export type SteeringKind = 'Service' | 'CiliumLocalRedirectPolicy' | 'CiliumEnvo
 
 /** The refusal when the owner of the object's namespace cannot be established (fail closed). */
 export function ownershipUnknown(namespace: string, reason: string, report: Report): void {
-  report.violation('OwnershipUnknown', 'metadata.namespace', `the owner of namespace "${namespace}" cannot be established (${reason}); tenant-guard refuses rather than guess`,
+  report.violation('OwnershipUnknown', ['metadata', 'namespace'], `the owner of namespace "${namespace}" cannot be established (${reason}); tenant-guard refuses rather than guess`,
     'retry in a moment; if it persists, ask the platform team to check tenant-guard\'s access to the API server');
 }
 
@@ -37,7 +37,7 @@ export function steeringNamespaces(kind: SteeringKind, namespace: string | undef
 export function reviewSteering(kind: SteeringKind, input: ReviewInput, report: Report): void {
   const label = input.kind.kind;
   if (kind === 'CiliumLocalRedirectPolicy') {
-    report.violation('LocalRedirectPolicy', 'kind',
+    report.violation('LocalRedirectPolicy', ['kind'],
       `a ${label} redirects the traffic that every pod in the cluster sends to its frontend, not only this namespace's; only the platform team may ${verbOf(input.operation)} one`,
       'to send your own workloads\' traffic elsewhere, point them at a Service in your namespace; ask the platform team for a node-local redirect');
     return;
@@ -46,7 +46,7 @@ export function reviewSteering(kind: SteeringKind, input: ReviewInput, report: R
   const object = isRecord(input.object) ? input.object : undefined;
   const metadata = object !== undefined && isRecord(object.metadata) ? object.metadata : {};
   if (object === undefined) {
-    report.violation('MalformedObject', '(object)', `the request carries no ${label}`, 'send the object');
+    report.violation('MalformedObject', [], `the request carries no ${label}`, 'send the object');
     return;
   }
   // An object on its way out may lose finalizers without being judged again.
@@ -55,7 +55,7 @@ export function reviewSteering(kind: SteeringKind, input: ReviewInput, report: R
   if (kind === 'Service' && !setsExternalIPs(object)) return;
   const namespace = input.namespace ?? (typeof metadata.namespace === 'string' ? metadata.namespace : undefined);
   if (namespace === undefined || namespace === '') {
-    report.violation('MalformedObject', 'metadata.namespace', `a ${label} must belong to a namespace`, 'set metadata.namespace (or apply with -n)');
+    report.violation('MalformedObject', ['metadata', 'namespace'], `a ${label} must belong to a namespace`, 'set metadata.namespace (or apply with -n)');
     return;
   }
   const ctx: RuleContext = buildRuleContext(namespace, input.namespaces, input.config);
