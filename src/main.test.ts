@@ -1,9 +1,11 @@
 // `serve --controller` is one process on one runtime: against a fake API
 // server that counts requests, the webhook's namespace ownership and the
 // baseline controller share one Namespace watch, every metric is on one
-// registry served by the webhook's port, and no second listener opens.
+// registry served by the plain-HTTP metrics port (never the webhook's), and
+// no listener opens on controller.port.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { get as httpGet } from 'node:http';
 import { request } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -88,6 +90,16 @@ function get(port: number, path: string): Promise<{ status: number; body: string
   });
 }
 
+function plainGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    httpGet({ host: '127.0.0.1', port, path }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => { text += c.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    }).on('error', reject);
+  });
+}
+
 function inUse(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createNetServer();
@@ -115,7 +127,7 @@ beforeAll(async () => {
     controller: { port: controllerPort, host: '127.0.0.1', auditIntervalSeconds: 0, leaderElection: { enabled: false } },
   });
   if (!cfg.ok) throw new Error(JSON.stringify(cfg.errors));
-  server = await startServer(cfg.config, { port: '0', host: '127.0.0.1', kubeconfig, controller: true, 'tls-mode': 'dev', cert: join(dir, 'tls.crt') }, pino({ level: process.env.TG_TEST_LOG ?? 'silent' }));
+  server = await startServer(cfg.config, { port: '0', host: '127.0.0.1', kubeconfig, controller: true, 'tls-mode': 'dev', cert: join(dir, 'tls.crt'), 'metrics-port': '0' }, pino({ level: process.env.TG_TEST_LOG ?? 'silent' }));
 });
 
 afterAll(async () => {
@@ -144,16 +156,18 @@ describe('serve --controller: one runtime', () => {
     expect(seen.get('GET /api/v1/namespaces')).toBe(1);
   });
 
-  it('serves every metric of the process from one registry on the webhook port', async () => {
-    const metrics = await get(server!.port, '/metrics');
+  it('serves every metric of the process from one registry on the plain-HTTP metrics port, none on the webhook port', async () => {
+    expect((await get(server!.port, '/metrics')).status).toBe(404);
+    const metrics = await plainGet(server!.opsPort!, '/metrics');
     expect(metrics.status).toBe(200);
-    for (const name of ['tenant_guard_admission_in_flight', 'tenant_guard_controller_leader', 'tenant_guard_controller_api_requests_total', 'tenant_guard_controller_reconciles_total', 'tenant_guard_process_resident_memory_bytes']) {
+    // Node's process metrics keep their standard names, unprefixed.
+    for (const name of ['tenant_guard_admission_in_flight', 'tenant_guard_controller_leader', 'tenant_guard_controller_api_requests_total', 'tenant_guard_controller_reconciles_total', 'tenant_guard_degraded', 'process_resident_memory_bytes', 'process_cpu_seconds_total', 'nodejs_eventloop_lag_seconds']) {
       expect(metrics.body.split('\n').filter((l) => l.startsWith(`# TYPE ${name} `)), name).toHaveLength(1);
     }
     expect(metrics.body).toMatch(/tenant_guard_controller_api_requests_total\{verb="watch",resource="namespaces",code="200"\} 1\n/);
   });
 
-  it('opens no second listener: the controller port stays free', async () => {
+  it('opens nothing on controller.port: the metrics port is the one asked for', async () => {
     expect(await inUse(controllerPort)).toBe(false);
   });
 });

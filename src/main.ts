@@ -6,9 +6,12 @@
  *          → baseline controller (the same informers, its own policy informers)
  *            with the audit counts as its periodic job
  *
- * with one logger, one metrics registry and one HTTP listener for probes
- * and metrics: the webhook's HTTPS port when the webhook runs, otherwise a
- * plain-HTTP port (config controller.port). close() is the one shutdown
+ * with one logger, one metrics registry, the webhook's HTTPS port (admission
+ * and probes) when the webhook runs, and a plain-HTTP port for /metrics and
+ * probes (ops; config controller.port for the controller alone, `serve
+ * --metrics-port` beside the webhook). Metrics are never on the webhook
+ * port, which must be open to the API server from anywhere, so a
+ * NetworkPolicy can keep them to the monitoring namespace. close() is the one shutdown
  * path: stop accepting, finish in-flight requests and reconciles, release
  * the lease, stop the watches, all within the grace period.
  */
@@ -33,13 +36,15 @@ export interface ProcessOptions {
   webhook?: WebhookSettings | undefined;
   /** Run the baseline controller. */
   controller?: { identity?: string | undefined } | undefined;
-  /** Where probes and metrics listen when there is no webhook. */
+  /** Where /metrics and probes listen (plain HTTP); required without the webhook, optional beside it. */
   ops?: { port: number; host: string } | undefined;
 }
 
 export interface RunningProcess {
-  /** The port serving probes and metrics (the webhook's, or the plain-HTTP one). */
+  /** The webhook's port, or the plain-HTTP one without the webhook. */
   port: number;
+  /** The plain-HTTP port serving /metrics, when there is one. */
+  opsPort: number | undefined;
   metrics: Metrics;
   informers: Informers | undefined;
   controller: BaselineController | undefined;
@@ -75,7 +80,7 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
   let webhook: RunningWebhook | undefined;
   let cidrGroups: InformerCidrGroups | undefined;
   let ops: RunningHttp | undefined;
-  let port: number;
+  let port = 0;
   if (opts.webhook !== undefined) {
     let namespaces: NamespaceResolver;
     if (kube === undefined || informers === undefined) {
@@ -89,16 +94,21 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
     const components = controller !== undefined ? () => ({ controller: { ready: controller.notReady().length === 0, reasons: controller.notReady(), ...controller.status() } }) : undefined;
     webhook = await startWebhook(opts.webhook, { config, log, metrics, namespaces, cidrGroups, kube, components });
     port = webhook.port;
-  } else {
-    if (controller === undefined || opts.ops === undefined) throw new StartupError('nothing to run: neither the webhook nor the controller');
+  } else if (controller === undefined || opts.ops === undefined) {
+    throw new StartupError('nothing to run: neither the webhook nor the controller');
+  }
+  if (opts.ops !== undefined) {
+    // Beside the webhook without the controller there is nothing else to report: its probes are on the webhook port.
+    const source = controller ?? { notReady: () => [], status: () => ({}) };
     try {
-      ops = await startOpsHttp(metrics.registry, controller, opts.ops.port, opts.ops.host);
+      ops = await startOpsHttp(metrics.registry, source, opts.ops.port, opts.ops.host);
     } catch (err) {
+      await webhook?.close();
       throw new StartupError(`cannot listen on ${opts.ops.host}:${opts.ops.port}: ${(err as Error).message}`);
     }
-    port = ops.port;
-    log.info({ host: opts.ops.host, port, paths: ['/metrics', '/healthz', '/readyz'] }, 'controller endpoints listening');
+    log.info({ host: opts.ops.host, port: ops.port, paths: ['/metrics', '/healthz', '/readyz'] }, 'metrics and probes listening (plain HTTP)');
   }
+  if (webhook === undefined && ops !== undefined) port = ops.port;
   // The controller first: its API discovery is asked before the caches list, as before they were shared.
   controller?.start();
   informers?.start();
@@ -121,5 +131,5 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
     })();
     return closing;
   };
-  return { port, metrics, informers, controller, close };
+  return { port, opsPort: ops?.port, metrics, informers, controller, close };
 }

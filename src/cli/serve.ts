@@ -1,7 +1,8 @@
 /**
  * `tenant-guard serve`: flags → config → the process (src/main.ts) with the
  * HTTPS webhook and, with --controller, the baseline controller beside it
- * on the same client, informers, registry and port. SIGTERM stops
+ * on the same client, informers and registry; /metrics on the plain-HTTP
+ * --metrics-port (never on the webhook's). SIGTERM stops
  * accepting, finishes in-flight requests, then exits within the grace
  * period. TLS modes: src/server/webhook.ts.
  */
@@ -26,6 +27,7 @@ export interface ServeFlags {
   'tls-mode'?: string | undefined;
   controller?: boolean | undefined;
   'log-format'?: string | undefined;
+  'metrics-port'?: string | undefined;
 }
 
 const TLS_MODES: readonly TlsConfig['mode'][] = ['files', 'self', 'dev'];
@@ -43,6 +45,7 @@ interface ServeOpts {
   logFormat?: string;
   tlsMode?: string;
   controller?: boolean;
+  metricsPort?: string;
 }
 
 export function serveCommand(program: Command, io: Io, action: ActionWrapper): Command {
@@ -58,6 +61,7 @@ export function serveCommand(program: Command, io: Io, action: ActionWrapper): C
     .addOption(new Option('--tls-mode <mode>', 'where the serving certificate comes from (default: tls.mode)').choices(TLS_MODES))
     .addOption(kubeconfigOption())
     .option('--controller', 'run the baseline controller in the same process')
+    .option('--metrics-port <n>', 'plain-HTTP port for /metrics, /healthz and /readyz, on controller.host (default: none; metrics are never served on the webhook port)')
     .addOption(logLevelOption())
     .addOption(logFormatOption())
     .action(action<ServeOpts>('serve', (o) => runServe({
@@ -73,6 +77,7 @@ export function serveCommand(program: Command, io: Io, action: ActionWrapper): C
       'log-format': o.logFormat,
       'tls-mode': o.tlsMode,
       controller: o.controller,
+      'metrics-port': o.metricsPort,
     }, io)));
 }
 
@@ -85,12 +90,15 @@ function tlsMode(flags: ServeFlags, config: Config): TlsConfig['mode'] {
 export interface RunningServer {
   close(): Promise<void>;
   port: number;
+  /** The plain-HTTP /metrics port, with --metrics-port. */
+  opsPort: number | undefined;
 }
 
 /** Start the process with the webhook (and the controller with --controller); resolves once it listens. */
 export async function startServer(config: Config, flags: ServeFlags, log: Logger): Promise<RunningServer> {
   const mode = tlsMode(flags, config);
   const port = intFlag(flags.port, 'port') ?? config.server.port;
+  const metricsPort = intFlag(flags['metrics-port'], 'metrics-port');
   if (flags.controller === true) {
     const problems = checkControllerConfig(config);
     if (problems.length > 0) throw new UsageError(['invalid configuration:', ...problems].join('\n'));
@@ -107,6 +115,7 @@ export async function startServer(config: Config, flags: ServeFlags, log: Logger
         dev: flags.dev === true,
       },
       controller: flags.controller === true ? {} : undefined,
+      ops: metricsPort === undefined ? undefined : { port: metricsPort, host: flags.host !== undefined && flags.dev === true ? flags.host : config.controller.host },
     }, log);
   } catch (err) {
     if (err instanceof StartupError) throw new UsageError(err.message);

@@ -51,8 +51,8 @@ const baseline = section({
 }, 'baseline policies kept in every tenant namespace ([docs/controller.md](docs/controller.md#configuration))');
 
 const controller = section({
-  port: int(0, 65535, 8081, 'plain-HTTP listener for the controller\'s /metrics, /healthz and /readyz'),
-  host: text('0.0.0.0', 'its address'),
+  port: int(0, 65535, 8081, 'plain-HTTP listener for the /metrics, /healthz and /readyz of `tenant-guard controller` (`serve` takes --metrics-port)'),
+  host: text('0.0.0.0', 'its address; also the address of `serve --metrics-port`'),
   qps: positive(20, 'client-side budget for API requests (client-node has no rate limiter): sustained rate'),
   burst: int(1, undefined, 40, 'and burst'),
   workers: int(1, 256, 4, 'namespaces reconciled at the same time (one key is never reconciled twice at once)'),

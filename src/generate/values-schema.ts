@@ -56,6 +56,7 @@ export const valuesSchema = {
     controller: obj({ enabled: { type: 'boolean' } }),
     floor: obj({ enabled: { type: 'boolean' } }),
     containerPort: { type: 'integer', minimum: 1025, maximum: 65535 },
+    metricsPort: { type: 'integer', minimum: 1025, maximum: 65535 },
     service: obj({ port: { type: 'integer', minimum: 1, maximum: 65535 } }),
     logLevel: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] },
     resources: anyObj,

@@ -1,7 +1,11 @@
 /**
  * The HTTP surface: POST /mutate and /validate (AdmissionReview v1),
- * /healthz, /readyz and /metrics (the whole process's registry). buildApp never listens, so tests drive it
- * with inject() or over real HTTPS.
+ * /healthz and /readyz. buildApp never listens, so tests drive it with
+ * inject() or over real HTTPS. /metrics is not served here: the webhook
+ * port must be open to whatever calls admission (the API server, from
+ * addresses the chart cannot know), and the process's metrics go to the
+ * plain-HTTP port (src/server/ops.ts) that a NetworkPolicy can keep to the
+ * monitoring namespace.
  *
  * Status codes say whose mistake it was: a malformed envelope is 400, a
  * body over the limit 413 (before parsing), a wrong content type 415, load
@@ -163,11 +167,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const components = state.components?.();
     if (reasons.length > 0) return reply.code(503).send({ status: 'not ready', reasons, degraded, ...components });
     return reply.code(200).send({ status: degraded.length > 0 ? 'degraded' : 'ok', degraded, ...components });
-  });
-
-  app.get('/metrics', async (_req, reply) => {
-    const text = await metrics.registry.metrics();
-    return reply.type(metrics.registry.contentType).send(text);
   });
 
   return app;

@@ -23,6 +23,7 @@ import type { NamespaceResolver } from '../kube/namespace-view.js';
 import type { CidrGroupResolver } from '../kube/cidr-group-cache.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { buildApp, type ServerState } from './app.js';
+import { buildHealthMetrics } from './health-metrics.js';
 import { loadTlsFiles, watchTlsFiles, type TlsMaterial } from './tls.js';
 
 /** A setting the process cannot start with; the CLI shows it as a usage error. */
@@ -142,10 +143,14 @@ export async function startWebhook(s: WebhookSettings, deps: WebhookDeps): Promi
     degraded: () => [],
     components: deps.components,
   };
+  const health = buildHealthMetrics(deps.metrics.registry, { namespaces: deps.namespaces, cidrGroups: deps.cidrGroups });
+  // The throwaway certificate of self mode is not reported: it is never what the API server trusts.
+  if (rotator === undefined) health.served(material.cert);
   const app = buildApp({ config, namespaces: deps.namespaces, cidrGroups: deps.cidrGroups, metrics: deps.metrics, state, https: material, log });
   // Node's TLS server swaps certificates for new connections; open ones keep theirs.
   function setMaterial(m: TlsMaterial): void {
     (app.server as unknown as { setSecureContext(o: object): void }).setSecureContext({ ...m, minVersion: 'TLSv1.2' });
+    health.served(m.cert);
   }
   rotator?.start();
   await app.listen({ port: s.port, host: s.host });

@@ -1,4 +1,11 @@
-/** Prometheus metrics. One registry per process, so tests can build several apps. */
+/**
+ * Prometheus metrics. One registry per process, so tests can build several
+ * apps. Node's process metrics (prom-client's collectDefaultMetrics) keep
+ * their standard names (process_cpu_seconds_total, process_resident_memory_bytes,
+ * nodejs_eventloop_lag_seconds, …) so the dashboards and alerts written for
+ * every Node service work unchanged; tenant-guard's own metrics carry the
+ * tenant_guard_ prefix.
+ */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
@@ -11,7 +18,7 @@ export interface Metrics {
 
 export function buildMetrics(opts: { defaults?: boolean } = {}): Metrics {
   const registry = new Registry();
-  if (opts.defaults !== false) collectDefaultMetrics({ register: registry, prefix: 'tenant_guard_' });
+  if (opts.defaults !== false) collectDefaultMetrics({ register: registry });
   return {
     registry,
     admissions: new Counter({ name: 'tenant_guard_admission_requests_total', help: 'Admission decisions by endpoint, kind, operation and verdict', labelNames: ['endpoint', 'kind', 'operation', 'verdict'], registers: [registry] }),

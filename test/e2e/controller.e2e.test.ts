@@ -68,6 +68,8 @@ interface Controller {
   port: number;
   /** The CA of the HTTPS port (serve --controller); undefined: plain HTTP. */
   ca?: Buffer | undefined;
+  /** Beside the webhook: the plain-HTTP /metrics port (metrics are never on the webhook's). */
+  metricsPort?: number | undefined;
   child: ChildProcess;
   logs: string[];
   exited: Promise<number | null>;
@@ -98,11 +100,11 @@ function writeConfig(name: string, controller: Record<string, unknown>): string 
 }
 
 /** Starts `controller` (or, with `serve`, `serve --controller` with these extra arguments). */
-async function startController(identity: string, leaseName: string, opts: { controller?: Record<string, unknown>; serve?: { port: number; ca: Buffer; args: string[] } } = {}): Promise<Controller> {
+async function startController(identity: string, leaseName: string, opts: { controller?: Record<string, unknown>; serve?: { port: number; ca: Buffer; metricsPort: number; args: string[] } } = {}): Promise<Controller> {
   const port = await freePort();
   leases.add(leaseName);
   const config = writeConfig(identity, { host: '127.0.0.1', port, qps: 50, burst: 100, resyncSeconds: 0, auditIntervalSeconds: 0, namespaceSelector: `${RUN_LABEL}=${RUN}`, leaderElection: { leaseName, leaseNamespace: LEASE_NAMESPACE, ...LEASE }, ...opts.controller });
-  const command = opts.serve !== undefined ? ['serve', '--controller', '--port', String(opts.serve.port), ...opts.serve.args] : ['controller', '--identity', identity];
+  const command = opts.serve !== undefined ? ['serve', '--controller', '--port', String(opts.serve.port), '--metrics-port', String(opts.serve.metricsPort), ...opts.serve.args] : ['controller', '--identity', identity];
   const env = { ...process.env };
   for (const v of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY', 'all_proxy', 'ALL_PROXY', 'KUBECONFIG']) delete env[v];
   const child = spawn(process.execPath, [join(repo, 'dist', 'cli', 'main.js'), ...command, '--config', config, '--kubeconfig', kubeconfigOf('admin')], {
@@ -121,7 +123,7 @@ async function startController(identity: string, leaseName: string, opts: { cont
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const c: Controller = { identity, port: opts.serve?.port ?? port, ca: opts.serve?.ca, child, logs, exited };
+  const c: Controller = { identity, port: opts.serve?.port ?? port, ca: opts.serve?.ca, metricsPort: opts.serve?.metricsPort, child, logs, exited };
   running.add(c);
   await waitFor(`controller ${identity} to answer /healthz`, 30_000, async () => (await probe(c, '/healthz')).status === 200).catch((err: unknown) => {
     throw new Error(`${(err as Error).message}\n${logs.slice(-20).join('\n')}`);
@@ -138,9 +140,14 @@ async function stopController(c: Controller, signal: NodeJS.Signals = 'SIGTERM')
   return code;
 }
 
+/** Where a process serves /metrics: its plain-HTTP port (beside the webhook, the one --metrics-port named). */
+function metricsOf(c: Controller): Pick<Controller, 'port' | 'ca'> {
+  return c.metricsPort !== undefined ? { port: c.metricsPort } : c;
+}
+
 /** Sum of a metric's samples whose labels include `labels`. */
 async function metric(c: Controller, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = (await probe(c, '/metrics')).body;
+  const text = (await probe(metricsOf(c), '/metrics')).body;
   let sum = 0;
   for (const line of text.split('\n')) {
     if (line.startsWith('#')) continue;
@@ -330,16 +337,17 @@ describe('baseline controller', () => {
 });
 
 describe('serve --controller', () => {
-  it('runs the webhook and the controller in one process, on one port, with the audit counts as metrics', async () => {
+  it('runs the webhook and the controller in one process, with the audit counts as metrics on the plain-HTTP metrics port', async () => {
     // The harness's webhook certificate (for 127.0.0.1) serves this second webhook too.
     const certs = join(dirname(inject('tgKubeconfigDir')), 'webhook', 'certs');
     const webhookPort = await freePort();
     const controllerPort = await freePort();
+    const metricsPort = await freePort();
     const lease = uniqueName('tg-serve');
     const ca = readFileSync(join(certs, 'ca.crt'));
     const c = await startController(uniqueName('serve'), lease, {
       controller: { auditIntervalSeconds: 3600, port: controllerPort },
-      serve: { port: webhookPort, ca, args: ['--host', '127.0.0.1', '--cert', join(certs, 'tls.crt'), '--key', join(certs, 'tls.key')] },
+      serve: { port: webhookPort, ca, metricsPort, args: ['--host', '127.0.0.1', '--cert', join(certs, 'tls.crt'), '--key', join(certs, 'tls.key')] },
     });
     await waitFor('the controller to lead', 60_000, async () => (await metric(c, 'tenant_guard_controller_leader')) === 1);
     await waitFor('the controller to be ready', 60_000, () => ready(c));
@@ -347,7 +355,7 @@ describe('serve --controller', () => {
     const ns = await createTenantNamespace('acme');
     await waitFor('the baseline', 30_000, () => isolateOf(ns));
     await waitFor('the audit counts', 60_000, async () => (await metric(c, 'tenant_guard_audit_last_run_timestamp_seconds')) > 0);
-    const text = (await probe(c, '/metrics')).body;
+    const text = (await probe(metricsOf(c), '/metrics')).body;
     for (const category of ['refusedPolicies', 'clusterPolicies', 'missingBaseline', 'unlabeledNamespaces', 'platformUnlabeled']) {
       expect(text).toMatch(new RegExp(`^tenant_guard_audit_findings\\{category="${category}"\\} \\d+$`, 'm'));
     }
@@ -355,7 +363,8 @@ describe('serve --controller', () => {
     for (const name of ['tenant_guard_admission_in_flight', 'tenant_guard_controller_leader', 'tenant_guard_controller_api_requests_total']) {
       expect(text.split('\n').filter((l) => l.startsWith(`# TYPE ${name} `)), name).toHaveLength(1);
     }
-    // One listener: nothing answers on controller.port.
+    // Metrics only on --metrics-port: the webhook's port has none, and nothing answers on controller.port.
+    expect((await probe(c, '/metrics')).status).toBe(404);
     await expect(probe({ port: controllerPort }, '/metrics')).rejects.toThrow(/ECONNREFUSED/);
 
     expect(await stopController(c, 'SIGTERM')).toBe(0);

@@ -89,12 +89,10 @@ function readyz(ca: string): Promise<number> {
   });
 }
 
-/** The process's /metrics (webhook and controller, one registry), on the webhook's HTTPS port, verified against the Secret's bundle. */
+/** The process's /metrics (webhook and controller, one registry), on the plain-HTTP metrics port, as the chart runs it. */
 async function processMetrics(): Promise<string> {
-  const secret = await readSecret();
-  const ca = b64d(secret?.data['ca-bundle.crt']);
   return new Promise((resolve, reject) => {
-    const req = get({ host: '127.0.0.1', port, path: '/metrics', ca, servername: `${fullname}.${ns}.svc`, timeout: 2000 }, (res) => {
+    const req = httpGet({ host: '127.0.0.1', port: controllerPort, path: '/metrics', timeout: 2000 }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => { body += c.toString(); });
       res.on('end', () => resolve(body));
@@ -104,15 +102,17 @@ async function processMetrics(): Promise<string> {
   });
 }
 
-/** Whether anything answers plain HTTP on `p`. */
-function answersHttp(p: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = httpGet({ host: '127.0.0.1', port: p, path: '/metrics', timeout: 2000 }, (res) => {
+/** The status of GET /metrics on the webhook's HTTPS port, verified against the Secret's bundle. */
+async function webhookMetricsStatus(): Promise<number> {
+  const secret = await readSecret();
+  const ca = b64d(secret?.data['ca-bundle.crt']);
+  return new Promise((resolve, reject) => {
+    const req = get({ host: '127.0.0.1', port, path: '/metrics', ca, servername: `${fullname}.${ns}.svc`, timeout: 2000 }, (res) => {
       res.resume();
-      resolve(true);
+      resolve(res.statusCode ?? 0);
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve(false));
+    req.on('error', reject);
   });
 }
 
@@ -198,7 +198,7 @@ beforeAll(async () => {
   const env = { ...process.env };
   for (const v of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'KUBECONFIG']) delete env[v];
   // As the pod runs it: the webhook and the baseline controller in one process.
-  server = spawn(process.execPath, [main, 'serve', '--controller', '--config', join(dir, 'config.yaml'), '--port', String(port), '--host', '127.0.0.1', '--kubeconfig', kubeconfig], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  server = spawn(process.execPath, [main, 'serve', '--controller', '--config', join(dir, 'config.yaml'), '--port', String(port), '--host', '127.0.0.1', '--metrics-port', String(controllerPort), '--kubeconfig', kubeconfig], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   server.stdout!.on('data', (b: Buffer) => { serverLog += b.toString(); });
   server.stderr!.on('data', (b: Buffer) => { serverLog += b.toString(); });
 }, 20 * 60_000);
@@ -326,7 +326,7 @@ describe('helm install with the server on 127.0.0.1 in self certificate mode', (
     });
     expect(platform).toBe('platform');
 
-    // Its metrics (on the webhook's port): leader, writes, the audit counts (they list every cluster-wide
+    // Its metrics (on the plain-HTTP metrics port): leader, writes, the audit counts (they list every cluster-wide
     // policy kind) and not one API request the chart's RBAC refused.
     const metrics = await eventually('the audit counts', 30_000, async () => {
       const m = await processMetrics();
@@ -341,9 +341,13 @@ describe('helm install with the server on 127.0.0.1 in self certificate mode', (
     expect(metrics.split('\n').filter((l) => l.startsWith('tenant_guard_controller_reconcile_errors_total{'))).toEqual([]);
     expect(serverLog).toMatch(/audit counts updated/);
     expect(serverLog).not.toMatch(/audit failed/);
-    // One registry and one listener: the webhook's metrics beside the controller's, and nothing on controller.port.
+    // One registry: the webhook's metrics beside the controller's and Node's standard process metrics;
+    // none on the webhook's port.
     expect(metrics).toMatch(/^# TYPE tenant_guard_admission_requests_total counter$/m);
-    expect(await answersHttp(controllerPort)).toBe(false);
+    expect(metrics).toMatch(/^# TYPE process_resident_memory_bytes gauge$/m);
+    expect(sample(metrics, 'tenant_guard_certificate_expiry_timestamp_seconds', '{certificate="serving"}')).toBeGreaterThan(Date.now() / 1000);
+    expect(sample(metrics, 'tenant_guard_degraded', '{component="namespaces"}')).toBe(0);
+    expect(await webhookMetricsStatus()).toBe(404);
 
     // Alice cannot remove it: the floor refuses before the webhook is asked.
     const del = await kubectl('alice', ['delete', 'networkpolicy', 'tenant-guard-isolate', '-n', name]);

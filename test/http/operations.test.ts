@@ -104,19 +104,23 @@ describe('/readyz', () => {
   });
 });
 
-describe('/metrics', () => {
-  it('counts decisions by endpoint, kind, operation and verdict', async () => {
+describe('metrics', () => {
+  it('are not served on the webhook port', async () => {
     const { app } = makeApp();
-    const before = await app.inject('/metrics');
-    expect(before.statusCode).toBe(200);
-    expect(before.headers['content-type']).toMatch(/^text\/plain/);
-    expect(before.body).toContain('# TYPE tenant_guard_admission_requests_total counter');
-    expect(before.body).not.toMatch(/^tenant_guard_admission_requests_total\{/m);
+    expect((await app.inject('/metrics')).statusCode).toBe(404);
+    await app.close();
+  });
+
+  it('count decisions by endpoint, kind, operation and verdict', async () => {
+    const { app, metrics } = makeApp();
+    const before = await metrics.registry.metrics();
+    expect(before).toContain('# TYPE tenant_guard_admission_requests_total counter');
+    expect(before).not.toMatch(/^tenant_guard_admission_requests_total\{/m);
 
     await post(app, '/validate', fixture('networkpolicy-create-cross-tenant'));
     await post(app, '/validate', fixture('networkpolicy-create-cross-tenant'));
     await post(app, '/mutate', fixture('namespace-create-tenant'));
-    const after = (await app.inject('/metrics')).body;
+    const after = await metrics.registry.metrics();
     expect(after).toContain('tenant_guard_admission_requests_total{endpoint="validate",kind="NetworkPolicy",operation="CREATE",verdict="denied"} 2');
     expect(after).toContain('tenant_guard_admission_requests_total{endpoint="mutate",kind="Namespace",operation="CREATE",verdict="allowed"} 1');
     expect(after).toMatch(/^tenant_guard_admission_duration_seconds_count\{endpoint="validate"\} 2$/m);
@@ -194,7 +198,7 @@ describe('an engine failure', () => {
   ];
 
   it.each(throwing)('when resolve() %s: HTTP 200, allowed: false, code 500 in-band, no internals', async (_how, resolver) => {
-    const { app } = makeApp({ namespaces: resolver });
+    const { app, metrics } = makeApp({ namespaces: resolver });
     const res = await post(app, '/validate', fixture('networkpolicy-create-same-tenant'));
     const body = reviewOf(res);
     expect(body).toEqual({
@@ -211,8 +215,7 @@ describe('an engine failure', () => {
       },
     });
     expect(res.body).not.toMatch(/exploded|Cannot read|\.ts:|\n\s+at /);
-    const metrics = (await app.inject('/metrics')).body;
-    expect(metrics).toContain('tenant_guard_admission_requests_total{endpoint="validate",kind="NetworkPolicy",operation="CREATE",verdict="error"} 1');
+    expect(await metrics.registry.metrics()).toContain('tenant_guard_admission_requests_total{endpoint="validate",kind="NetworkPolicy",operation="CREATE",verdict="error"} 1');
     await app.close();
   });
 });

@@ -13,6 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -58,6 +59,8 @@ function freePort(): Promise<number> {
 
 interface Server {
   port: number;
+  /** The plain-HTTP /metrics port (metrics are not on the webhook's). */
+  metricsPort: number;
   proc: ChildProcess;
   /** Log messages (pino `msg`) seen so far. */
   messages: string[];
@@ -74,8 +77,9 @@ afterEach(() => {
 
 async function startServe(port: number, graceMs: number): Promise<Server> {
   const config = join(dir, `config-${port}-${graceMs}.yaml`);
-  await writeFile(config, JSON.stringify({ ...CONFIG_DOC, server: { host: '127.0.0.1', port: 1, shutdownGraceMs: graceMs } }));
-  const proc = spawn(process.execPath, [MAIN, 'serve', '--config', config, '--cert', certFile, '--key', keyFile, '--port', String(port)], {
+  await writeFile(config, JSON.stringify({ ...CONFIG_DOC, server: { host: '127.0.0.1', port: 1, shutdownGraceMs: graceMs }, controller: { host: '127.0.0.1' } }));
+  const metricsPort = await freePort();
+  const proc = spawn(process.execPath, [MAIN, 'serve', '--config', config, '--cert', certFile, '--key', keyFile, '--port', String(port), '--metrics-port', String(metricsPort)], {
     env: { PATH: process.env.PATH ?? '', HOME: home, KUBECONFIG: join(home, 'no-kubeconfig') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -114,7 +118,7 @@ async function startServe(port: number, graceMs: number): Promise<Server> {
       if (!messages.some((m) => m.includes(msg))) reject(new Error(`server on ${port} exited (${code}) before logging "${msg}"; stderr: ${stderr.slice(0, 500)}`));
     });
   });
-  const server = { port, proc, messages, exited, waitFor };
+  const server = { port, metricsPort, proc, messages, exited, waitFor };
   await waitFor('tenant-guard webhook listening');
   return server;
 }
@@ -129,9 +133,18 @@ async function exitWithin(s: Server, ms: number): Promise<{ code: number | null;
   }
 }
 
-async function inFlight(port: number): Promise<number> {
-  const a = await post(port, '/metrics', '', { method: 'GET', timeoutMs: 5_000 });
-  const m = /^tenant_guard_admission_in_flight (\d+)/m.exec(a.text);
+async function inFlight(metricsPort: number): Promise<number> {
+  const text = await new Promise<string>((resolve, reject) => {
+    const req = httpGet({ host: '127.0.0.1', port: metricsPort, path: '/metrics', timeout: 5_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => resolve(body));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+  const m = /^tenant_guard_admission_in_flight (\d+)/m.exec(text);
   return m === null ? 0 : Number(m[1]);
 }
 
@@ -152,7 +165,7 @@ describe('shutdown on SIGTERM (child process of the built CLI)', () => {
 
     // A request in flight on a keep-alive connection: headers and half its body sent.
     const held = hold(s.port, 'in-flight', '/mutate', namespaceCreate('in-flight'), agent);
-    await until(async () => (await inFlight(s.port)) === 1, 'the request to be in flight');
+    await until(async () => (await inFlight(s.metricsPort)) === 1, 'the request to be in flight');
 
     s.proc.kill('SIGTERM');
     await s.waitFor('shutting down');
@@ -174,7 +187,7 @@ describe('shutdown on SIGTERM (child process of the built CLI)', () => {
   it('a request that never completes cannot hold the process past the grace period', async () => {
     const s = await startServe(await freePort(), 1_500);
     const held = hold(s.port, 'stuck', '/mutate', namespaceCreate('stuck'));
-    await until(async () => (await inFlight(s.port)) === 1, 'the request to be in flight');
+    await until(async () => (await inFlight(s.metricsPort)) === 1, 'the request to be in flight');
     s.proc.kill('SIGTERM');
     const { code } = await exitWithin(s, 15_000);
     expect(code).toBe(1);
