@@ -75,9 +75,46 @@ export interface AdmissionResponseBody {
   };
 }
 
-/** The API server rejects over-long warnings; keep each one readable in a terminal. */
-const MAX_WARNINGS = 10;
-const MAX_WARNING_LENGTH = 512;
+/**
+ * The API server's limits on warnings (k8s.io/apiserver, endpoints/filters/warning.go): while a
+ * response's warnings, from every webhook and the server itself, stay within 4096 runes in all they
+ * pass unchanged; past that it cuts each to 256 runes and drops the rest. So tenant-guard sends at
+ * most 12 warnings and 3072 runes (room left for the others), each within 512 runes, and when some do
+ * not fit, a last line counts them. The one place warnings are cut: the engine's and lint's arrive
+ * here merged.
+ */
+export const MAX_WARNINGS = 12;
+export const MAX_WARNING_RUNES = 512;
+export const MAX_WARNINGS_RUNES = 3072;
+
+function runes(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+function cut(w: string): string {
+  const r = [...w];
+  return r.length > MAX_WARNING_RUNES ? `${r.slice(0, MAX_WARNING_RUNES - 1).join('')}…` : w;
+}
+
+const more = (n: number) => `…and ${n} more warning${n === 1 ? '' : 's'}: run tenant-guard check on the object to see them all`;
+
+export function fitWarnings(warnings: readonly string[]): string[] {
+  const distinct = [...new Set(warnings.filter((w) => w !== ''))].map(cut);
+  const total = distinct.reduce((sum, w) => sum + runes(w), 0);
+  if (distinct.length <= MAX_WARNINGS && total <= MAX_WARNINGS_RUNES) return distinct;
+  // Keep the first ones that fit together with the counting line.
+  const kept: string[] = [];
+  let used = 0;
+  for (const w of distinct) {
+    const tail = runes(more(distinct.length - kept.length - 1));
+    if (kept.length + 2 > MAX_WARNINGS || used + runes(w) + tail > MAX_WARNINGS_RUNES) break;
+    kept.push(w);
+    used += runes(w);
+  }
+  return [...kept, more(distinct.length - kept.length)];
+}
 
 export function encodeAdmissionResponse(uid: string, result: { allowed: boolean; message?: string; code?: number; details?: StatusDetails; patch?: JsonPatchOp[]; warnings?: string[] }): AdmissionResponseBody {
   const response: AdmissionResponseBody['response'] = { uid, allowed: result.allowed };
@@ -91,7 +128,8 @@ export function encodeAdmissionResponse(uid: string, result: { allowed: boolean;
     response.patch = Buffer.from(JSON.stringify(result.patch)).toString('base64');
   }
   if (result.warnings !== undefined && result.warnings.length > 0) {
-    response.warnings = result.warnings.slice(0, MAX_WARNINGS).map((w) => (w.length > MAX_WARNING_LENGTH ? `${w.slice(0, MAX_WARNING_LENGTH - 1)}…` : w));
+    const fitted = fitWarnings(result.warnings);
+    if (fitted.length > 0) response.warnings = fitted;
   }
   return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response };
 }

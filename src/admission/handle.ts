@@ -8,7 +8,7 @@
 import type { Config } from '../config/schema.js';
 import type { CidrGroupResolver } from '../kube/cidr-group-cache.js';
 import type { NamespaceResolver } from '../kube/namespace-view.js';
-import { classify, isAdmin, referencedNamespaces, renderDenial, review, steeringNamespaces, type Verdict } from '../policy/index.js';
+import { classify, isAdmin, lintObject, referencedNamespaces, renderDenial, renderLint, review, steeringNamespaces, type Verdict } from '../policy/index.js';
 import { encodeAdmissionResponse, type AdmissionRequest, type AdmissionResponseBody } from './codec.js';
 
 export type Endpoint = 'mutate' | 'validate';
@@ -75,11 +75,14 @@ export async function handleAdmission(req: AdmissionRequest, endpoint: Endpoint,
     config,
   });
 
+  // Lint warns about what is allowed but likely not meant; the baseline's egress policy gives every tenant pod DNS.
+  const lints = lintObject(req.kind, req.namespace, object, { asWritten: false, dnsAllowedElsewhere: config.baseline.egress.enabled && config.baseline.egress.dns });
+  const warnings = [...verdict.warnings, ...lints.map(renderLint)];
   // The API server sends a Namespace's own name as request.namespace on UPDATE and
   // DELETE; a Namespace is cluster-scoped, so it is named without one.
   const subject = { kind: req.kind.kind, namespace: isNamespace ? undefined : req.namespace, name: req.name };
   const body = verdict.allowed
-    ? encodeAdmissionResponse(req.uid, { allowed: true, patch: endpoint === 'mutate' ? verdict.patch : [], warnings: verdict.warnings })
+    ? encodeAdmissionResponse(req.uid, { allowed: true, patch: endpoint === 'mutate' ? verdict.patch : [], warnings })
     : encodeAdmissionResponse(req.uid, {
       allowed: false,
       code: 403,
@@ -90,7 +93,7 @@ export async function handleAdmission(req: AdmissionRequest, endpoint: Endpoint,
         ...(req.name !== undefined && req.name !== '' ? { name: req.name } : {}),
         causes: verdict.violations.map((v) => ({ reason: v.code, field: v.path, message: `${v.message} (fix: ${v.fix})` })),
       },
-      warnings: verdict.warnings,
+      warnings,
     });
   return { body, verdict };
 }

@@ -6,7 +6,7 @@
  */
 import type { Config } from '../config/schema.js';
 import { StaticNamespaces, type NamespaceLike } from '../kube/namespace-view.js';
-import { review, storedObjectInput, type JsonPatchOp, type Operation, type Violation } from '../policy/index.js';
+import { lintObject, renderLint, review, storedObjectInput, type JsonPatchOp, type Operation, type Violation } from '../policy/index.js';
 import type { SourcedObject } from './documents.js';
 import { place } from './placement.js';
 
@@ -50,6 +50,9 @@ export function checkObjects(objects: readonly SourcedObject[], namespaceObjects
       namespaces: view,
       config,
     }));
-    return { file, position, kind: placed.kind, namespace: placed.namespace, name: placed.name, allowed: verdict.allowed, violations: verdict.violations, warnings: verdict.warnings, patch: verdict.patch };
+    // check sees the object as written, before the API server's defaults: its lint says what they will change.
+    const lints = opts.operation === 'DELETE' ? [] : lintObject({ group: placed.group, kind: placed.kind }, placed.namespace, placed.object, { asWritten: true, dnsAllowedElsewhere: config.baseline.egress.enabled && config.baseline.egress.dns });
+    const warnings = [...verdict.warnings, ...lints.map(renderLint)];
+    return { file, position, kind: placed.kind, namespace: placed.namespace, name: placed.name, allowed: verdict.allowed, violations: verdict.violations, warnings, patch: verdict.patch };
   });
 }

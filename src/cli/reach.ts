@@ -17,7 +17,9 @@ import { renderConnSvg } from '../reach/connlist-svg.js';
 import { tenantMatrix } from '../reach/matrix.js';
 import { matrixJson, renderMatrixText } from '../reach/matrix-render.js';
 import { renderMatrixHtml, renderMatrixSvg } from '../reach/matrix-svg.js';
+import { lintCluster, type ReachLint } from '../reach/lint.js';
 import { parseNetworkPolicy, type Policy } from '../reach/networkpolicy.js';
+import { fieldPathText, renderLint } from '../policy/index.js';
 import { isTenant, ownerParty, type Tenancy } from '../reach/tenancy.js';
 import { Option, type Command } from 'commander';
 import { collect, kubeconfigOption, UsageError, type Io, type ActionWrapper } from './args.js';
@@ -146,6 +148,15 @@ function crossTenantRows(rows: readonly ConnRow[], cluster: Cluster, tenancy: Te
   }).length;
 }
 
+function lintLine(l: ReachLint): string {
+  const s = l.source;
+  return `warning: ${s.kind} ${s.namespace}/${s.name} (${s.where}): ${renderLint(l.lint)}`;
+}
+
+function lintJson(l: ReachLint): object {
+  return { kind: l.source.kind, namespace: l.source.namespace, name: l.source.name, where: l.source.where, code: l.lint.code, path: fieldPathText(l.lint.path), message: l.lint.message };
+}
+
 async function configOf(flags: ReachFlags, rest: KubeRest | undefined): Promise<Config> {
   if (flags.config !== undefined || rest === undefined) {
     const cfg = await loadConfigFile(flags.config);
@@ -190,12 +201,15 @@ export async function runReach(flags: ReachFlags, io: Io): Promise<number> {
   if (unevaluated.length > 0) {
     io.err(`note: ${unevaluated.length} ${[...new Set(unevaluated.map((u) => u.kind))].join('/')} object(s) not evaluated; connections they allow are not shown, so isolation is not proven (exit 1)`);
   }
+  // Lint never changes the exit code: what it finds is allowed, only likely not meant.
+  const lints = lintCluster(cluster);
+  for (const l of lints) io.err(lintLine(l));
   const out = (s: string) => io.out(s);
   const output = mode.output;
   if (mode.tenants) {
     const matrix = tenantMatrix(cluster, tenancy);
     switch (output) {
-      case 'json': out(JSON.stringify({ ...matrixJson(matrix), unevaluated }, null, 2)); break;
+      case 'json': out(JSON.stringify({ ...matrixJson(matrix), unevaluated, lints: lints.map(lintJson) }, null, 2)); break;
       case 'svg': out(renderMatrixSvg(matrix)); break;
       case 'html': out(renderMatrixHtml(matrix)); break;
       default: out(renderMatrixText(matrix));

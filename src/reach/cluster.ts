@@ -6,7 +6,7 @@
  */
 import { isRecord } from '../policy/report.js';
 import { parseNetworkPolicy, type InputError, type Policy } from './networkpolicy.js';
-import type { Labels } from './selector.js';
+import type { Labels } from '../policy/label-selector.js';
 import { buildWorkloads, WORKLOAD_KINDS, type Workload, type WorkloadObject } from './workloads.js';
 
 export const NAME_LABEL = 'kubernetes.io/metadata.name';
@@ -26,8 +26,18 @@ export interface Cluster {
   policies: readonly Policy[];
   /** Objects the engine does not evaluate but that change reachability (e.g. CiliumNetworkPolicies). */
   unevaluated: readonly { kind: string; namespace: string; name: string }[];
+  /** The policy objects as read, for lint (which reads them as written, not as evaluated). */
+  policySources: readonly PolicySource[];
   /** What was read but left out, with where (never a reason to refuse the input). */
   notes: readonly string[];
+}
+
+export interface PolicySource {
+  kind: 'NetworkPolicy' | 'CiliumNetworkPolicy';
+  namespace: string;
+  name: string;
+  object: Record<string, unknown>;
+  where: string;
 }
 
 export type ClusterResult = { ok: true; cluster: Cluster } | { ok: false; errors: InputError[] };
@@ -46,6 +56,7 @@ export function buildCluster(objects: readonly SourceObject[]): ClusterResult {
   const workloadObjects: WorkloadObject[] = [];
   const policies: Policy[] = [];
   const unevaluated: { kind: string; namespace: string; name: string }[] = [];
+  const policySources: PolicySource[] = [];
   for (const { object, where } of objects) {
     const kind = typeof object.kind === 'string' ? object.kind : '';
     const md = isRecord(object.metadata) ? object.metadata : {};
@@ -70,9 +81,11 @@ export function buildCluster(objects: readonly SourceObject[]): ClusterResult {
       const p = parseNetworkPolicy(object, namespace, name, local);
       for (const e of local) errors.push({ path: `${where} ${e.path}`, message: e.message });
       if (p !== undefined) policies.push(p);
+      policySources.push({ kind: 'NetworkPolicy', namespace, name, object, where });
     } else if ((WORKLOAD_KINDS as readonly string[]).includes(kind)) {
       workloadObjects.push({ kind, object, where });
     } else if (IGNORED_EFFECT_KINDS.has(kind)) {
+      if (kind === 'CiliumNetworkPolicy') policySources.push({ kind, namespace, name, object, where });
       unevaluated.push({ kind, namespace: kind.startsWith('Cilium') && kind !== 'CiliumClusterwideNetworkPolicy' ? namespace : '', name });
     }
   }
@@ -81,5 +94,5 @@ export function buildCluster(objects: readonly SourceObject[]): ClusterResult {
   for (const w of workloads) if (!namespaces.has(w.namespace)) namespaces.set(w.namespace, { [NAME_LABEL]: w.namespace });
   for (const p of policies) if (!namespaces.has(p.namespace)) namespaces.set(p.namespace, { [NAME_LABEL]: p.namespace });
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, cluster: { namespaces, declared, workloads, policies, unevaluated, notes } };
+  return { ok: true, cluster: { namespaces, declared, workloads, policies, unevaluated, policySources, notes } };
 }

@@ -14,7 +14,7 @@ import { addressClasses, classIn, rangeText, type AddressClass, type AddressSet 
 import { ALL_CONNECTIONS, intersectConn, isEmpty, NO_CONNECTIONS, portsOf, unionConn, MAX_PORT, MIN_PORT, type ConnSet } from './connections.js';
 import type { Cluster } from './cluster.js';
 import type { Peer, Policy, Rule } from './networkpolicy.js';
-import { labelsKey, matches, type Labels, type Selector } from './selector.js';
+import { labelsKey, matches, type Labels, type Selector } from '../policy/label-selector.js';
 import { workloadId, type ContainerPort } from './workloads.js';
 
 export interface Connection {

@@ -15,7 +15,7 @@ import { NAME_LABEL, type Cluster } from './cluster.js';
 import type { Policy, Rule } from './networkpolicy.js';
 import { satisfiable } from './satisfiable.js';
 import { someLabelsEscape } from './satisfiable.js';
-import { matches, type Selector } from './selector.js';
+import { matches, type Selector } from '../policy/label-selector.js';
 import { futureZoneName, isTenant, NOBODY, ownerParty, partyName, PLATFORM, tenantParty, zoneMatches, type Party, type Tenancy, type Zone } from './tenancy.js';
 
 export interface PathRef {

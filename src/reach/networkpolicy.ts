@@ -7,7 +7,7 @@
 import { isRecord } from '../policy/report.js';
 import { ipBlockSet, type AddressSet } from './addresses.js';
 import { isProtocol, type Protocol } from './connections.js';
-import { parseSelector, type Selector } from './selector.js';
+import { parseSelector, type Selector } from '../policy/label-selector.js';
 
 export interface PodPeer {
   kind: 'pods';

@@ -5,7 +5,7 @@
  * (under its prefix with namespacePrefix) and any other labels the tenant
  * likes. Pods a tenant may create have any labels at all.
  */
-import type { Requirement, Selector } from './selector.js';
+import type { Requirement, Selector } from '../policy/label-selector.js';
 
 /** What is known about one label key. */
 export type KeyDomain =

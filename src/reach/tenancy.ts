@@ -6,7 +6,7 @@
 import { NAME_LABEL } from './cluster.js';
 import type { Policy } from './networkpolicy.js';
 import { satisfiable, type KeyDomain } from './satisfiable.js';
-import { matches, type Labels, type Selector } from './selector.js';
+import { matches, type Labels, type Selector } from '../policy/label-selector.js';
 
 export interface Tenancy {
   tenantLabel: string;

@@ -10,7 +10,7 @@
 import { isRecord } from '../policy/report.js';
 import { isProtocol, type Protocol } from './connections.js';
 import type { InputError } from './networkpolicy.js';
-import { labelsKey, type Labels } from './selector.js';
+import { labelsKey, type Labels } from '../policy/label-selector.js';
 
 export const WORKLOAD_KINDS = ['Pod', 'ReplicaSet', 'ReplicationController', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as const;
 

@@ -349,7 +349,7 @@ describe('kinds tenant-guard does not judge', () => {
 });
 
 describe('warnings', () => {
-  it('are capped in number and length, as the API server requires', async () => {
+  it('stay within the API server\'s limits: at most 12 and 3072 runes, the ones left out counted in a last line', async () => {
     const review = fixture('ciliumnetworkpolicy-create-specs');
     const spec = (review.request.object as { specs: Record<string, unknown>[] }).specs[1]!;
     delete spec.egress;
@@ -358,13 +358,17 @@ describe('warnings', () => {
     const body = await decide('/validate', review);
     expectAllowedUnchanged(body);
     const warnings = body.response.warnings!;
-    expect(warnings).toHaveLength(10);
-    expect(warnings[0]).toMatch(/^specs\[1\]\.egressDeny\[0\]\.toEntities\[0\]: entity "all"/);
-    expect(warnings[9]).toMatch(/^specs\[1\]\.egressDeny\[9\]\.toEntities\[0\]: /);
-    for (const w of warnings) expect(w.length).toBeLessThanOrEqual(512);
+    expect(warnings.length).toBeLessThanOrEqual(12);
+    expect(warnings.reduce((n, w) => n + [...w].length, 0)).toBeLessThanOrEqual(3072);
+    for (const w of warnings) expect([...w].length).toBeLessThanOrEqual(512);
+    // The first ones whole and in order, then the count of the rest (12 deny findings and the egress lint).
+    expect(warnings[0]).toMatch(/^specs\[1\]\.egressDeny\[0\]\.toEntities\[0\]: entity "all" .*\)$/);
+    expect(warnings[1]).toMatch(/^specs\[1\]\.egressDeny\[1\]\.toEntities\[0\]: /);
+    const kept = warnings.length - 1;
+    expect(warnings[kept]).toBe(`…and ${13 - kept} more warnings: run tenant-guard check on the object to see them all`);
   });
 
-  it('an over-long warning is cut at 512 characters, marked with an ellipsis', async () => {
+  it('an over-long warning is cut at 512 runes, marked with an ellipsis', async () => {
     const review = fixture('pod-create');
     const kind = `Widget${'x'.repeat(600)}`;
     review.request.kind = { group: 'example.com', version: 'v1', kind };
@@ -373,5 +377,36 @@ describe('warnings', () => {
     const [warning] = body.response.warnings!;
     expect(warning).toHaveLength(512);
     expect(warning).toBe(`tenant-guard does not judge example.com/${kind}`.slice(0, 511) + '…');
+  });
+});
+
+describe('lint', () => {
+  it('an allowed policy with a likely mistake gets a warning with its code and path, never a refusal', async () => {
+    const review = fixture('networkpolicy-create-same-tenant');
+    const spec = (review.request.object as { spec: Record<string, unknown> }).spec;
+    // namespaceSelector and podSelector as two items: either, where both was likely meant.
+    spec.ingress = [{
+      ports: [{ protocol: 'TCP', port: 8080 }],
+      from: [
+        { namespaceSelector: { matchLabels: { 'tenant-guard.io/tenant': 'platform' } } },
+        { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } },
+      ],
+    }];
+    const body = await decide('/validate', review);
+    expectAllowedUnchanged(body);
+    expect(body.response.warnings).toEqual([
+      'PeerSelectorsSplit spec.ingress[0].from: [0] has only a namespaceSelector and [1] only a podSelector: as two items they allow either (every pod of those namespaces, or those pods here); for those pods in those namespaces, write both in one item',
+    ]);
+  });
+
+  it('a refused policy carries its lint warnings beside the refusal', async () => {
+    const review = fixture('networkpolicy-create-cross-tenant');
+    const spec = (review.request.object as { spec: Record<string, unknown> }).spec;
+    spec.podSelector = { matchLabels: { 'app.kubernetes.io/namespace': 'acme-db' } };
+    const body = await decide('/validate', review);
+    expect(body.response.allowed).toBe(false);
+    expect(body.response.warnings).toEqual([
+      'PodLabelMeansNamespace spec.podSelector: "app.kubernetes.io/namespace" is read as a label of the pods, so this selects pods labelled so in the policy\'s namespace, not a namespace; to select a namespace use namespaceSelector with kubernetes.io/metadata.name',
+    ]);
   });
 });

@@ -162,11 +162,42 @@ describe('ownership from --namespaces (kubectl get ns -o yaml)', () => {
     expect(r.code).toBe(0);
     const [result] = JSON.parse(r.stdout);
     expect(result.allowed).toBe(true);
-    expect(result.warnings).toEqual(['spec.ingress[0].from[0].namespaceSelector: namespace "acme-api" is named, not selected by owner: if it is deleted, another tenant can create a namespace with that name and this rule would reach it (set namespacePrefix to close this)']);
+    expect(result.warnings).toEqual([
+      'spec.ingress[0].from[0].namespaceSelector: namespace "acme-api" is named, not selected by owner: if it is deleted, another tenant can create a namespace with that name and this rule would reach it (set namespacePrefix to close this)',
+      // The file leaves policyTypes to the API server: check says what it will be.
+      'PolicyTypesDefaulted spec.policyTypes: not written: the API server sets [Ingress]; write policyTypes to say what the policy isolates',
+    ]);
     // The same policy placed in globex's namespace reaches another tenant.
     const inGlobex = await run('check', '-f', tmp.write('to-api2.yaml', policyFrom('from-api', 'acme-api')), '--namespaces', nsFile, '--namespace', 'globex-db');
     expect(inGlobex.code).toBe(1);
     expect(inGlobex.stdout).toContain('names namespace "acme-api", which belongs to tenant acme');
+  });
+});
+
+describe('lint: warnings with a stable code, never a refusal', () => {
+  it('what the API server fills in later: policyTypes and protocol, as the file is written', async () => {
+    const file = tmp.write('lint.yaml', [
+      'apiVersion: networking.k8s.io/v1',
+      'kind: NetworkPolicy',
+      'metadata: { name: egress-only, namespace: acme-web }',
+      'spec:',
+      '  podSelector: { matchLabels: { app: web } }',
+      '  egress:',
+      '    - to: [ { podSelector: {} } ]',
+      '      ports: [ { port: 53 } ]',
+    ].join('\n'));
+    const r = await run('check', '-f', file, '--namespace', 'acme-web', '--tenant', 'acme');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => l.startsWith('  warning: '));
+    expect(lines.map((l) => l.split(' ').slice(3, 5).join(' '))).toEqual([
+      'ProtocolDefaulted spec.egress[0].ports[0]:',
+      // Port 53 to the pods of acme-web, where no DNS server runs.
+      'DNSNoServer spec.egress[0].to:',
+      // TCP 53 only (the default protocol) and no UDP 53.
+      'DNSOneProtocol spec.egress[0].ports:',
+      'PolicyTypesDefaulted spec.policyTypes:',
+    ]);
+    expect(r.stdout).toContain('the API server sets [Ingress, Egress]: the selected pods are isolated for ingress too');
   });
 });
 

@@ -3,7 +3,7 @@
  * parsed once into requirements. Parsing returns a message instead of
  * throwing, so a bad selector is reported with its field path.
  */
-import { isRecord } from '../policy/report.js';
+import { isRecord } from './report.js';
 
 export type Operator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
 
