@@ -10,7 +10,7 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import { inject } from 'postject';
-import { cliBuildOptions, repo } from './cli-build-options.mjs';
+import { cliBuildOptions, repo, writeOutputs } from './cli-build-options.mjs';
 
 const args = process.argv.slice(2);
 const at = args.indexOf('--outfile');
@@ -18,7 +18,7 @@ const outfile = at >= 0 && args[at + 1] !== undefined ? args[at + 1] : join(repo
 const work = `${outfile}.build`;
 mkdirSync(work, { recursive: true });
 const script = join(work, 'tenant-guard.cjs');
-await build(cliBuildOptions('cjs', script));
+await writeOutputs(await build(cliBuildOptions('cjs', script)));
 const blob = join(work, 'sea-prep.blob');
 writeFileSync(join(work, 'sea-config.json'), JSON.stringify({ main: script, output: blob, disableExperimentalSEAWarning: true }));
 execFileSync(process.execPath, ['--experimental-sea-config', join(work, 'sea-config.json')], { stdio: 'inherit' });
