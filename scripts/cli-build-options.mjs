@@ -22,7 +22,7 @@ export const IMAGE_NODE_FLAGS = ['--max-semi-space-size=2'];
 /** Bundled code must be ASCII: one other character anywhere (a licence comment) makes V8 keep the whole source as UTF-16, twice its size. */
 export function asciiOnly(text) {
   // esbuild already escapes every string, template and regular expression (charset: ascii); only comments can hold more.
-  return text.replace(/[^\x00-\x7f]/gu, (c) => `\\u{${c.codePointAt(0).toString(16)}}`);
+  return text.replace(/[\u0080-\u{10ffff}]/gu, (c) => `\\u{${c.codePointAt(0).toString(16)}}`);
 }
 
 /** Options for build(); it returns the output files (write: false), written by writeOutputs. */
