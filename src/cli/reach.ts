@@ -17,6 +17,7 @@ import { renderConnSvg } from '../reach/connlist-svg.js';
 import { tenantMatrix } from '../reach/matrix.js';
 import { matrixJson, renderMatrixText } from '../reach/matrix-render.js';
 import { renderMatrixHtml, renderMatrixSvg } from '../reach/matrix-svg.js';
+import { parseCiliumNetworkPolicy } from '../reach/cilium.js';
 import { lintCluster, type ReachLint } from '../reach/lint.js';
 import { parseNetworkPolicy, type Policy } from '../reach/networkpolicy.js';
 import { fieldPathText, renderLint } from '../policy/index.js';
@@ -88,13 +89,19 @@ function tenancyOf(config: Config): Tenancy {
     tenants: config.tenants.map((t) => t.name),
     namespacePrefix: config.namespacePrefix,
     newNamespacePolicies: (tenant, namespace) => {
-      // The baseline controller gives every new tenant namespace its baseline; a Cilium baseline is not evaluated here.
+      // The baseline controller gives every new tenant namespace its baseline, in the configured flavour.
       const out: Policy[] = [];
-      for (const b of desiredBaseline(namespace, { kind: 'tenant', tenant }, config, 'networkpolicy')) {
-        const p = parseNetworkPolicy(b as unknown as Record<string, unknown>, namespace, b.metadata.name, []);
-        if (p !== undefined) out.push(p);
+      for (const b of desiredBaseline(namespace, { kind: 'tenant', tenant }, config, config.baseline.flavour)) {
+        const object = b as unknown as Record<string, unknown>;
+        if (config.baseline.flavour === 'networkpolicy') {
+          const p = parseNetworkPolicy(object, namespace, b.metadata.name, []);
+          if (p !== undefined) out.push(p);
+        } else {
+          // Its selectors name no namespace label, so the new namespace's labels are not needed.
+          out.push(...parseCiliumNetworkPolicy(object, namespace, b.metadata.name, undefined).policies);
+        }
       }
-      return config.baseline.flavour === 'networkpolicy' ? out : [];
+      return out;
     },
   };
 }
@@ -199,7 +206,8 @@ export async function runReach(flags: ReachFlags, io: Io): Promise<number> {
   const cluster = restrict(built.cluster, namespaces);
   const unevaluated = cluster.unevaluated.filter((u) => namespaces.length === 0 || u.namespace === '' || namespaces.includes(u.namespace));
   if (unevaluated.length > 0) {
-    io.err(`note: ${unevaluated.length} ${[...new Set(unevaluated.map((u) => u.kind))].join('/')} object(s) not evaluated; connections they allow are not shown, so isolation is not proven (exit 1)`);
+    io.err(`note: ${unevaluated.length} ${[...new Set(unevaluated.map((u) => u.kind))].join('/')} object(s) not evaluated (in whole or in part); connections they allow are not shown, so isolation is not proven (exit 1)`);
+    for (const u of unevaluated) io.err(`  ${u.kind} ${u.namespace === '' ? '' : `${u.namespace}/`}${u.name}${u.what === undefined ? '' : `: ${u.what.join('; ')}`}`);
   }
   // Lint never changes the exit code: what it finds is allowed, only likely not meant.
   const lints = lintCluster(cluster);

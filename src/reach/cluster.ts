@@ -5,6 +5,7 @@
  * all of them, with where they came from.
  */
 import { isRecord } from '../policy/report.js';
+import { parseCiliumNetworkPolicy } from './cilium.js';
 import { parseNetworkPolicy, type InputError, type Policy } from './networkpolicy.js';
 import type { Labels } from '../policy/label-selector.js';
 import { buildWorkloads, WORKLOAD_KINDS, type Workload, type WorkloadObject } from './workloads.js';
@@ -24,8 +25,8 @@ export interface Cluster {
   declared: ReadonlySet<string>;
   workloads: readonly Workload[];
   policies: readonly Policy[];
-  /** Objects the engine does not evaluate but that change reachability (e.g. CiliumNetworkPolicies). */
-  unevaluated: readonly { kind: string; namespace: string; name: string }[];
+  /** Objects (or the parts of them, `what`) not evaluated that can open paths: cluster-wide kinds, a Cilium policy's Services, …. */
+  unevaluated: readonly Unevaluated[];
   /** The policy objects as read, for lint (which reads them as written, not as evaluated). */
   policySources: readonly PolicySource[];
   /** What was read but left out, with where (never a reason to refuse the input). */
@@ -40,9 +41,17 @@ export interface PolicySource {
   where: string;
 }
 
+export interface Unevaluated {
+  kind: string;
+  namespace: string;
+  name: string;
+  /** The fields not evaluated; absent: the whole object. */
+  what?: string[];
+}
+
 export type ClusterResult = { ok: true; cluster: Cluster } | { ok: false; errors: InputError[] };
 
-const IGNORED_EFFECT_KINDS = new Set(['CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy']);
+const IGNORED_EFFECT_KINDS = new Set(['CiliumClusterwideNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy']);
 
 function group(apiVersion: unknown): string {
   if (typeof apiVersion !== 'string' || !apiVersion.includes('/')) return '';
@@ -55,7 +64,8 @@ export function buildCluster(objects: readonly SourceObject[]): ClusterResult {
   const declared = new Set<string>();
   const workloadObjects: WorkloadObject[] = [];
   const policies: Policy[] = [];
-  const unevaluated: { kind: string; namespace: string; name: string }[] = [];
+  const unevaluated: Unevaluated[] = [];
+  const ciliumPolicies: PolicySource[] = [];
   const policySources: PolicySource[] = [];
   for (const { object, where } of objects) {
     const kind = typeof object.kind === 'string' ? object.kind : '';
@@ -84,12 +94,26 @@ export function buildCluster(objects: readonly SourceObject[]): ClusterResult {
       policySources.push({ kind: 'NetworkPolicy', namespace, name, object, where });
     } else if ((WORKLOAD_KINDS as readonly string[]).includes(kind)) {
       workloadObjects.push({ kind, object, where });
+    } else if (kind === 'CiliumNetworkPolicy' && group(object.apiVersion) === 'cilium.io') {
+      if (name === '') {
+        errors.push({ path: `${where} metadata.name`, message: 'a CiliumNetworkPolicy needs a name' });
+        continue;
+      }
+      const source: PolicySource = { kind, namespace, name, object, where };
+      policySources.push(source);
+      ciliumPolicies.push(source);
     } else if (IGNORED_EFFECT_KINDS.has(kind)) {
-      if (kind === 'CiliumNetworkPolicy') policySources.push({ kind, namespace, name, object, where });
-      unevaluated.push({ kind, namespace: kind.startsWith('Cilium') && kind !== 'CiliumClusterwideNetworkPolicy' ? namespace : '', name });
+      unevaluated.push({ kind, namespace: '', name });
     }
   }
   const notes: string[] = [];
+  // After the Namespaces: a Cilium endpoint selector may name its own namespace's labels.
+  for (const c of ciliumPolicies) {
+    const read = parseCiliumNetworkPolicy(c.object, c.namespace, c.name, namespaces.get(c.namespace) ?? { [NAME_LABEL]: c.namespace });
+    policies.push(...read.policies);
+    if (read.unevaluated.length > 0) unevaluated.push({ kind: c.kind, namespace: c.namespace, name: c.name, what: read.unevaluated });
+    for (const w of read.widened) notes.push(`${c.where}: CiliumNetworkPolicy ${c.namespace}/${c.name}: ${w}; connections may be shown that Cilium does not allow`);
+  }
   const workloads = buildWorkloads(workloadObjects, errors, notes);
   for (const w of workloads) if (!namespaces.has(w.namespace)) namespaces.set(w.namespace, { [NAME_LABEL]: w.namespace });
   for (const p of policies) if (!namespaces.has(p.namespace)) namespaces.set(p.namespace, { [NAME_LABEL]: p.namespace });

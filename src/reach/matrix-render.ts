@@ -10,8 +10,14 @@ export function pathText(p: PathRef): string {
     const where = p.namespace.startsWith('(') ? `a ${p.namespace.slice(1, -1)}` : `namespace ${p.namespace}`;
     return `${p.direction}: ${where} is not isolated for ${p.direction} (no NetworkPolicy selects all of its pods)`;
   }
-  if (p.namespace.startsWith('(')) return `${p.direction}: ${p.policy} in a ${p.namespace.slice(1, -1)} (its baseline) ${p.path ?? ''}`.trimEnd();
-  return `${p.direction}: ${p.namespace}/${p.policy} ${p.path ?? ''}`.trimEnd();
+  const policy = p.kind === undefined ? p.policy : `${p.policy} (${p.kind})`;
+  if (p.namespace.startsWith('(')) return `${p.direction}: ${policy} in a ${p.namespace.slice(1, -1)} (its baseline) ${p.path ?? ''}`.trimEnd();
+  return `${p.direction}: ${p.namespace}/${policy} ${p.path ?? ''}`.trimEnd();
+}
+
+/** `5 NetworkPolicies`, and the CiliumNetworkPolicies when there are any. */
+export function policyCount(m: Matrix): string {
+  return `${m.policies} NetworkPolicies${m.ciliumPolicies > 0 ? ` and ${m.ciliumPolicies} CiliumNetworkPolicies` : ''}`;
 }
 
 export function cellWord(c: Cell): string {
@@ -23,7 +29,7 @@ export function renderMatrixText(m: Matrix): string {
   const width = Math.max(10, ...names.map((n) => n.length + 2));
   const pad = (s: string) => s.padEnd(width);
   const lines = [
-    `tenant matrix: ${m.namespaces} namespaces, ${m.policies} NetworkPolicies, and the namespaces each tenant can create later`,
+    `tenant matrix: ${m.namespaces} namespaces, ${policyCount(m)}, and the namespaces each tenant can create later`,
     'rows: from, columns: to',
     '',
     pad('') + names.map(pad).join(''),
@@ -48,6 +54,7 @@ export function matrixJson(m: Matrix): object {
   return {
     namespaces: m.namespaces,
     policies: m.policies,
+    ciliumPolicies: m.ciliumPolicies,
     crossTenantOpen: m.crossTenantOpen,
     parties: m.parties.map(partyName),
     cells: m.cells.map((c) => ({

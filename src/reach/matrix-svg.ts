@@ -6,7 +6,7 @@
  * pairs. Also an HTML page with the picture and a table of every open path.
  */
 import { cellConnText, type Cell, type Matrix } from './matrix.js';
-import { pathText } from './matrix-render.js';
+import { pathText, policyCount } from './matrix-render.js';
 import { esc, svgOpen, textWidth } from './svg.js';
 import { isTenant, partyName } from './tenancy.js';
 
@@ -46,7 +46,7 @@ export function renderMatrixSvg(m: Matrix, title = 'tenant-guard reach: tenant m
   const height = legendY + 76;
   const out: string[] = [svgOpen(width, height, title)];
   out.push(`<text x="16" y="28" font-size="18" font-weight="bold" fill="#212121">${esc(title)}</text>`);
-  out.push(`<text x="16" y="50" font-size="12" fill="#424242">Over ${m.namespaces} namespaces with ${m.policies} NetworkPolicies, and the namespaces each tenant can create later.</text>`);
+  out.push(`<text x="16" y="50" font-size="12" fill="#424242">Over ${m.namespaces} namespaces with ${policyCount(m)}, and the namespaces each tenant can create later.</text>`);
   out.push('<text x="16" y="66" font-size="12" fill="#424242">Rows send, columns receive; pods with any labels a tenant may give them.</text>');
   out.push(`<text x="${rowHead + gridW / 2}" y="${top - 32}" font-size="12" fill="#616161" text-anchor="middle">to</text>`);
   names.forEach((n, i) => {

@@ -23,6 +23,8 @@ export interface PathRef {
   namespace: string;
   /** The policy whose rule lets traffic through; undefined when the namespace is not isolated in that direction. */
   policy: string | undefined;
+  /** Set for a CiliumNetworkPolicy (a NetworkPolicy may have the same name). */
+  kind?: 'CiliumNetworkPolicy';
   /** The rule's peer (or the rule, when it has no peers), e.g. `spec.ingress[0].from[1]`. */
   path: string | undefined;
 }
@@ -49,7 +51,10 @@ export interface Matrix {
   parties: Party[];
   cells: Cell[];
   namespaces: number;
+  /** NetworkPolicies of the existing namespaces. */
   policies: number;
+  /** CiliumNetworkPolicies of the existing namespaces (each object once, whatever its specs). */
+  ciliumPolicies: number;
   /** Open cells between two different tenants. */
   crossTenantOpen: number;
 }
@@ -106,6 +111,10 @@ export function cellConnText(c: { conn: ConnSet; named: readonly NamedPort[] }):
   const names = c.named.map((n) => `${n.protocol}/${n.name}`).join(',');
   if (isEmpty(c.conn)) return `named ${c.named.length === 1 ? 'port' : 'ports'} ${names}`;
   return c.named.length === 0 ? connText(c.conn) : `${connText(c.conn)} and named ${c.named.length === 1 ? 'port' : 'ports'} ${names}`;
+}
+
+function kindOf(p: Policy): { kind?: 'CiliumNetworkPolicy' } {
+  return p.kind === 'CiliumNetworkPolicy' ? { kind: p.kind } : {};
 }
 
 export function tenantMatrix(cluster: Cluster, tenancy: Tenancy, only?: ReadonlySet<string>): Matrix {
@@ -192,13 +201,13 @@ export function tenantMatrix(cluster: Cluster, tenancy: Tenancy, only?: Readonly
         const { conn, named } = ruleConnAnyPod(rule);
         if (isEmpty(conn) && named.length === 0) continue;
         if (rule.peers === undefined) {
-          ways.push({ ref: { direction, namespace: zone.name, policy: p.name, path: rule.path }, conn, named, zones: undefined });
+          ways.push({ ref: { direction, namespace: zone.name, policy: p.name, ...kindOf(p), path: rule.path }, conn, named, zones: undefined });
           continue;
         }
         for (const peer of rule.peers) {
           // An ipBlock reaches no pod; a podSelector alone stays in the policy's own namespace.
           if (peer.kind !== 'pods' || peer.namespaces === undefined || !anyPods(peer.pods)) continue;
-          ways.push({ ref: { direction, namespace: zone.name, policy: p.name, path: peer.path }, conn, named, zones: zonesOf(peer.namespaces) });
+          ways.push({ ref: { direction, namespace: zone.name, policy: p.name, ...kindOf(p), path: peer.path }, conn, named, zones: zonesOf(peer.namespaces) });
         }
       }
     }
@@ -268,7 +277,8 @@ export function tenantMatrix(cluster: Cluster, tenancy: Tenancy, only?: Readonly
     parties,
     cells,
     namespaces: zones.filter((z) => z.labels !== undefined).length,
-    policies: zones.reduce((n, z) => n + (z.labels !== undefined ? z.policies.length : 0), 0),
+    policies: zones.reduce((n, z) => n + (z.labels !== undefined ? z.policies.filter((p) => p.kind === 'NetworkPolicy').length : 0), 0),
+    ciliumPolicies: zones.reduce((n, z) => n + (z.labels !== undefined ? new Set(z.policies.filter((p) => p.kind === 'CiliumNetworkPolicy').map((p) => p.name)).size : 0), 0),
     crossTenantOpen: cells.filter((c) => c.state === 'open' && isTenant(c.from) && isTenant(c.to)).length,
   };
 }

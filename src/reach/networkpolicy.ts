@@ -41,7 +41,7 @@ export interface Rule {
 }
 
 export interface Policy {
-  kind: 'NetworkPolicy';
+  kind: 'NetworkPolicy' | 'CiliumNetworkPolicy';
   namespace: string;
   name: string;
   podSelector: Selector;

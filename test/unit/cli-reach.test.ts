@@ -90,6 +90,34 @@ describe('tenant-guard reach', () => {
     }
   });
 
+  it('CiliumNetworkPolicies are evaluated (new namespaces get the Cilium baseline); a part it cannot read keeps isolation unproven', async () => {
+    const t = tempDir();
+    try {
+      const cfg = t.write('cilium.yaml', 'tenants: [ { name: acme }, { name: globex } ]\nbaseline: { flavour: cilium }\n');
+      const isolate = (ns: string, tenant: string) => [
+        'apiVersion: v1', 'kind: Namespace', `metadata: { name: ${ns}, labels: { tenant-guard.io/tenant: ${tenant} } }`, '---',
+        'apiVersion: cilium.io/v2', 'kind: CiliumNetworkPolicy', `metadata: { name: tenant-guard-isolate, namespace: ${ns} }`,
+        'spec:', '  endpointSelector: {}', '  ingress:',
+        `    - fromEndpoints: [ {}, { matchLabels: { k8s:io.cilium.k8s.namespace.labels.tenant-guard.io/tenant: ${tenant} } } ]`,
+      ].join('\n');
+      const file = t.write('cnp.yaml', `${isolate('acme-web', 'acme')}\n---\n${isolate('globex-api', 'globex')}\n`);
+      const isolated = await reach('-f', file, '--config', cfg, '--tenants', '-o', 'json');
+      expect(isolated.stderr).toBe('');
+      expect(isolated.code).toBe(0);
+      expect(JSON.parse(isolated.stdout).ciliumPolicies).toBe(2);
+      const services = t.write('services.yaml', [
+        'apiVersion: cilium.io/v2', 'kind: CiliumNetworkPolicy', 'metadata: { name: via-service, namespace: acme-web }',
+        'spec:', '  endpointSelector: {}', '  egress:', '    - toServices: [ { k8sService: { serviceName: api, namespace: globex-api } } ]',
+      ].join('\n'));
+      const unproven = await reach('-f', file, '-f', services, '--config', cfg, '--tenants');
+      expect(unproven.code).toBe(1);
+      expect(unproven.stdout).toContain('no cross-tenant path');
+      expect(unproven.stderr).toContain('  CiliumNetworkPolicy acme-web/via-service: spec.egress[0].toServices');
+    } finally {
+      t.cleanup();
+    }
+  });
+
   it('exits 2 on bad input, naming every bad field', async () => {
     const t = tempDir();
     try {
