@@ -14,6 +14,9 @@ export const MANAGED_BY_VALUE = 'tenant-guard';
 /** Cilium's identity label carrying a pod's namespace name. */
 export const CILIUM_POD_NAMESPACE = 'io.kubernetes.pod.namespace';
 
+/** Cilium's identity label carrying the pod's cluster name; Cilium sets it on every pod and drops a pod label of that key. */
+export const CILIUM_CLUSTER_LABEL = 'io.cilium.k8s.policy.cluster';
+
 /** Cilium's prefix for a pod's namespace labels, copied onto the pod's identity: `<prefix><namespace label key>`. */
 export const CILIUM_NAMESPACE_LABELS = 'io.cilium.k8s.namespace.labels.';
 

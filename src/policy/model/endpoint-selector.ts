@@ -8,10 +8,11 @@
  */
 import { isRecord } from '../report.js';
 import { valueText } from '../text.js';
-import { NAME_LABEL } from '../vocabulary.js';
+import { CILIUM_CLUSTER_LABEL, NAME_LABEL } from '../vocabulary.js';
 import { ABSENT, admits, choiceOf, EVERY, intersect, type Choice } from './choice.js';
 import { ANY_NAMESPACE, NOTHING, reservedIdentities, union, withName, type NamespaceSet } from './namespace-set.js';
 import { requirementsSet, stringValues, toOp, type NamespaceRequirement, type RequirementOp } from './requirement.js';
+import { RESERVED_IDENTITIES } from './reserved.js';
 import { liftsNamespacePin, meaningOf, parseSelectorKey, type KeyMeaning, type SelectorKey } from './selector-key.js';
 
 export interface EndpointRequirement {
@@ -58,8 +59,7 @@ export function isPinned(selector: Record<string, unknown>): boolean {
   return !endpointRequirements(selector).some((r) => liftsNamespacePin(r.meaning));
 }
 
-/** Identities Cilium creates with a reserved label; any other name stands for the ones not listed. */
-const RESERVED_IDENTITIES = ['host', 'remote-node', 'world', 'world-ipv4', 'world-ipv6', 'health', 'init', 'kube-apiserver', 'ingress', 'unmanaged'];
+/** Stands for the reserved identities not listed in RESERVED_IDENTITIES. */
 const OTHER_IDENTITY = '(another reserved identity)';
 
 /** The value a reserved identity carries for a key: its one `reserved:<name>` label, which an `any` key of that name matches too. */
@@ -70,13 +70,16 @@ function reservedValue(r: EndpointRequirement, identity: string): string {
 }
 
 function reservedMatches(reqs: readonly EndpointRequirement[]): string[] | 'every' {
-  const named = new Set(RESERVED_IDENTITIES);
+  const named = new Set<string>(RESERVED_IDENTITIES);
   for (const r of reqs) if (r.meaning.kind === 'reserved') named.add(r.meaning.identity);
   const choices = reqs.map((r) => choiceOf(r.op, r.values));
   const passes = (identity: string) => reqs.every((r, i) => admits(choices[i]!, reservedValue(r, identity)));
   if (passes(OTHER_IDENTITY)) return 'every';
   return [...named].filter(passes);
 }
+
+/** Any value, never absent. */
+const PRESENT: Choice = { except: new Set([ABSENT]) };
 
 /**
  * The namespaces (and reserved identities) a selector of a policy in
@@ -92,13 +95,16 @@ export function endpointSelectorNamespaces(selector: Record<string, unknown>, po
   const pinned = !reqs.some((r) => liftsNamespacePin(r.meaning));
   const podsPossible = reqs.every((r) => (r.meaning.kind !== 'reserved' && r.meaning.kind !== 'foreign-source') || admits(choiceOf(r.op, r.values), ABSENT));
   // Keyed apart from namespace labels (a label key holds no ":"), so a pod label never meets a namespace label of the same key.
-  const podLabels = new Map<string, Choice>();
+  // Cilium gives every pod its cluster's name (whatever the pod's own labels say), so no pod lacks that label.
+  const podLabels = new Map<string, Choice>([[`pod:${CILIUM_CLUSTER_LABEL}`, PRESENT]]);
   for (const r of reqs) {
     if (r.meaning.kind !== 'pod-label') continue;
     const k = `pod:${r.meaning.label}`;
     podLabels.set(k, intersect(podLabels.get(k) ?? EVERY, choiceOf(r.op, r.values)));
   }
-  let pods = podsPossible ? requirementsSet(endpointNamespaceRequirements(selector, tenantLabel, reqs), podLabels) : NOTHING;
+  // Every pod carries its namespace's name (`io.kubernetes.pod.namespace`, and `kubernetes.io/metadata.name`, which the
+  // API server defaults on every namespace): a selector only an endpoint without one satisfies matches reserved identities alone.
+  let pods = podsPossible ? withName(requirementsSet(endpointNamespaceRequirements(selector, tenantLabel, reqs), podLabels), PRESENT) : NOTHING;
   if (pinned) return withName(pods, { only: new Set([policyNamespace]) });
   const reserved = reservedMatches(reqs);
   pods = union(pods, reservedIdentities(reserved));

@@ -14,5 +14,6 @@ export { judgeName, type NameVerdict } from './names.js';
 export { namespaceSelectorRequirements } from './namespace-selector.js';
 export { ANY_NAMESPACE, isNothing, namedNamespaces, NOTHING, ownedNamespaces, reservedIdentities, union, unknownSet, type NamespaceCell, type NamespaceSet } from './namespace-set.js';
 export { peerNamespaces, type Peer } from './peer.js';
+export { deniedIdentities, ENTITY_IDENTITIES, RESERVED_IDENTITIES } from './reserved.js';
 export { requirementsSet, stringValues, toOp, type NamespaceRequirement, type RequirementOp } from './requirement.js';
 export { describeRewrites, liftsNamespacePin, meaningOf, parseSelectorKey, type KeyMeaning, type KeyRewrite, type SelectorKey } from './selector-key.js';

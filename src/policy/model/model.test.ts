@@ -49,18 +49,21 @@ describe('peerNamespaces', () => {
     ['an endpoint selector on the pod namespace', epSel({ matchLabels: { [`k8s:${POD_NS}`]: 'globex-web' } }), ['name globex-web, owner *'], []],
     // Every spelling Cilium reads as the namespace key is the namespace key.
     ['a rewritten namespace key', epSel({ matchLabels: { [`:${POD_NS}`]: 'globex-web' } }), ['name globex-web, owner *'], []],
-    ['the tenant label through namespace labels', epSel({ matchLabels: { [`any:${NS_LABELS}${TENANT_LABEL}`]: 'globex' } }), ['name *, owner globex'], []],
+    ['the tenant label through namespace labels', epSel({ matchLabels: { [`any:${NS_LABELS}${TENANT_LABEL}`]: 'globex' } }), [`name -${ABSENT}, owner globex`], []],
     // A positive reserved requirement leaves no pod: only that reserved identity.
     ['a reserved identity', epSel({ matchLabels: { 'reserved:host': '' } }), [], ['host']],
     ['a reserved identity and another namespace', epSel({ matchLabels: { 'reserved:host': '', [`k8s:${POD_NS}`]: 'globex-web' } }), [], []],
     // A negative one lifts the pin without narrowing: every namespace, and every other reserved identity.
-    ['a negative reserved requirement', epSel({ matchExpressions: [{ key: 'reserved:init', operator: 'DoesNotExist' }] }), ['name *, owner *'], 'every'],
-    ['a negative reserved requirement within the tenant', epSel({ matchExpressions: [{ key: 'reserved:init', operator: 'DoesNotExist' }], matchLabels: { [`k8s:${NS_LABELS}${TENANT_LABEL}`]: 'acme' } }), ['name *, owner acme'], []],
+    ['a negative reserved requirement', epSel({ matchExpressions: [{ key: 'reserved:init', operator: 'DoesNotExist' }] }), [`name -${ABSENT}, owner *`], 'every'],
+    ['a negative reserved requirement within the tenant', epSel({ matchExpressions: [{ key: 'reserved:init', operator: 'DoesNotExist' }], matchLabels: { [`k8s:${NS_LABELS}${TENANT_LABEL}`]: 'acme' } }), [`name -${ABSENT}, owner acme`], []],
     // A source pod identities never carry matches no pod (pinned, and nothing within the pin).
     ['another source', epSel({ matchLabels: { 'container:app': 'x' } }), [], []],
     ['another source beside another namespace', epSel({ matchLabels: { 'container:app': 'x', [`k8s:${POD_NS}`]: 'globex-web' } }), [], []],
-    // No namespace label at all: endpoints without a namespace, and the reserved identities.
-    ['the pod namespace DoesNotExist', epSel({ matchExpressions: [{ key: POD_NS, operator: 'DoesNotExist' }] }), [`name ${ABSENT}, owner *`], 'every'],
+    // Every pod carries its namespace's name and its cluster's: without them, only reserved identities are left.
+    ['the pod namespace DoesNotExist', epSel({ matchExpressions: [{ key: POD_NS, operator: 'DoesNotExist' }] }), [], 'every'],
+    ['the namespace name label DoesNotExist', epSel({ matchExpressions: [{ key: `any:${NS_LABELS}kubernetes.io/metadata.name`, operator: 'DoesNotExist' }] }), [], 'every'],
+    ['the cluster label DoesNotExist, unpinned', epSel({ matchExpressions: [{ key: 'k8s:io.cilium.k8s.policy.cluster', operator: 'DoesNotExist' }, { key: POD_NS, operator: 'NotIn', values: ['acme-web'] }] }), [], 'every'],
+    ['the cluster label with any value, unpinned', epSel({ matchExpressions: [{ key: 'io.cilium.k8s.policy.cluster', operator: 'In', values: ['elsewhere'] }, { key: POD_NS, operator: 'NotIn', values: ['acme-web'] }] }), [`name -${ABSENT}|-acme-web, owner *`], []],
     // Older Cilium matches every identity for the reserved "all" label.
     ['reserved:all', epSel({ matchLabels: { 'reserved:all': '' } }), ['name *, owner *'], 'every'],
     // Entities.

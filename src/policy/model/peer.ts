@@ -10,6 +10,7 @@ import { endpointSelectorNamespaces } from './endpoint-selector.js';
 import { ANY_NAMESPACE, namedNamespaces, reservedIdentities, union, unknownSet, type NamespaceSet } from './namespace-set.js';
 import { namespaceSelectorRequirements } from './namespace-selector.js';
 import { requirementsSet } from './requirement.js';
+import { ENTITY_IDENTITIES } from './reserved.js';
 
 export type Peer =
   /** A NetworkPolicy peer's namespaceSelector (undefined: the policy's own namespace); its podSelector narrows no namespace. */
@@ -27,8 +28,8 @@ export type Peer =
 function entityNamespaces(entity: string): NamespaceSet {
   switch (entity.toLowerCase()) {
     case 'all': return union(ANY_NAMESPACE, reservedIdentities('every'));
-    case 'cluster': return union(ANY_NAMESPACE, reservedIdentities(['host', 'remote-node', 'health', 'init', 'kube-apiserver', 'ingress', 'unmanaged']));
-    case 'world': return reservedIdentities(['world', 'world-ipv4', 'world-ipv6']);
+    case 'cluster': return union(ANY_NAMESPACE, reservedIdentities(ENTITY_IDENTITIES.cluster));
+    case 'world': return reservedIdentities(ENTITY_IDENTITIES.world);
     default: return reservedIdentities([entity.toLowerCase()]);
   }
 }

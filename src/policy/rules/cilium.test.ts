@@ -52,7 +52,8 @@ describe('endpoint selectors', () => {
     ['pod namespace In with a foreign name', { matchExpressions: [{ key: `k8s:${POD_NS}`, operator: 'In', values: ['acme-web', 'globex-web'] }] }, ['SelectorOtherTenant']],
     ['pod namespace NotIn', { matchExpressions: [{ key: POD_NS, operator: 'NotIn', values: ['globex-web'] }] }, ['SelectorUnconfined']],
     ['pod namespace Exists', { matchExpressions: [{ key: `any:${POD_NS}`, operator: 'Exists' }] }, ['SelectorUnconfined']],
-    ['pod namespace DoesNotExist', { matchExpressions: [{ key: POD_NS, operator: 'DoesNotExist' }] }, ['SelectorUnconfined']],
+    // Every pod carries its namespace's name: only reserved identities have none, judged as their entities (allowed by default).
+    ['pod namespace DoesNotExist', { matchExpressions: [{ key: POD_NS, operator: 'DoesNotExist' }] }, []],
     // Namespace labels carried on endpoints: the tenant label.
     ['tenant label, own tenant', { matchLabels: { [`${NS_LABELS}${TENANT_LABEL}`]: 'acme' } }, []],
     ['tenant label, platform, k8s:', { matchLabels: { [`k8s:${NS_LABELS}${TENANT_LABEL}`]: 'platform' } }, []],

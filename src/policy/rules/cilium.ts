@@ -18,6 +18,7 @@ import { explainReach, judgeNamespaceReach, type Finding, type NamespaceRequirem
 import { confinement } from '../model/confinement.js';
 import { endpointNamespaceRequirements, endpointRequirements } from '../model/endpoint-selector.js';
 import { peerNamespaces } from '../model/peer.js';
+import { deniedIdentities } from '../model/reserved.js';
 import { APPEND, jsonPointer, type FieldPath } from '../path.js';
 import { addAt, confinedSelector, exceptSuggestion, ownTenantSelector, replaceAt, safePeersCilium } from '../suggest.js';
 import { isRecord, listAt, type Report } from '../report.js';
@@ -94,14 +95,14 @@ function judgeSelectors(list: unknown[], path: FieldPath, w: Walk): void {
     const findings: Finding[] = [];
     const warnings = new Set<string>();
     for (const reading of selectorReadings(sel)) {
-      const confined = confinement(peerNamespaces({ kind: 'endpointSelector', selector: reading }, w.ctx), w.ctx).confined;
+      const { namespaces, denied } = judgeReading(reading, w.ctx);
       const reqs = endpointNamespaceRequirements(reading, label);
       const result = reqs.length > 0 ? explainReach(reqs, w.ctx) : undefined;
-      if (confined) {
+      if (namespaces && denied.length === 0) {
         for (const warning of result?.warnings ?? []) warnings.add(warning);
         continue;
       }
-      const found = [...reservedFindings(reading), ...(result?.findings ?? [])];
+      const found = [...(namespaces ? [] : [...reservedFindings(reading), ...(result?.findings ?? [])]), ...deniedFindings(denied)];
       if (found.length === 0) found.push({ code: 'SelectorUnconfined', message: 'can match endpoints outside this tenant and the platform' });
       for (const f of found) if (!findings.some((g) => g.code === f.code && g.message === f.message)) findings.push(f);
     }
@@ -109,9 +110,25 @@ function judgeSelectors(list: unknown[], path: FieldPath, w: Walk): void {
     if (findings.length === 0) return; // pinned to the policy's own namespace, or confined
     const classify = (k: string) => namespaceSubject(k, label) ?? (isReservedKey(k) ? 'reserved' as const : undefined);
     const fixed = confinedSelector(suggestionBase(sel), classify, (s) => endpointNamespaceRequirements(s, label), w.ctx, 'cilium');
-    const suggestion = fixed === undefined ? undefined : replaceAt(p, fixed);
+    // Only a replacement the model judges confined in every reading is suggested.
+    const fixes = fixed !== undefined && selectorReadings(fixed).every((r) => {
+      const j = judgeReading(r, w.ctx);
+      return j.namespaces && j.denied.length === 0;
+    });
+    const suggestion = fixes ? replaceAt(p, fixed) : undefined;
     for (const f of findings) w.report.violation(f.code, p, f.message, ciliumSelectorFix(w.ctx) + (suggestion === undefined ? noSafeChange(f.code) : ''), suggestion);
   });
+}
+
+/**
+ * The model's answer for one reading of a selector: whether every namespace it
+ * reaches is within the tenant and the platform, and which reserved identities
+ * it reaches that the configuration denies (judged as the entity rule judges
+ * the entity of the same name, model/reserved.ts).
+ */
+function judgeReading(reading: Record<string, unknown>, ctx: RuleContext): { namespaces: boolean; denied: string[] } {
+  const set = peerNamespaces({ kind: 'endpointSelector', selector: reading }, ctx);
+  return { namespaces: confinement(set, ctx).confined, denied: deniedIdentities(set, ctx) };
 }
 
 /**
@@ -130,6 +147,10 @@ function reservedFindings(sel: Record<string, unknown>): Finding[] {
     }
   }
   return out;
+}
+
+function deniedFindings(denied: readonly string[]): Finding[] {
+  return denied.map((id) => ({ code: 'EntityDenied', message: `can match the reserved identity ${id}, an entity cilium.deniedEntities denies to tenants` }));
 }
 
 function judgeEntities(list: unknown[], path: FieldPath, rule: Record<string, unknown>, rulePath: FieldPath, direction: 'ingress' | 'egress', w: Walk): void {

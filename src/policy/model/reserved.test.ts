@@ -1,0 +1,61 @@
+/**
+ * Reserved identities in endpoint selectors, judged as the entities of the
+ * same name: a selector that only reserved identities can satisfy (every pod
+ * carries its namespace's name and its cluster's, so a DoesNotExist on one of
+ * them leaves no pod) gets the verdict `fromEntities` gets for those
+ * identities, under the default deniedEntities and under a stricter one.
+ */
+import { describe, expect, it } from 'vitest';
+import { cnpInput, CONFIG, makeConfig, makeView, where } from '../../../test/unit/fixtures.js';
+import { buildRuleContext } from '../context.js';
+import { review } from '../review.js';
+import { deniedIdentities, reservedIdentities, union, ANY_NAMESPACE } from './index.js';
+
+const POD_NS = 'io.kubernetes.pod.namespace';
+const NAME_KEY = 'any:io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name';
+const CLUSTER = 'k8s:io.cilium.k8s.policy.cluster';
+
+const from = (selector: unknown) => cnpInput({ spec: { endpointSelector: {}, ingress: [{ fromEndpoints: [selector] }] } });
+const entities = (list: string[]) => cnpInput({ spec: { endpointSelector: {}, ingress: [{ fromEntities: list }] } });
+const strict = makeConfig({ cilium: { deniedEntities: ['all', 'cluster', 'init', 'host'] } });
+
+describe('selectors only reserved identities satisfy', () => {
+  it.each<[string, unknown]>([
+    ['the pod namespace DoesNotExist', { matchExpressions: [{ key: POD_NS, operator: 'DoesNotExist' }] }],
+    ['the namespace name label DoesNotExist', { matchExpressions: [{ key: NAME_KEY, operator: 'DoesNotExist' }] }],
+    ['the cluster label DoesNotExist beside a NotIn on the namespace', { matchExpressions: [{ key: CLUSTER, operator: 'DoesNotExist' }, { key: POD_NS, operator: 'NotIn', values: ['acme-web'] }] }],
+    ['the cluster label DoesNotExist beside a NotIn on a namespace label', { matchExpressions: [{ key: CLUSTER, operator: 'DoesNotExist' }, { key: 'any:io.cilium.k8s.namespace.labels.team', operator: 'NotIn', values: ['globex'] }] }],
+  ])('%s: allowed as the entities are, refused with EntityDenied when they are denied', (_name, selector) => {
+    expect(where(review(from(selector)))).toEqual([]);
+    expect(where(review({ ...from(selector), config: strict }))).toEqual(['EntityDenied@spec.ingress[0].fromEndpoints[0]', 'EntityDenied@spec.ingress[0].fromEndpoints[0]']);
+  });
+
+  it('the cluster label with a value does not narrow the pods: a NotIn on the namespace is still refused', () => {
+    const sel = { matchExpressions: [{ key: CLUSTER, operator: 'In', values: ['elsewhere'] }, { key: POD_NS, operator: 'NotIn', values: ['acme-web'] }] };
+    expect(where(review(from(sel)))).toEqual(['SelectorUnconfined@spec.ingress[0].fromEndpoints[0]']);
+  });
+
+  it('a positive reserved requirement is judged as its entity', () => {
+    const host = { matchLabels: { 'reserved:host': '' } };
+    expect(where(review(from(host)))).toEqual([]);
+    expect(where(review(entities(['host'])))).toEqual([]);
+    const refused = review({ ...from(host), config: strict });
+    expect(where(refused)).toEqual(['EntityDenied@spec.ingress[0].fromEndpoints[0]']);
+    expect(refused.violations[0]?.message).toMatch(/reserved identity host/);
+    expect(where(review({ ...entities(['host']), config: strict }))).toEqual(['EntityDenied@spec.ingress[0].fromEntities[0]']);
+  });
+});
+
+describe('deniedIdentities', () => {
+  const ctx = (config = CONFIG) => buildRuleContext('acme-web', makeView(), config);
+
+  it('names the reserved identities the configuration denies, by name', () => {
+    expect(deniedIdentities(reservedIdentities(['host', 'world']), ctx())).toEqual([]);
+    expect(deniedIdentities(reservedIdentities(['host', 'world']), ctx(strict))).toEqual(['host']);
+  });
+
+  it('"every" reserved identity includes each denied name that can be one, not the unions all and cluster', () => {
+    expect(deniedIdentities(reservedIdentities('every'), ctx())).toEqual([]);
+    expect(deniedIdentities(union(ANY_NAMESPACE, reservedIdentities('every')), ctx(strict))).toEqual(['host', 'init']);
+  });
+});
