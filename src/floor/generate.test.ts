@@ -92,7 +92,7 @@ function lexicallySound(expr: string): boolean {
 }
 
 describe('objects', () => {
-  it('one parameter ConfigMap, seven policies, and a binding per policy', () => {
+  it('one parameter ConfigMap, eight policies, and a binding per policy', () => {
     const objs = floor();
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'ConfigMap/tenant-guard-floor-tenants',
@@ -102,6 +102,7 @@ describe('objects', () => {
       'ValidatingAdmissionPolicy/tenant-guard-floor-ciliumnetworkpolicies',
       'ValidatingAdmissionPolicy/tenant-guard-floor-service-external-ips',
       'ValidatingAdmissionPolicy/tenant-guard-floor-cluster-policies',
+      'ValidatingAdmissionPolicy/tenant-guard-floor-traffic-steering',
       'ValidatingAdmissionPolicy/tenant-guard-floor-managed-policies',
       'ValidatingAdmissionPolicyBinding/tenant-guard-floor-namespaces',
       'ValidatingAdmissionPolicyBinding/tenant-guard-floor-namespace-tenants',
@@ -109,6 +110,7 @@ describe('objects', () => {
       'ValidatingAdmissionPolicyBinding/tenant-guard-floor-ciliumnetworkpolicies',
       'ValidatingAdmissionPolicyBinding/tenant-guard-floor-service-external-ips',
       'ValidatingAdmissionPolicyBinding/tenant-guard-floor-cluster-policies',
+      'ValidatingAdmissionPolicyBinding/tenant-guard-floor-traffic-steering',
       'ValidatingAdmissionPolicyBinding/tenant-guard-floor-managed-policies',
     ]);
   });
@@ -314,6 +316,19 @@ describe('what the rules are made of', () => {
       { apiGroups: ['policy.networking.k8s.io'], apiVersions: ['*'], resources: ['adminnetworkpolicies', 'baselineadminnetworkpolicies', 'clusternetworkpolicies'], operations: ['CREATE', 'UPDATE', 'DELETE'] },
     ]);
     expect(cp.spec.validations.map((v) => v.expression)).toEqual(['false']);
+  });
+
+  it('traffic steering: CiliumLocalRedirectPolicy and CiliumCIDRGroup, every operation, refused with a message per kind', () => {
+    const sp = byName(policies(floor()), 'tenant-guard-floor-traffic-steering');
+    expect(sp.spec.matchConstraints.resourceRules).toEqual([
+      { apiGroups: ['cilium.io'], apiVersions: ['*'], resources: ['ciliumlocalredirectpolicies', 'ciliumcidrgroups'], operations: ['CREATE', 'UPDATE', 'DELETE'] },
+    ]);
+    expect(sp.spec.matchConditions.map((m) => m.name)).toEqual(['not-an-admin']);
+    expect(sp.spec.validations.map((v) => v.expression)).toEqual(['false']);
+    const message = sp.spec.validations[0]?.messageExpression ?? '';
+    expect(message).toContain("request.kind.kind == 'CiliumCIDRGroup'");
+    expect(message).toContain('changes which addresses every policy that names it in cidrGroupRef reaches');
+    expect(message).toContain('redirects the traffic that every pod in the cluster sends to its frontend');
   });
 
   describe('Service external IPs', () => {

@@ -265,6 +265,23 @@ export function floorObjects(s: FloorInputs, cel: CelText, prefix = 'tenant-guar
     }],
   });
 
+  // ---- Kinds that steer every tenant's traffic --------------------------
+  // A CiliumLocalRedirectPolicy redirects what every pod sends to its frontend; a CiliumCIDRGroup changes
+  // what every cidrGroupRef naming it reaches. The webhook refuses both to tenants, whatever they hold.
+  const steeringPolicy = policy(`${prefix}-traffic-steering`, {
+    matchConstraints: {
+      resourceRules: [rule(['cilium.io'], ['ciliumlocalredirectpolicies', 'ciliumcidrgroups'], ['CREATE', 'UPDATE', 'DELETE'])],
+    },
+    matchConditions: [exempt],
+    validations: [{
+      expression: 'false',
+      messageExpression: `'tenant-guard floor refused ' + request.kind.kind + ' ' + request.name + ': kind: Forbidden: ' + (request.kind.kind == 'CiliumCIDRGroup'
+        ? 'a CiliumCIDRGroup changes which addresses every policy that names it in cidrGroupRef reaches, in every tenant; only the platform team may manage one (fix: write the addresses with cidr and except in your own CiliumNetworkPolicy, or ask the platform team for a group)'
+        : 'a CiliumLocalRedirectPolicy redirects the traffic that every pod in the cluster sends to its frontend; only the platform team may manage one (fix: point your own workloads at a Service in your namespace, or ask the platform team for a node-local redirect)')`,
+      reason: 'Forbidden',
+    }],
+  });
+
   // ---- The platform's managed policies --------------------------------
   const managed = (o: string) => `(has(${o}.metadata.labels) && ${str(MANAGED_BY_LABEL)} in ${o}.metadata.labels && ${o}.metadata.labels[${str(MANAGED_BY_LABEL)}] == ${str(MANAGED_BY_VALUE)})`;
   const managedPolicy = policy(`${prefix}-managed-policies`, {
@@ -294,7 +311,7 @@ export function floorObjects(s: FloorInputs, cel: CelText, prefix = 'tenant-guar
     metadata: { name: paramName, namespace: s.namespace, labels: { 'app.kubernetes.io/part-of': 'tenant-guard' } },
     data: s.params,
   };
-  const policies = [nsPolicy, nsMembersPolicy, npPolicy, cnpPolicy, svcPolicy, clusterPolicy, managedPolicy];
+  const policies = [nsPolicy, nsMembersPolicy, npPolicy, cnpPolicy, svcPolicy, clusterPolicy, steeringPolicy, managedPolicy];
   const bindings = policies.map((p) => {
     const name = (p.metadata as { name: string }).name;
     return binding(name, name, excluded, p === nsMembersPolicy ? paramRef : undefined);

@@ -53,6 +53,19 @@ const WORLD: Record<string, Record<string, string>> = {
   bare: {},
 };
 
+/** CiliumLocalRedirectPolicy and CiliumCIDRGroup as minimal CRDs that keep any content (this cluster has no Cilium). */
+const STEERING_CRDS = ([['CiliumLocalRedirectPolicy', 'ciliumlocalredirectpolicies', 'Namespaced'], ['CiliumCIDRGroup', 'ciliumcidrgroups', 'Cluster']] as const).map(([kind, plural, scope]) => ({
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: `${plural}.cilium.io` },
+  spec: {
+    group: 'cilium.io',
+    scope,
+    names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
+    versions: [{ name: 'v2', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+  },
+}));
+
 let cluster: PrivateCluster;
 let work: string;
 let configFile: string;
@@ -78,6 +91,13 @@ beforeAll(async () => {
     const res = await adminApply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
     expect(res.code, res.stderr).toBe(0);
   }
+  // The steering kinds' floor rule needs their resources served: stand-in CRDs (any content) and RBAC for everyone.
+  for (const crd of STEERING_CRDS) expect((await adminApply(crd)).code).toBe(0);
+  const established = await cluster.kubectl('admin', ['wait', '--for=condition=Established', '--timeout=60s', ...STEERING_CRDS.map((c) => `crd/${c.metadata.name}`)]);
+  expect(established.code, established.stderr).toBe(0);
+  const steeringRbac = await cluster.kubectl('admin', ['create', 'clusterrole', 'floor-e2e-steering', '--verb=create,update,delete,get', '--resource=ciliumlocalredirectpolicies.cilium.io,ciliumcidrgroups.cilium.io']);
+  expect(steeringRbac.code, steeringRbac.stderr).toBe(0);
+  expect((await cluster.kubectl('admin', ['create', 'clusterrolebinding', 'floor-e2e-steering', '--clusterrole=floor-e2e-steering', '--group=system:authenticated'])).code).toBe(0);
   // acme-old: terminating (the local control plane has no namespace controller, so it stays so).
   expect((await adminApply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'acme-old', labels: { [TENANT_LABEL]: 'acme' } } })).code).toBe(0);
   expect((await cluster.kubectl('admin', ['delete', 'namespace', 'acme-old', '--wait=false'])).code).toBe(0);
@@ -146,14 +166,14 @@ describe('tenant-guard floor output', () => {
     const dry = await cluster.kubectl('admin', ['apply', '--dry-run=server', '-f', '-'], { input: manifest });
     expect(dry.code, dry.stderr).toBe(0);
     const lines = dry.stdout.trim().split('\n');
-    expect(lines).toHaveLength(15);
+    expect(lines).toHaveLength(17);
     for (const l of lines) expect(l).toMatch(/ created \(server dry run\)$/);
     expect(dry.stdout).toContain('validatingadmissionpolicy.admissionregistration.k8s.io/tenant-guard-floor-namespaces');
     expect(dry.stdout).toContain('validatingadmissionpolicybinding.admissionregistration.k8s.io/tenant-guard-floor-managed-policies');
     expect(dry.stdout).toContain('configmap/tenant-guard-floor-tenants');
     await applyFloor();
     const list = await cluster.kubectl('admin', ['get', 'validatingadmissionpolicies,validatingadmissionpolicybindings', '-o', 'name']);
-    expect(list.stdout.trim().split('\n')).toHaveLength(14);
+    expect(list.stdout.trim().split('\n')).toHaveLength(16);
   });
 
   it('-o json is the same objects', async () => {
@@ -194,6 +214,8 @@ const FLOOR_CASES: FloorCase[] = [
   { name: 'CiliumClusterwideNetworkPolicy', user: 'alice', args: ['create', '-f', '-'], input: { apiVersion: 'cilium.io/v2', kind: 'CiliumClusterwideNetworkPolicy', metadata: { name: 'tenant-wide' }, spec: { endpointSelector: {}, ingress: [{ fromEndpoints: [{}] }] } }, message: 'cluster-wide policies apply across every tenant' },
   { name: 'AdminNetworkPolicy', user: 'alice', args: ['create', '-f', '-'], input: { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'AdminNetworkPolicy', metadata: { name: 'tenant-anp' }, spec: { priority: 10, subject: { namespaces: {} }, ingress: [{ action: 'Allow', from: [{ namespaces: {} }] }] } }, message: 'cluster-wide policies apply across every tenant' },
   { name: 'BaselineAdminNetworkPolicy', user: 'alice', args: ['create', '-f', '-'], input: { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'BaselineAdminNetworkPolicy', metadata: { name: 'default' }, spec: { subject: { namespaces: {} }, ingress: [{ action: 'Allow', from: [{ namespaces: {} }] }] } }, message: 'cluster-wide policies apply across every tenant' },
+  { name: 'CiliumLocalRedirectPolicy', user: 'alice', args: ['create', '-f', '-'], input: { apiVersion: 'cilium.io/v2', kind: 'CiliumLocalRedirectPolicy', metadata: { name: 'redirect-dns', namespace: 'acme-web' }, spec: { redirectFrontend: { addressMatcher: { ip: '169.254.169.254', toPorts: [{ port: '53', protocol: 'UDP' }] } }, redirectBackend: { localEndpointSelector: { matchLabels: { app: 'dns' } }, toPorts: [{ port: '53', protocol: 'UDP' }] } } }, message: 'a CiliumLocalRedirectPolicy redirects the traffic that every pod in the cluster sends to its frontend' },
+  { name: 'CiliumCIDRGroup', user: 'alice', args: ['create', '-f', '-'], input: { apiVersion: 'cilium.io/v2', kind: 'CiliumCIDRGroup', metadata: { name: 'acme-partners' }, spec: { externalCIDRs: ['10.244.0.0/16'] } }, message: 'a CiliumCIDRGroup changes which addresses every policy that names it in cidrGroupRef reaches' },
   { name: 'a policy labelled managed-by: tenant-guard created', user: 'alice', args: ['create', '-f', '-'], input: np('look-alike', 'acme-web', { podSelector: {}, ingress: [{ from: [{ podSelector: {} }] }] }, MANAGED), message: 'policies managed by tenant-guard are the platform\'s baseline' },
   { name: 'a managed policy changed', user: 'alice', args: ['label', 'networkpolicy', 'baseline', '-n', 'acme-web', 'team=acme'], message: 'policies managed by tenant-guard are the platform\'s baseline' },
   { name: 'a managed policy deleted', user: 'alice', args: ['delete', 'networkpolicy', 'baseline', '-n', 'acme-web'], message: 'policies managed by tenant-guard are the platform\'s baseline' },

@@ -175,7 +175,7 @@ describe('chart: lint and values schema', () => {
   });
 
   it('renders the floor only where the API server serves ValidatingAdmissionPolicy v1, and only with floor.enabled', async () => {
-    expect(floorOf(await template('tg'))).toHaveLength(15);
+    expect(floorOf(await template('tg'))).toHaveLength(17);
     // Helm's built-in capabilities (no cluster, no --api-versions) list the group version but not the kind.
     expect(floorOf(await template('tg', [], false))).toEqual([]);
     expect(floorOf(await template('tg', ['--api-versions', 'admissionregistration.k8s.io/v1'], false))).toEqual([]);
@@ -239,7 +239,7 @@ describe('chart: default values', () => {
       expect(out).toMatch(new RegExp(`^${kind.replace(/\./g, '\\.')}/tg-tenant-guard created \\(server dry run\\)$`, 'm'));
     }
     expect(out).toMatch(new RegExp(`^configmap/${FLOOR_PARAM} created \\(server dry run\\)$`, 'm'));
-    for (const name of ['namespaces', 'namespace-tenants', 'networkpolicies', 'ciliumnetworkpolicies', 'service-external-ips', 'cluster-policies', 'managed-policies']) {
+    for (const name of ['namespaces', 'namespace-tenants', 'networkpolicies', 'ciliumnetworkpolicies', 'service-external-ips', 'cluster-policies', 'traffic-steering', 'managed-policies']) {
       for (const kind of ['validatingadmissionpolicy', 'validatingadmissionpolicybinding']) {
         expect(out).toMatch(new RegExp(`^${kind}\\.admissionregistration\\.k8s\\.io/tenant-guard-floor-${name} created \\(server dry run\\)$`, 'm'));
       }

@@ -27,7 +27,7 @@ import { POLICY_DENIED, PrivateCluster, uniqueName, WEBHOOK_DENIED, type Kubectl
 
 const TENANT_LABEL = 'tenant-guard.io/tenant';
 const MANAGED_BY = 'app.kubernetes.io/managed-by';
-const FLOOR_POLICIES = ['namespaces', 'namespace-tenants', 'networkpolicies', 'ciliumnetworkpolicies', 'service-external-ips', 'cluster-policies', 'managed-policies'].map((n) => `tenant-guard-floor-${n}`);
+const FLOOR_POLICIES = ['namespaces', 'namespace-tenants', 'networkpolicies', 'ciliumnetworkpolicies', 'service-external-ips', 'cluster-policies', 'traffic-steering', 'managed-policies'].map((n) => `tenant-guard-floor-${n}`);
 const release = 'tg-e2e';
 const fullname = 'tg-e2e-tenant-guard';
 const secretName = `${fullname}-tls`;

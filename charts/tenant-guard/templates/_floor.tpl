@@ -310,6 +310,35 @@ configuration, as tenant-guard floor gets them from
 "apiVersion": "admissionregistration.k8s.io/v1"
 "kind": "ValidatingAdmissionPolicy"
 "metadata":
+  "name": "tenant-guard-floor-traffic-steering"
+  "labels":
+    "app.kubernetes.io/part-of": "tenant-guard"
+"spec":
+  "failurePolicy": "Fail"
+  "matchConstraints":
+    "resourceRules":
+      - "apiGroups":
+          - "cilium.io"
+        "apiVersions":
+          - "*"
+        "resources":
+          - "ciliumlocalredirectpolicies"
+          - "ciliumcidrgroups"
+        "operations":
+          - "CREATE"
+          - "UPDATE"
+          - "DELETE"
+  "matchConditions":
+    - "name": "not-an-admin"
+      "expression": {{ (print "!(request.userInfo.username in " (include "tenant-guard.cel.list" $v.exemptUsers) " || (has(request.userInfo.groups) && request.userInfo.groups.exists(g, g in " (include "tenant-guard.cel.list" $v.exemptGroups) ")))") | toJson }}
+  "validations":
+    - "expression": "false"
+      "messageExpression": "'tenant-guard floor refused ' + request.kind.kind + ' ' + request.name + ': kind: Forbidden: ' + (request.kind.kind == 'CiliumCIDRGroup'\n        ? 'a CiliumCIDRGroup changes which addresses every policy that names it in cidrGroupRef reaches, in every tenant; only the platform team may manage one (fix: write the addresses with cidr and except in your own CiliumNetworkPolicy, or ask the platform team for a group)'\n        : 'a CiliumLocalRedirectPolicy redirects the traffic that every pod in the cluster sends to its frontend; only the platform team may manage one (fix: point your own workloads at a Service in your namespace, or ask the platform team for a node-local redirect)')"
+      "reason": "Forbidden"
+---
+"apiVersion": "admissionregistration.k8s.io/v1"
+"kind": "ValidatingAdmissionPolicy"
+"metadata":
   "name": "tenant-guard-floor-managed-policies"
   "labels":
     "app.kubernetes.io/part-of": "tenant-guard"
@@ -444,6 +473,23 @@ configuration, as tenant-guard floor gets them from
     "app.kubernetes.io/part-of": "tenant-guard"
 "spec":
   "policyName": "tenant-guard-floor-cluster-policies"
+  "validationActions":
+    - "Deny"
+  "matchResources":
+    "namespaceSelector":
+      "matchExpressions":
+        - "key": "kubernetes.io/metadata.name"
+          "operator": "NotIn"
+          "values": {{ $v.excludedNamespaces | toJson }}
+---
+"apiVersion": "admissionregistration.k8s.io/v1"
+"kind": "ValidatingAdmissionPolicyBinding"
+"metadata":
+  "name": "tenant-guard-floor-traffic-steering"
+  "labels":
+    "app.kubernetes.io/part-of": "tenant-guard"
+"spec":
+  "policyName": "tenant-guard-floor-traffic-steering"
   "validationActions":
     - "Deny"
   "matchResources":
