@@ -21,7 +21,7 @@ import { BaselineController } from './baseline/controller.js';
 import type { Config } from './config/schema.js';
 import { connectKube, loadKubeConfig, type Kube } from './kube/client.js';
 import { Informers } from './kube/informers.js';
-import { InformerCidrGroups } from './kube/cidr-group-cache.js';
+import { ReflectedCidrGroups } from './kube/cidr-group-cache.js';
 import { ReflectedNamespaces } from './kube/namespace-cache.js';
 import { UnavailableNamespaces, type NamespaceResolver } from './kube/namespace-view.js';
 import { startOpsHttp, type RunningHttp } from './server/ops.js';
@@ -78,7 +78,7 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
     : undefined;
 
   let webhook: RunningWebhook | undefined;
-  let cidrGroups: InformerCidrGroups | undefined;
+  let cidrGroups: ReflectedCidrGroups | undefined;
   let ops: RunningHttp | undefined;
   let port = 0;
   if (opts.webhook !== undefined) {
@@ -88,7 +88,7 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
       log.warn({}, 'no Kubernetes API configured: Namespace decisions work; policy decisions are refused until ownership can be established');
     } else {
       namespaces = new ReflectedNamespaces(kube.rest, informers.namespaces());
-      cidrGroups = new InformerCidrGroups(kube.kc, log);
+      cidrGroups = new ReflectedCidrGroups(kube.rest, informers, log);
       void cidrGroups.start();
     }
     const components = controller !== undefined ? () => ({ controller: { ready: controller.notReady().length === 0, reasons: controller.notReady(), ...controller.status() } }) : undefined;
@@ -122,11 +122,11 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
       }, config.server.shutdownGraceMs);
       grace.unref();
       // Admission first (the API server retries elsewhere), then the reconciles and the lease, then the watches.
+      cidrGroups?.stop();
       await webhook?.close();
       await controller?.stop();
       await ops?.close();
       await informers?.stop();
-      await cidrGroups?.stop();
       clearTimeout(grace);
     })();
     return closing;

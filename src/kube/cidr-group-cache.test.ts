@@ -1,22 +1,55 @@
 /**
- * The CiliumCIDRGroup cache against a local HTTP server standing in for the
- * API server: groups of cilium.io/v2 or (older Cilium) v2alpha1, a cluster
- * that serves neither (no groups: every name absent, not degraded), and a
- * list the server refuses (unknown, degraded: the engine fails closed).
+ * The CiliumCIDRGroup cache on the shared informers, against a local HTTP
+ * server standing in for the API server (discovery, list, watch): groups of
+ * cilium.io/v2 or (older Cilium) v2alpha1, a group whose CIDRs change or
+ * that is deleted while watched, a cluster that serves neither version (no
+ * groups: every name absent, not degraded) and that gets the CRD later, and
+ * a list the server refuses (unknown, degraded: the engine fails closed).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InformerCidrGroups, StaticCidrGroups } from './cidr-group-cache.js';
+import { ReflectedCidrGroups, StaticCidrGroups } from './cidr-group-cache.js';
+import { Informers } from './informers.js';
+import { KubeRest } from './rest.js';
+import { CIDR_GROUPS } from './resources.js';
+
+const log = { info: () => undefined, warn: () => undefined, debug: () => undefined };
 
 let server: Server | undefined;
-let cache: InformerCidrGroups | undefined;
-const log = { info: () => undefined, warn: () => undefined };
+let informers: Informers | undefined;
+let cache: ReflectedCidrGroups | undefined;
+/** Open watch streams, to send events down. */
+const watchers: ServerResponse[] = [];
 
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<KubeConfig> {
-  server = createServer(handler);
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+interface Api {
+  /** The versions discovery lists ciliumcidrgroups under. */
+  served: string[];
+  /** The list's answer: groups, or an HTTP status to fail with. */
+  groups: unknown[] | number;
+}
+
+async function serve(api: Api): Promise<KubeRest> {
+  server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const discovery = /^\/apis\/cilium\.io\/([^/]+)$/.exec(url.pathname);
+    if (discovery !== null) {
+      if (!api.served.includes(discovery[1] ?? '')) return status(res, 404);
+      return json(res, 200, { kind: 'APIResourceList', groupVersion: `cilium.io/${discovery[1]}`, resources: [{ name: 'ciliumcidrgroups', namespaced: false, kind: 'CiliumCIDRGroup' }] });
+    }
+    const list = /^\/apis\/cilium\.io\/([^/]+)\/ciliumcidrgroups$/.exec(url.pathname);
+    if (list === null || !api.served.includes(list[1] ?? '')) return status(res, 404);
+    if (typeof api.groups === 'number') return status(res, api.groups);
+    if (url.searchParams.get('watch') === 'true') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.flushHeaders();
+      watchers.push(res);
+      return;
+    }
+    json(res, 200, { apiVersion: `cilium.io/${list[1]}`, kind: 'CiliumCIDRGroupList', metadata: { resourceVersion: '7' }, items: api.groups });
+  });
+  await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   const kc = new KubeConfig();
   kc.loadFromOptions({
@@ -25,83 +58,110 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse) => voi
     contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
     currentContext: 'x',
   });
-  return kc;
+  return new KubeRest(kc);
+}
+
+function json(res: ServerResponse, code: number, body: unknown): void {
+  res.writeHead(code, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function status(res: ServerResponse, code: number): void {
+  json(res, code, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code, message: code === 404 ? 'the server could not find the requested resource' : 'ciliumcidrgroups.cilium.io is forbidden' });
+}
+
+/** Starts the cache and the informers, as the process does. */
+async function started(api: Api, probeMs?: number): Promise<ReflectedCidrGroups> {
+  const rest = await serve(api);
+  informers = new Informers(rest, log);
+  cache = new ReflectedCidrGroups(rest, informers, log, probeMs);
+  await cache.start();
+  informers.start();
+  return cache;
+}
+
+async function until(what: string, cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`${what}: not in time`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 afterEach(async () => {
-  await cache?.stop();
+  cache?.stop();
   cache = undefined;
+  await informers?.stop();
+  informers = undefined;
+  for (const w of watchers.splice(0)) w.end();
   if (server !== undefined) {
     server.closeAllConnections();
-    await new Promise((r) => server!.close(r));
+    await new Promise((r) => server?.close(r));
     server = undefined;
   }
 });
 
-const json = (res: ServerResponse, code: number, body: unknown) => {
-  res.writeHead(code, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-};
+const group = (cidrs: string[], rv: string, version = 'v2') => ({ apiVersion: `cilium.io/${version}`, kind: 'CiliumCIDRGroup', metadata: { name: 'partners', resourceVersion: rv }, spec: { externalCIDRs: cidrs } });
+const healthy = (c: ReflectedCidrGroups) => () => c.degraded() === undefined;
 
-const notFound = (res: ServerResponse) => json(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'the server could not find the requested resource' });
+describe('ReflectedCidrGroups', () => {
+  it('cilium.io/v2: a group is found with its CIDRs, another name is absent, on one shared informer', async () => {
+    const c = await started({ served: ['v2', 'v2alpha1'], groups: [group(['203.0.113.0/24', '2001:db8::/48'], '5')] });
+    await until('synced', healthy(c));
+    expect(c.view().lookup('partners')).toEqual({ state: 'found', cidrs: ['203.0.113.0/24', '2001:db8::/48'] });
+    expect(c.view().lookup('ghost')).toEqual({ state: 'absent' });
+    // The cache took the process's informer of the resource: asking for it again is the same one.
+    expect(informers?.size).toBe(1);
+    expect(informers?.of(CIDR_GROUPS).hasSynced).toBe(true);
+    expect(informers?.size).toBe(1);
+  });
 
-/** Serves a list of groups under one version; a watch stays open and silent. */
-function groupsAt(version: string, items: unknown[]) {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url!, 'http://x');
-    if (url.pathname !== `/apis/cilium.io/${version}/ciliumcidrgroups`) return notFound(res);
-    if (url.searchParams.get('watch') === 'true') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.flushHeaders();
-      return;
-    }
-    json(res, 200, { apiVersion: `cilium.io/${version}`, kind: 'CiliumCIDRGroupList', metadata: { resourceVersion: '7' }, items });
-  };
-}
-
-const partners = { apiVersion: 'cilium.io/v2', kind: 'CiliumCIDRGroup', metadata: { name: 'partners', resourceVersion: '5' }, spec: { externalCIDRs: ['203.0.113.0/24', '2001:db8::/48'] } };
-
-describe('InformerCidrGroups', () => {
-  it('cilium.io/v2: a group is found with its CIDRs, another name is absent', async () => {
-    cache = new InformerCidrGroups(await serve(groupsAt('v2', [partners])), log);
-    await cache.start();
-    expect(cache.view().lookup('partners')).toEqual({ state: 'found', cidrs: ['203.0.113.0/24', '2001:db8::/48'] });
-    expect(cache.view().lookup('ghost')).toEqual({ state: 'absent' });
-    expect(cache.degraded()).toBeUndefined();
+  it('sees a group change its CIDRs, and go, while it watches', async () => {
+    const c = await started({ served: ['v2'], groups: [group(['203.0.113.0/24'], '5')] });
+    await until('watching', () => healthy(c)() && watchers.length === 1);
+    expect(c.view().lookup('partners')).toEqual({ state: 'found', cidrs: ['203.0.113.0/24'] });
+    watchers[0]?.write(`${JSON.stringify({ type: 'MODIFIED', object: group(['10.244.0.0/16'], '8') })}\n`);
+    await until('the update', () => JSON.stringify(c.view().lookup('partners')).includes('10.244.0.0/16'));
+    expect(c.view().lookup('partners')).toEqual({ state: 'found', cidrs: ['10.244.0.0/16'] });
+    watchers[0]?.write(`${JSON.stringify({ type: 'DELETED', object: group(['10.244.0.0/16'], '9') })}\n`);
+    await until('the deletion', () => c.view().lookup('partners').state === 'absent');
   });
 
   it('falls back to v2alpha1 where v2 is not served', async () => {
-    cache = new InformerCidrGroups(await serve(groupsAt('v2alpha1', [{ ...partners, apiVersion: 'cilium.io/v2alpha1' }])), log);
-    await cache.start();
-    expect(cache.view().lookup('partners').state).toBe('found');
+    const c = await started({ served: ['v2alpha1'], groups: [group(['198.51.100.0/24'], '3', 'v2alpha1')] });
+    await until('synced', healthy(c));
+    expect(c.view().lookup('partners')).toEqual({ state: 'found', cidrs: ['198.51.100.0/24'] });
   });
 
-  it('a cluster without the CRD has no groups: every name is absent, nothing is degraded', async () => {
-    cache = new InformerCidrGroups(await serve((_req, res) => notFound(res)), log);
-    await cache.start();
-    expect(cache.view().lookup('partners')).toEqual({ state: 'absent' });
-    expect(cache.degraded()).toBeUndefined();
+  it('a cluster without the CRD has no groups (every name absent, nothing degraded) until the CRD is served', async () => {
+    const api: Api = { served: [], groups: [group(['203.0.113.0/24'], '5')] };
+    const c = await started(api, 20);
+    expect(c.view().lookup('partners')).toEqual({ state: 'absent' });
+    expect(c.degraded()).toBeUndefined();
+    expect(informers?.size).toBe(0);
+    api.served = ['v2'];
+    await until('the CRD to be found and listed', () => c.view().lookup('partners').state === 'found');
   });
 
   it('a refused list leaves every lookup unknown, with the reason, and the cache degraded', async () => {
-    cache = new InformerCidrGroups(await serve((_req, res) => json(res, 403, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Forbidden', code: 403, message: 'ciliumcidrgroups.cilium.io is forbidden' })), log);
-    await cache.start();
-    const found = cache.view().lookup('partners');
+    const c = await started({ served: ['v2'], groups: 403 });
+    await until('the failed list', () => /forbidden/.test(c.degraded() ?? ''));
+    const found = c.view().lookup('partners');
     expect(found.state).toBe('unknown');
-    expect(cache.degraded()).toMatch(/^CiliumCIDRGroup list failed/);
+    expect(c.degraded()).toMatch(/^CiliumCIDRGroup cache not synced: list of ciliumcidrgroups failed/);
   });
 
-  it('before it has synced, every lookup is unknown', () => {
-    const kc = new KubeConfig();
-    kc.loadFromOptions({ clusters: [{ name: 'c', server: 'http://127.0.0.1:9' }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
-    const fresh = new InformerCidrGroups(kc, log);
+  it('before it has asked discovery, every lookup is unknown', async () => {
+    const rest = await serve({ served: ['v2'], groups: [] });
+    const fresh = new ReflectedCidrGroups(rest, new Informers(rest, log), log);
     expect(fresh.view().lookup('partners')).toEqual({ state: 'unknown', reason: 'CiliumCIDRGroup cache not synced yet' });
+    expect(fresh.degraded()).toBe('CiliumCIDRGroup cache not synced yet');
   });
 });
 
 describe('StaticCidrGroups', () => {
   it('holds the groups it is given; CIDRs that are not strings are dropped', () => {
-    const groups = new StaticCidrGroups([partners, { metadata: { name: 'odd' }, spec: { externalCIDRs: ['10.0.0.0/8', 5] } }]);
+    const groups = new StaticCidrGroups([group(['203.0.113.0/24'], '1'), { metadata: { name: 'odd' }, spec: { externalCIDRs: ['10.0.0.0/8', 5] } }]);
     expect(groups.view().lookup('odd')).toEqual({ state: 'found', cidrs: ['10.0.0.0/8'] });
     expect(groups.view().lookup('nope')).toEqual({ state: 'absent' });
   });

@@ -1,22 +1,32 @@
 /**
  * The live CiliumCIDRGroups (cluster-scoped, cilium.io), for judging a
- * tenant policy's `cidrGroupRef`: an informer keeps every group in memory
- * and the engine gets a synchronous view of them. cilium.io/v2 is tried
- * first, then v2alpha1 (Cilium before 1.18). A cluster that serves neither
- * has no groups: every name is absent, so a cidrGroupRef is refused and
- * nothing else is affected; the API is probed again now and then, in case
- * Cilium is installed later. While the groups cannot be read every lookup is
- * "unknown" and the engine refuses (fail closed).
+ * tenant policy's `cidrGroupRef`: the process's shared reflector of the
+ * resource (Informers, one watch per resource) keeps every group in memory,
+ * and the engine gets a synchronous view of it, so a group whose CIDRs
+ * change is judged by its new CIDRs from the next review on.
+ *
+ * Which version is served is asked of API discovery first: cilium.io/v2,
+ * else v2alpha1 (Cilium before 1.18). A cluster that serves neither has no
+ * groups: every name is absent, so a cidrGroupRef is refused and nothing else
+ * is affected; discovery is asked again now and then, in case Cilium is
+ * installed later. While the groups cannot be read (discovery failing, the
+ * list not done, the watch broken) every lookup is "unknown" and the engine
+ * refuses (fail closed).
  */
-import { CustomObjectsApi, makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { CidrGroupLookup, CidrGroupView } from '../policy/types.js';
+import { resourcesOf } from './discovery.js';
+import type { Informers } from './informers.js';
+import { backoffDelay } from './rate-limit.js';
+import type { KubeObject, Reflector } from './reflector.js';
+import type { KubeRest } from './rest.js';
+import { CIDR_GROUPS, CIDR_GROUPS_V2ALPHA1, type ResourceType } from './resources.js';
 
 interface Log {
   info(o: object, msg: string): void;
   warn(o: object, msg: string): void;
 }
 
-interface CidrGroupObject extends KubernetesObject {
+interface CidrGroupObject extends KubeObject {
   spec?: { externalCIDRs?: unknown };
 }
 
@@ -27,19 +37,9 @@ export interface CidrGroupResolver {
   degraded(): string | undefined;
 }
 
-/** The HTTP status of a client-node error, if it carries one. */
-function statusOf(err: unknown): number | undefined {
-  if (typeof err === 'object' && err !== null) {
-    const e = err as { code?: unknown; statusCode?: unknown; response?: { statusCode?: unknown } };
-    for (const c of [e.code, e.statusCode, e.response?.statusCode]) if (typeof c === 'number') return c;
-  }
-  return undefined;
-}
-
-const GROUP = 'cilium.io';
-const PLURAL = 'ciliumcidrgroups';
-const VERSIONS = ['v2', 'v2alpha1'] as const;
-/** How often a cluster without the CRD is asked again (one small GET per version). */
+/** Newest first: the first one discovery lists is watched. */
+const VERSIONS: readonly ResourceType[] = [CIDR_GROUPS, CIDR_GROUPS_V2ALPHA1];
+/** How often a cluster without the CRD is asked again (one small discovery GET per version). */
 const PROBE_MS = 15_000;
 
 export function cidrsOf(obj: CidrGroupObject): CidrGroupLookup {
@@ -47,69 +47,51 @@ export function cidrsOf(obj: CidrGroupObject): CidrGroupLookup {
   return { state: 'found', cidrs: Array.isArray(list) ? list.filter((c): c is string => typeof c === 'string') : [] };
 }
 
-type Informer = ReturnType<typeof makeInformer<CidrGroupObject>>;
-
 function describe(err: unknown): string {
   return err instanceof Error ? err.message.split('\n')[0] ?? 'error' : String(err);
 }
 
-export class InformerCidrGroups implements CidrGroupResolver {
-  private readonly api: CustomObjectsApi;
-  private informer: Informer | undefined;
+export class ReflectedCidrGroups implements CidrGroupResolver {
+  private reflector: Reflector<CidrGroupObject> | undefined;
   /** `none`: the API serves no CiliumCIDRGroup, so there are none. */
-  private state: 'syncing' | 'synced' | 'none' | 'failed' = 'syncing';
+  private state: 'probing' | 'served' | 'none' | 'failed' = 'probing';
   private lastError = 'CiliumCIDRGroup cache not synced yet';
+  private failures = 0;
   private stopped = false;
-  private backoffMs = 500;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly kc: KubeConfig, private readonly log: Log) {
-    this.api = kc.makeApiClient(CustomObjectsApi);
-  }
+  constructor(private readonly rest: KubeRest, private readonly informers: Informers, private readonly log: Log, private readonly probeMs = PROBE_MS) {}
 
+  /** Asks discovery which version is served; takes that version's shared reflector (started with the others). */
   async start(): Promise<void> {
-    for (const version of VERSIONS) {
-      const informer = makeInformer<CidrGroupObject>(this.kc, `/apis/${GROUP}/${version}/${PLURAL}`,
-        () => this.api.listClusterCustomObject({ group: GROUP, version, plural: PLURAL }) as Promise<KubernetesListObject<CidrGroupObject>>);
-      // client-node's start() never rejects: a failed list or watch is an 'error' event, and it stops there.
-      let synced = false;
-      let failure: unknown;
-      informer.on('error', (err: unknown) => {
-        if (!synced) {
-          failure ??= err;
-          return;
+    let served: ResourceType | undefined;
+    try {
+      for (const version of VERSIONS) {
+        if ((await resourcesOf(this.rest, version.apiVersion)).has(version.plural)) {
+          served = version;
+          break;
         }
-        if (this.informer !== informer) return;
-        this.informer = undefined;
-        void informer.stop().catch(() => undefined);
-        this.fail(`CiliumCIDRGroup watch failed: ${describe(err)}`);
-      });
-      await informer.start();
-      if (failure !== undefined || this.stopped) {
-        await informer.stop().catch(() => undefined);
-        if (this.stopped) return;
-        if (statusOf(failure) === 404) continue;
-        this.fail(`CiliumCIDRGroup list failed: ${describe(failure)}`);
-        return;
       }
-      synced = true;
-      this.informer = informer;
-      this.state = 'synced';
-      this.backoffMs = 500;
-      this.log.info({ version, groups: informer.list().length }, 'CiliumCIDRGroup cache synced');
+    } catch (err) {
+      if (this.stopped) return;
+      this.failures += 1;
+      this.state = 'failed';
+      this.lastError = `CiliumCIDRGroup discovery failed: ${describe(err)}`;
+      this.log.warn({ err: this.lastError }, 'CiliumCIDRGroup discovery failed; retrying');
+      this.schedule(backoffDelay(this.failures, 500, 30_000));
       return;
     }
-    this.state = 'none';
-    this.log.info({}, 'the API serves no CiliumCIDRGroup: every cidrGroupRef is refused as unknown');
-    this.schedule(PROBE_MS);
-  }
-
-  private fail(reason: string): void {
-    this.state = 'failed';
-    this.lastError = reason;
-    this.log.warn({ err: reason, retryInMs: this.backoffMs }, 'CiliumCIDRGroup cache error; restarting');
-    this.schedule(this.backoffMs + Math.random() * this.backoffMs * 0.2);
-    this.backoffMs = Math.min(this.backoffMs * 2, 30_000);
+    if (this.stopped) return;
+    this.failures = 0;
+    if (served === undefined) {
+      if (this.state !== 'none') this.log.info({}, 'the API serves no CiliumCIDRGroup: every cidrGroupRef is refused as unknown');
+      this.state = 'none';
+      this.schedule(this.probeMs);
+      return;
+    }
+    this.reflector = this.informers.of<CidrGroupObject>(served, { keepAnnotations: false });
+    this.state = 'served';
+    this.log.info({ version: served.apiVersion }, 'CiliumCIDRGroups are read from the shared informer');
   }
 
   private schedule(ms: number): void {
@@ -121,43 +103,53 @@ export class InformerCidrGroups implements CidrGroupResolver {
     this.timer.unref();
   }
 
-  async stop(): Promise<void> {
+  /** Stops probing; the reflector is the Informers' and stops with them. */
+  stop(): void {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
-    await this.informer?.stop().catch(() => undefined);
+  }
+
+  /** Why lookups cannot be answered now, or undefined when they can. */
+  private problem(): string | undefined {
+    if (this.state === 'none') return undefined;
+    const r = this.reflector;
+    if (this.state !== 'served' || r === undefined) return this.lastError;
+    if (!r.hasSynced) return `CiliumCIDRGroup cache not synced: ${r.lastError ?? 'not listed yet'}`;
+    // A broken watch leaves the store stale: a group could have changed since.
+    return r.lastError === undefined ? undefined : `CiliumCIDRGroup watch failed: ${r.lastError}`;
   }
 
   view(): CidrGroupView {
-    const state = this.state;
-    const informer = this.informer;
-    if (state === 'none') return { lookup: () => ({ state: 'absent' }) };
-    if (state !== 'synced' || informer === undefined) {
-      const unknown: CidrGroupLookup = { state: 'unknown', reason: this.lastError };
+    if (this.state === 'none') return { lookup: () => ({ state: 'absent' }) };
+    const problem = this.problem();
+    const r = this.reflector;
+    if (problem !== undefined || r === undefined) {
+      const unknown: CidrGroupLookup = { state: 'unknown', reason: problem ?? this.lastError };
       return { lookup: () => unknown };
     }
     return {
       lookup: (name) => {
-        const obj = informer.get(name);
+        const obj = r.get(name);
         return obj === undefined ? { state: 'absent' } : cidrsOf(obj);
       },
     };
   }
 
   degraded(): string | undefined {
-    return this.state === 'synced' || this.state === 'none' ? undefined : this.lastError;
+    return this.problem();
   }
 }
 
-/** A fixed set of groups (tests, the `check` CLI); every other name is absent. */
+/** A fixed set of groups (tests, the `check` CLI); every other name is absent, or what `missing` says of it. */
 export class StaticCidrGroups implements CidrGroupResolver {
   private readonly groups = new Map<string, CidrGroupLookup>();
 
-  constructor(groups: Iterable<CidrGroupObject>) {
+  constructor(groups: Iterable<CidrGroupObject>, private readonly missing: (name: string) => CidrGroupLookup = () => ({ state: 'absent' })) {
     for (const g of groups) if (typeof g.metadata?.name === 'string') this.groups.set(g.metadata.name, cidrsOf(g));
   }
 
   view(): CidrGroupView {
-    return { lookup: (name) => this.groups.get(name) ?? { state: 'absent' } };
+    return { lookup: (name) => this.groups.get(name) ?? this.missing(name) };
   }
 
   degraded(): string | undefined {

@@ -14,7 +14,8 @@ export interface Served {
   clusterNetworkPolicies: boolean;
 }
 
-async function resourcesOf(rest: KubeRest, apiVersion: string): Promise<Set<string>> {
+/** The resources a group/version serves; none when it is not served. */
+export async function resourcesOf(rest: KubeRest, apiVersion: string): Promise<Set<string>> {
   try {
     const doc = await rest.get<{ resources?: { name?: string }[] }>(discoveryPath(apiVersion), 'discovery');
     return new Set((doc.resources ?? []).map((r) => r.name ?? ''));

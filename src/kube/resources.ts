@@ -19,6 +19,9 @@ export const CILIUM_CLUSTER_POLICIES: ResourceType = { apiVersion: 'cilium.io/v2
 export const ADMIN_POLICIES: ResourceType = { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'AdminNetworkPolicy', plural: 'adminnetworkpolicies', namespaced: false };
 export const BASELINE_ADMIN_POLICIES: ResourceType = { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'BaselineAdminNetworkPolicy', plural: 'baselineadminnetworkpolicies', namespaced: false };
 export const CLUSTER_NETWORK_POLICIES: ResourceType = { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', plural: 'clusternetworkpolicies', namespaced: false };
+export const CIDR_GROUPS: ResourceType = { apiVersion: 'cilium.io/v2', kind: 'CiliumCIDRGroup', plural: 'ciliumcidrgroups', namespaced: false };
+/** CiliumCIDRGroup before Cilium 1.18. */
+export const CIDR_GROUPS_V2ALPHA1: ResourceType = { apiVersion: 'cilium.io/v2alpha1', kind: 'CiliumCIDRGroup', plural: 'ciliumcidrgroups', namespaced: false };
 export const LEASES: ResourceType = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases', namespaced: true };
 export const SECRETS: ResourceType = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
 export const MUTATING_WEBHOOKS: ResourceType = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', namespaced: false };
