@@ -5,6 +5,7 @@
  * check.ts and fix.ts both use it without importing each other.
  */
 import type { Config } from '../config/schema.js';
+import { StaticCidrGroups } from '../kube/cidr-group-cache.js';
 import { StaticNamespaces, type NamespaceLike } from '../kube/namespace-view.js';
 import { lintObject, renderLint, review, storedObjectInput, type JsonPatchOp, type Operation, type Violation } from '../policy/index.js';
 import type { SourcedObject } from './documents.js';
@@ -32,6 +33,20 @@ export interface CheckResult {
   patch: JsonPatchOp[];
 }
 
+/**
+ * The CiliumCIDRGroups among the inputs stand for the cluster's (check has no
+ * cluster to read them from). A cidrGroupRef to any other name stays
+ * unknown, so it is refused (fail closed), with how to supply the group.
+ */
+function offlineCidrGroups(objects: readonly SourcedObject[]): StaticCidrGroups {
+  const groups = objects.map((o) => o.object).filter((o) => o.kind === 'CiliumCIDRGroup' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('cilium.io/'));
+  return new StaticCidrGroups(groups, (name) => ({
+    state: 'unknown',
+    reason: `check reads CiliumCIDRGroups only from its -f inputs, offline, and none of them is named "${name}"`,
+    fix: `add the group to the inputs (kubectl get ciliumcidrgroup ${name} -o yaml > ${name}.yaml, then check -f ${name}.yaml -f <policy>), or write the addresses with cidr and except`,
+  }));
+}
+
 /** Judge each object as the webhook would. Pure apart from its inputs. */
 export function checkObjects(objects: readonly SourcedObject[], namespaceObjects: readonly NamespaceLike[], opts: CheckOptions, config: Config): CheckResult[] {
   const known = [...namespaceObjects];
@@ -39,6 +54,7 @@ export function checkObjects(objects: readonly SourcedObject[], namespaceObjects
     known.push({ metadata: { name: opts.namespace, labels: { [config.tenantLabel]: opts.tenant } } });
   }
   const view = new StaticNamespaces(known).view();
+  const cidrGroups = offlineCidrGroups(objects).view();
   return objects.map(({ object, file, position }, i) => {
     const placed = place(object, opts.namespace);
     const stored = opts.old?.[i];
@@ -49,6 +65,7 @@ export function checkObjects(objects: readonly SourcedObject[], namespaceObjects
       requester: { username: opts.user, groups: opts.groups },
       namespaces: view,
       config,
+      cidrGroups,
     }));
     // check sees the object as written, before the API server's defaults: its lint says what they will change.
     const lints = opts.operation === 'DELETE' ? [] : lintObject({ group: placed.group, kind: placed.kind }, placed.namespace, placed.object, { asWritten: true, dnsAllowedElsewhere: config.baseline.egress.enabled && config.baseline.egress.dns });

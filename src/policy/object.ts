@@ -8,7 +8,7 @@
 import { splitApiVersion } from './kinds.js';
 import { isRecord } from './report.js';
 import type { PolicySettings } from './settings.js';
-import type { NamespaceView, Operation, Requester, ReviewInput } from './types.js';
+import type { CidrGroupView, NamespaceView, Operation, Requester, ReviewInput } from './types.js';
 
 export interface StoredObjectContext {
   operation: Operation;
@@ -17,6 +17,8 @@ export interface StoredObjectContext {
   config: PolicySettings;
   /** For UPDATE and DELETE: the version the change replaces (without it, the object itself). */
   oldObject?: Record<string, unknown> | undefined;
+  /** The CiliumCIDRGroups a cidrGroupRef is judged against (without it, every reference is unknown). */
+  cidrGroups?: CidrGroupView | undefined;
 }
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -43,5 +45,6 @@ export function storedObjectInput(object: Record<string, unknown>, ctx: StoredOb
     requester: ctx.requester,
     namespaces: ctx.namespaces,
     config: ctx.config,
+    ...(ctx.cidrGroups === undefined ? {} : { cidrGroups: ctx.cidrGroups }),
   };
 }

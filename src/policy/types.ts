@@ -28,8 +28,8 @@ export interface NamespaceView {
 export type CidrGroupLookup =
   | { state: 'found'; cidrs: readonly string[] }
   | { state: 'absent' }
-  /** The groups could not be read (API unreachable, cache not synced, …). */
-  | { state: 'unknown'; reason: string };
+  /** The groups could not be read (API unreachable, cache not synced, not given to `check`, …); `fix` says how to supply them. */
+  | { state: 'unknown'; reason: string; fix?: string };
 
 /** Read-only view of the live CiliumCIDRGroups; the engine never fetches. */
 export interface CidrGroupView {

@@ -47,7 +47,7 @@ export function judgeCidrGroupEntry(entry: Record<string, unknown>, path: FieldP
   if (found.state === 'unknown') {
     report.violation('CIDRGroupUnknown', refPath,
       `names CiliumCIDRGroup "${ref}", whose addresses cannot be established (${found.reason}); tenant-guard refuses rather than guess`,
-      'retry in a moment; if it persists, ask the platform team to check tenant-guard\'s access to CiliumCIDRGroups');
+      found.fix ?? 'retry in a moment; if it persists, ask the platform team to check tenant-guard\'s access to CiliumCIDRGroups');
     return;
   }
   const except = (Array.isArray(entry.except) ? entry.except : []).map(parseCidr).filter((c): c is Cidr => c !== undefined);
