@@ -42,7 +42,11 @@ describe('selectors only reserved identities satisfy', () => {
     const refused = review({ ...from(host), config: strict });
     expect(where(refused)).toEqual(['EntityDenied@spec.ingress[0].fromEndpoints[0]']);
     expect(refused.violations[0]?.message).toMatch(/reserved identity host/);
-    expect(where(review({ ...entities(['host']), config: strict }))).toEqual(['EntityDenied@spec.ingress[0].fromEntities[0]']);
+    const entity = review({ ...entities(['host']), config: strict });
+    expect(where(entity)).toEqual(['EntityDenied@spec.ingress[0].fromEntities[0]']);
+    // The model says what the entity matches: a reserved identity, not every tenant's pods.
+    expect(entity.violations[0]?.message).toBe('entity "host" (reserved:host) is one cilium.deniedEntities denies to tenants');
+    expect(review(entities(['cluster'])).violations[0]?.message).toBe('entity "cluster" includes the pods of every tenant');
   });
 });
 

@@ -11,23 +11,21 @@
  * Deny rules only take access away: the same findings become warnings there.
  */
 import type { RuleContext } from '../context.js';
-import { parseAll, parseCidr, reachedProtected, type Cidr } from '../cidr.js';
-import { judgeCidrGroupEntry } from './cidr-groups.js';
-import { ciliumSelectorFix, cidrFix, noSafeChange, openRuleFix, worldBlocks } from '../fixes.js';
-import { explainReach, judgeNamespaceReach, type Finding, type NamespaceRequirement } from '../namespace-reach.js';
+import { parseAll } from '../cidr.js';
+import { ciliumSelectorFix, noSafeChange, openRuleFix } from '../fixes.js';
+import { explainReach, type Finding, type NamespaceRequirement } from '../namespace-reach.js';
 import { confinement } from '../model/confinement.js';
 import { endpointNamespaceRequirements, endpointRequirements } from '../model/endpoint-selector.js';
 import { peerNamespaces } from '../model/peer.js';
 import { deniedIdentities } from '../model/reserved.js';
-import { APPEND, jsonPointer, type FieldPath } from '../path.js';
-import { addAt, confinedSelector, exceptSuggestion, ownTenantSelector, replaceAt, safePeersCilium } from '../suggest.js';
+import type { FieldPath } from '../path.js';
+import { addAt, confinedSelector, replaceAt, safePeersCilium } from '../suggest.js';
 import { isRecord, listAt, type Report } from '../report.js';
-import type { JsonPatchOp } from '../types.js';
-import { valueText } from '../text.js';
 import { meaningOf, parseSelectorKey } from '../model/selector-key.js';
 import { selectorReadings } from '../model/selector-readings.js';
 import { NAME_LABEL } from '../vocabulary.js';
 import { judgeKeySpelling } from './cilium-keys.js';
+import { holdsNonList, judgeCidr, judgeCidrSets, judgeEntities, judgeServices, type Walk } from './cilium-peers.js';
 
 const INGRESS_PEERS = ['fromEndpoints', 'fromEntities', 'fromCIDR', 'fromCIDRSet', 'fromGroups', 'fromNodes'] as const;
 const EGRESS_PEERS = ['toEndpoints', 'toEntities', 'toCIDR', 'toCIDRSet', 'toServices', 'toFQDNs', 'toGroups', 'toNodes'] as const;
@@ -71,15 +69,6 @@ function suggestionBase(sel: Record<string, unknown>): Record<string, unknown> {
 
 // Re-exported: references.ts and the tests read a selector's namespace requirements from here.
 export { endpointNamespaceRequirements };
-
-interface Walk {
-  ctx: RuleContext;
-  /** Where findings go: violations, or warnings inside deny rules. */
-  report: Report;
-  /** Always violations: a rewritten key is refused in deny rules too. */
-  strict: Report;
-  protectedRanges: Cidr[];
-}
 
 function judgeSelectors(list: unknown[], path: FieldPath, w: Walk): void {
   list.forEach((sel, i) => {
@@ -151,99 +140,6 @@ function reservedFindings(sel: Record<string, unknown>): Finding[] {
 
 function deniedFindings(denied: readonly string[]): Finding[] {
   return denied.map((id) => ({ code: 'EntityDenied', message: `can match the reserved identity ${id}, an entity cilium.deniedEntities denies to tenants` }));
-}
-
-function judgeEntities(list: unknown[], path: FieldPath, rule: Record<string, unknown>, rulePath: FieldPath, direction: 'ingress' | 'egress', w: Walk): void {
-  const denied = w.ctx.config.cilium.deniedEntities.map((e) => e.toLowerCase());
-  const isDenied = (e: unknown) => typeof e === 'string' && denied.includes(e.toLowerCase());
-  if (!list.some(isDenied)) return;
-  // One suggestion for the whole list: the denied entities go, the tenant's own
-  // endpoints (and, for "all", the world outside the cluster) take their place.
-  const p = direction === 'ingress' ? 'from' : 'to';
-  const additions: [string, unknown[]][] = [[`${p}Endpoints`, [ownTenantSelector(w.ctx, 'cilium')]]];
-  const world = worldBlocks(w.ctx);
-  if (world.length > 0 && list.some((e) => typeof e === 'string' && e.toLowerCase() === 'all')) additions.push([`${p}CIDRSet`, world]);
-  const appendTo = (field: string, values: unknown[]): JsonPatchOp[] => (Array.isArray(rule[field])
-    ? values.map((v) => ({ op: 'add', path: jsonPointer([...rulePath, field, APPEND]), value: v }))
-    : addAt([...rulePath, field], values));
-  const suggestion = additions.some(([field]) => holdsNonList(rule, field))
-    ? undefined
-    : [...replaceAt(path, list.filter((e) => !isDenied(e))), ...additions.flatMap(([field, values]) => appendTo(field, values))];
-  list.forEach((e, i) => {
-    if (isDenied(e)) {
-      w.report.violation('EntityDenied', [...path, i], `entity "${String(e)}" includes the pods of every tenant`,
-        `select endpoints instead: ${ciliumSelectorFix(w.ctx)}; "world" reaches outside the cluster`, suggestion);
-    }
-  });
-}
-
-function judgeCidr(value: unknown, exceptRaw: unknown, path: FieldPath, w: Walk, exceptPath?: FieldPath): void {
-  const cidr = parseCidr(value);
-  if (cidr === undefined) {
-    w.report.violation('CIDRInvalid', path, `${valueText(value)} is not a valid CIDR`, 'write an address and prefix length, like 203.0.113.0/24');
-    return;
-  }
-  const except = (Array.isArray(exceptRaw) ? exceptRaw : []).map(parseCidr).filter((c): c is Cidr => c !== undefined);
-  const reached = reachedProtected(cidr, except, w.protectedRanges);
-  if (reached.length > 0) {
-    w.report.violation('CIDRProtected', path,
-      `${cidr.text} reaches the cluster's pod/service range${reached.length > 1 ? 's' : ''} ${reached.map((r) => r.text).join(', ')}, so it would reach every tenant's pods`,
-      cidrFix(w.ctx, 'CIDRSet'),
-      exceptPath === undefined ? undefined : exceptSuggestion(exceptPath, cidr, exceptRaw, reached, value));
-  }
-}
-
-function judgeCidrSets(list: unknown[], path: FieldPath, w: Walk): void {
-  list.forEach((entry, i) => {
-    const p = [...path, i];
-    if (!isRecord(entry)) {
-      w.report.violation('MalformedObject', p, 'must be a mapping with cidr and except', cidrFix(w.ctx, 'CIDRSet'));
-      return;
-    }
-    if (entry.cidrGroupRef !== undefined || entry.cidrGroupSelector !== undefined) {
-      // Judged by what the live group holds (cidr-groups.ts).
-      judgeCidrGroupEntry(entry, p, w.ctx, w.report, w.protectedRanges);
-      if (entry.cidr === undefined) return;
-    }
-    judgeCidr(entry.cidr, entry.except, [...p, 'cidr'], w, [...p, 'except']);
-  });
-}
-
-function judgeServices(list: unknown[], path: FieldPath, w: Walk): void {
-  list.forEach((svc, i) => {
-    const p = [...path, i];
-    if (!isRecord(svc)) return;
-    for (const key of ['k8sService', 'k8sServiceSelector'] as const) {
-      const ref = svc[key];
-      if (!isRecord(ref)) continue;
-      if (key === 'k8sServiceSelector' && isRecord(ref.selector)) judgeKeySpelling(ref.selector, [...p, key, 'selector'], w.strict);
-      if (ref.namespace === undefined || ref.namespace === null || ref.namespace === '') {
-        // Cilium matches a service reference without a namespace in every namespace.
-        w.report.violation('ServiceUnconfined', [...p, key], 'names no namespace, so Cilium matches a service of that name in every namespace, other tenants\' included',
-          `set ${key}.namespace to this namespace ("${w.ctx.namespace}") or another namespace of your tenant`,
-          addAt([...p, key, 'namespace'], w.ctx.namespace));
-        continue;
-      }
-      if (typeof ref.namespace !== 'string') continue;
-      const result = judgeNamespaceReach([{ subject: 'name', key: 'namespace', op: 'In', values: [ref.namespace] }], w.ctx);
-      for (const warning of result.warnings) w.report.warnAt([...p, key, 'namespace'], warning);
-      for (const f of result.findings) {
-        w.report.violation(f.code === 'SelectorOtherTenant' ? 'ServiceOtherTenant' : f.code, [...p, key, 'namespace'],
-          f.message.replace(/^names namespace/, 'points at a service in namespace'),
-          'reach services of your own tenant or the platform; for another tenant\'s service, ask that tenant or the platform to publish it');
-      }
-    }
-  });
-}
-
-/**
- * A peer field that holds something other than a list is refused as malformed
- * and has no suggestion; a suggestion that adds peers there would overwrite it
- * and hide that refusal, so none is made.
- */
-function holdsNonList(rule: Record<string, unknown>, field: string): boolean {
-  const v = rule[field];
-  return v !== undefined && v !== null && !Array.isArray(v);
 }
 
 function hasAny(rule: Record<string, unknown>, keys: readonly string[]): boolean {

@@ -9,7 +9,9 @@ import type { RuleContext } from '../context.js';
 import { parseAll, parseCidr, reachedProtected, type Cidr } from '../cidr.js';
 import { cidrFix, namespaceSelectorFix, noSafeChange, openRuleFix } from '../fixes.js';
 import { judgeNamespaceReach } from '../namespace-reach.js';
+import { confinement } from '../model/confinement.js';
 import { namespaceKeySubject, namespaceSelectorRequirements } from '../model/namespace-selector.js';
+import { peerNamespaces } from '../model/peer.js';
 import type { FieldPath } from '../path.js';
 import { isRecord, listAt, type Report } from '../report.js';
 import { addAt, confinedSelector, exceptSuggestion, replaceAt, safePeersNetworkPolicy } from '../suggest.js';
@@ -65,13 +67,13 @@ function judgeIpBlock(ipBlock: unknown, path: FieldPath, ctx: RuleContext, repor
     if (c === undefined) report.violation('CIDRInvalid', [...path, 'except', i], `${valueText(e)} is not a valid CIDR`, 'write an address and prefix length, like 10.0.0.0/8');
     else except.push(c);
   });
+  // The model decides (the cluster's ranges hold every namespace's pods); which ranges it reaches explains why.
+  if (confinement(peerNamespaces({ kind: 'cidr', cidr: ipBlock.cidr, except: ipBlock.except }, ctx), ctx).confined) return;
   const reached = reachedProtected(cidr, except, protectedRanges);
-  if (reached.length > 0) {
-    report.violation('CIDRProtected', [...path, 'cidr'],
-      `${cidr.text} reaches the cluster's pod/service range${reached.length > 1 ? 's' : ''} ${reached.map((r) => r.text).join(', ')}, so it would reach every tenant's pods`,
-      cidrFix(ctx, 'ipBlock'),
-      exceptSuggestion([...path, 'except'], cidr, ipBlock.except, reached, ipBlock.cidr));
-  }
+  report.violation('CIDRProtected', [...path, 'cidr'],
+    `${cidr.text} reaches the cluster's pod/service range${reached.length > 1 ? 's' : ''} ${reached.map((r) => r.text).join(', ')}, so it would reach every tenant's pods`,
+    cidrFix(ctx, 'ipBlock'),
+    exceptSuggestion([...path, 'except'], cidr, ipBlock.except, reached, ipBlock.cidr));
 }
 
 export function validateNetworkPolicy(obj: Record<string, unknown>, ctx: RuleContext, report: Report): void {
