@@ -249,9 +249,13 @@ func ciliumPeer(md *Model, namespace string, p peerSelector) (Peer, string) {
 		}
 	})
 	// Pods cannot carry io.cilium.k8s.* labels (SanitizePodLabels strips them);
-	// the service account is chosen through the pod's spec instead.
+	// the service account is chosen through the pod's spec instead: the
+	// default one, one the selector names, one it names nowhere (a tenant
+	// creates service accounts of any name), or none (a cluster without the
+	// ServiceAccount admission plugin leaves it empty, and Cilium then gives
+	// the pod no service-account label).
 	saKey := k8sConst.PolicyLabelServiceAccount
-	serviceAccounts := []string{"default"}
+	serviceAccounts := []string{"default", "", freshValue}
 	for v := range podLabels[saKey] {
 		serviceAccounts = append(serviceAccounts, v)
 	}

@@ -285,7 +285,9 @@ const cnpUnconfinedSelector = fc.oneof(
   fc.tuple(fc.constantFrom(...CNP_TENANT_KEYS), otherTenantValue).map(([k, v]) => ({ matchLabels: { [k]: v, app: 'x' } })),
   fc.tuple(fc.constantFrom(...CNP_NAME_KEYS), fc.constantFrom(...FOREIGN_NAMES)).map(([k, v]) => ({ matchLabels: { [k]: v } })),
   fc.tuple(fc.constantFrom(...CNP_OTHER_NS_KEYS), labelValue).map(([k, v]) => ({ matchLabels: { [k]: v } })),
-  fc.tuple(fc.constantFrom(...CNP_TENANT_KEYS, ...CNP_NAME_KEYS), fc.constantFrom('NotIn', 'Exists', 'DoesNotExist')).map(([key, operator]) => ({ matchExpressions: [{ key, operator, values: ['acme'] }] })),
+  fc.tuple(fc.constantFrom(...CNP_TENANT_KEYS), fc.constantFrom('NotIn', 'Exists', 'DoesNotExist')).map(([key, operator]) => ({ matchExpressions: [{ key, operator, values: ['acme'] }] })),
+  // Every pod carries its namespace's name: DoesNotExist on it leaves reserved identities only, judged as their entities.
+  fc.tuple(fc.constantFrom(...CNP_NAME_KEYS), fc.constantFrom('NotIn', 'Exists')).map(([key, operator]) => ({ matchExpressions: [{ key, operator, values: ['acme'] }] })),
   fc.tuple(fc.constantFrom(...CNP_NAME_KEYS), fc.subarray(OWN_NAMES), fc.constantFrom(...FOREIGN_NAMES)).map(([key, own, n]) => ({ matchExpressions: [{ key, operator: 'In', values: [...own, n] }] })),
 );
 
