@@ -5,6 +5,7 @@
  *          → webhook (ownership on the shared Namespace informer, certificates)
  *          → baseline controller (the same informers, its own policy informers)
  *            with the audit counts as its periodic job
+ *          → PolicyReport controller (the same Namespace informer; config reports)
  *
  * with one logger, one metrics registry, the webhook's HTTPS port (admission
  * and probes) when the webhook runs, and a plain-HTTP port for /metrics and
@@ -24,6 +25,7 @@ import { Informers } from './kube/informers.js';
 import { ReflectedCidrGroups } from './kube/cidr-group-cache.js';
 import { ReflectedNamespaces } from './kube/namespace-cache.js';
 import { UnavailableNamespaces, type NamespaceResolver } from './kube/namespace-view.js';
+import { ReportController } from './reports/controller.js';
 import { startOpsHttp, type RunningHttp } from './server/ops.js';
 import { StartupError, startWebhook, type RunningWebhook, type WebhookSettings } from './server/webhook.js';
 import { buildMetrics, type Metrics } from './telemetry/metrics.js';
@@ -77,6 +79,10 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
     })
     : undefined;
 
+  const reports = kube !== undefined && informers !== undefined && opts.controller !== undefined && config.reports.enabled
+    ? new ReportController({ config, rest: kube.rest, informers, log, registry: metrics.registry, identity: opts.controller.identity })
+    : undefined;
+
   let webhook: RunningWebhook | undefined;
   let cidrGroups: ReflectedCidrGroups | undefined;
   let ops: RunningHttp | undefined;
@@ -111,6 +117,7 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
   if (webhook === undefined && ops !== undefined) port = ops.port;
   // The controller first: its API discovery is asked before the caches list, as before they were shared.
   controller?.start();
+  reports?.start();
   informers?.start();
 
   let closing: Promise<void> | undefined;
@@ -125,6 +132,7 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
       cidrGroups?.stop();
       await webhook?.close();
       await controller?.stop();
+      await reports?.stop();
       await ops?.close();
       await informers?.stop();
       clearTimeout(grace);

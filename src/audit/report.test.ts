@@ -71,7 +71,7 @@ describe('auditCluster', () => {
     const input = cleanCluster(c);
     input.clusterPolicies = [{ apiVersion: 'cilium.io/v2', kind: 'CiliumClusterwideNetworkPolicy', metadata: { name: 'ccnp', creationTimestamp: '2030-01-01T00:00:00Z', managedFields: [{ manager: 'kubectl-create' }, { manager: 'helm' }, { manager: 'helm' }] } }];
     const report = auditCluster(input);
-    expect(report.clusterPolicies).toEqual([{ kind: 'CiliumClusterwideNetworkPolicy', name: 'ccnp', managers: ['kubectl-create', 'helm'], created: '2030-01-01T00:00:00Z', note: expect.stringContaining('does not record who created it') }]);
+    expect(report.clusterPolicies).toEqual([{ apiVersion: 'cilium.io/v2', kind: 'CiliumClusterwideNetworkPolicy', name: 'ccnp', managers: ['kubectl-create', 'helm'], created: '2030-01-01T00:00:00Z', note: expect.stringContaining('does not record who created it') }]);
   });
 
   it('finds tenant namespaces with a missing or drifted baseline', () => {

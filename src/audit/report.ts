@@ -23,7 +23,7 @@
  */
 import type { Config } from '../config/schema.js';
 import { StaticNamespaces, type NamespaceLike } from '../kube/namespace-view.js';
-import { isManaged, ownerFromLabels, review, storedObjectInput, type Violation } from '../policy/index.js';
+import { isManaged, ownerFromLabels, review, storedObjectInput, type NamespaceView, type Verdict, type Violation } from '../policy/index.js';
 import { desiredBaseline, needsWrite, type Flavour } from '../baseline/desired.js';
 
 export interface AuditObject {
@@ -32,6 +32,7 @@ export interface AuditObject {
   metadata?: {
     name?: string;
     namespace?: string;
+    uid?: string;
     labels?: Record<string, string>;
     deletionTimestamp?: unknown;
     managedFields?: { manager?: string; operation?: string; time?: string }[];
@@ -62,6 +63,7 @@ export interface RefusedPolicy {
 }
 
 export interface ClusterPolicyFinding {
+  apiVersion: string;
   kind: string;
   name: string;
   /** Field managers from managedFields (tools, not users), creation first. */
@@ -111,31 +113,75 @@ function byName(a: { name?: string; namespace?: string }, b: { name?: string; na
   return `${a.namespace ?? ''}/${a.name ?? ''}`.localeCompare(`${b.namespace ?? ''}/${b.name ?? ''}`);
 }
 
+/** One stored policy as the webhook would judge it if a tenant created it now. */
+export interface JudgedPolicy {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  uid: string | undefined;
+  verdict: Verdict;
+}
+
+/**
+ * The webhook's verdict on a stored NetworkPolicy or CiliumNetworkPolicy
+ * (`kind` when the list left it out); undefined for the platform's own
+ * managed policies, which are not judged. Shared by the audit and the
+ * PolicyReports, so both say the same.
+ */
+export function judgePolicy(obj: AuditObject, kind: 'NetworkPolicy' | 'CiliumNetworkPolicy', view: NamespaceView, config: Config): JudgedPolicy | undefined {
+  if (isManaged(obj)) return undefined;
+  const apiVersion = obj.apiVersion ?? (kind === 'NetworkPolicy' ? 'networking.k8s.io/v1' : 'cilium.io/v2');
+  const full = { ...obj, apiVersion, kind: obj.kind ?? kind };
+  const verdict = review(storedObjectInput(full, { operation: 'CREATE', requester: AUDIT_REQUESTER, namespaces: view, config }));
+  const md = obj.metadata;
+  return { apiVersion, kind: full.kind, namespace: md?.namespace ?? '', name: md?.name ?? '', uid: md?.uid, verdict };
+}
+
+/** A tenant namespace's baseline against its live policies (both kinds); undefined when it is complete. */
+export function baselineFinding(namespace: string, tenant: string, live: readonly AuditObject[], config: Config, flavour: Flavour): MissingBaseline | undefined {
+  const missing: string[] = [];
+  const drifted: string[] = [];
+  for (const d of desiredBaseline(namespace, { kind: 'tenant', tenant }, config, flavour)) {
+    const l = live.find((o) => o.kind === d.kind && o.metadata?.name === d.metadata.name);
+    const why = needsWrite(d, l);
+    if (why === 'absent') missing.push(`${d.kind}/${d.metadata.name}`);
+    else if (why !== undefined) drifted.push(`${d.kind}/${d.metadata.name}`);
+  }
+  return missing.length > 0 || drifted.length > 0 ? { namespace, tenant, missing, drifted } : undefined;
+}
+
+/** A cluster-wide policy as a finding: nobody is known to have created it, so its field managers are listed for review. */
+export function clusterPolicyFinding(p: AuditObject): ClusterPolicyFinding {
+  const fields = p.metadata?.managedFields ?? [];
+  const managers = [...new Set(fields.map((f) => f.manager).filter((m): m is string => typeof m === 'string' && m !== ''))];
+  return { apiVersion: p.apiVersion ?? '', kind: p.kind ?? '(unknown kind)', name: p.metadata?.name ?? '', managers, created: p.metadata?.creationTimestamp, note: CLUSTER_NOTE };
+}
+
+/** Whether a namespace is a finding of its own: nobody owns it, or a platform namespace lacks the platform label. */
+export function namespaceFinding(ns: AuditObject, config: Config): 'unlabeledNamespaces' | 'platformUnlabeled' | undefined {
+  const name = ns.metadata?.name;
+  if (name === undefined || terminating(ns)) return undefined;
+  const labels = ns.metadata?.labels ?? {};
+  if (config.platform.namespaces.includes(name)) return labels[config.tenantLabel] !== config.platform.value ? 'platformUnlabeled' : undefined;
+  return ownerFromLabels(name, labels, config).kind === 'none' ? 'unlabeledNamespaces' : undefined;
+}
+
 export function auditCluster(input: AuditInput): AuditReport {
   const { config } = input;
   const view = new StaticNamespaces(input.namespaces as readonly NamespaceLike[]).view();
   const refused: RefusedPolicy[] = [];
   let managedSkipped = 0;
 
-  const judge = (obj: AuditObject, fallbackKind: string) => {
-    if (isManaged(obj)) {
-      managedSkipped += 1;
-      return;
-    }
-    const kind = obj.kind ?? fallbackKind;
-    const namespace = obj.metadata?.namespace ?? '';
-    const name = obj.metadata?.name ?? '';
-    const verdict = review(storedObjectInput({ ...obj, kind }, { operation: 'CREATE', requester: AUDIT_REQUESTER, namespaces: view, config }));
-    if (!verdict.allowed) refused.push({ kind, namespace, name, violations: verdict.violations });
+  const judge = (obj: AuditObject, kind: 'NetworkPolicy' | 'CiliumNetworkPolicy') => {
+    const j = judgePolicy(obj, kind, view, config);
+    if (j === undefined) managedSkipped += 1;
+    else if (!j.verdict.allowed) refused.push({ kind: j.kind, namespace: j.namespace, name: j.name, violations: j.verdict.violations });
   };
-  for (const np of input.networkPolicies) judge({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', ...np }, 'NetworkPolicy');
-  for (const cnp of input.ciliumPolicies ?? []) judge({ apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', ...cnp }, 'CiliumNetworkPolicy');
+  for (const np of input.networkPolicies) judge(np, 'NetworkPolicy');
+  for (const cnp of input.ciliumPolicies ?? []) judge(cnp, 'CiliumNetworkPolicy');
 
-  const clusterPolicies: ClusterPolicyFinding[] = input.clusterPolicies.map((p) => {
-    const fields = p.metadata?.managedFields ?? [];
-    const managers = [...new Set(fields.map((f) => f.manager).filter((m): m is string => typeof m === 'string' && m !== ''))];
-    return { kind: p.kind ?? '(unknown kind)', name: p.metadata?.name ?? '', managers, created: p.metadata?.creationTimestamp, note: CLUSTER_NOTE };
-  });
+  const clusterPolicies = input.clusterPolicies.map((p) => clusterPolicyFinding(p));
 
   // Live policies by namespace, both kinds, for the baseline comparison.
   const live = new Map<string, AuditObject[]>();
@@ -154,27 +200,13 @@ export function auditCluster(input: AuditInput): AuditReport {
   for (const ns of input.namespaces) {
     const name = ns.metadata?.name;
     if (name === undefined || terminating(ns)) continue;
-    const labels = ns.metadata?.labels ?? {};
-    if (config.platform.namespaces.includes(name)) {
-      if (labels[config.tenantLabel] !== config.platform.value) platformUnlabeled.push(name);
-      continue;
-    }
-    const owner = ownerFromLabels(name, labels, config);
-    if (owner.kind === 'none') {
-      unlabeledNamespaces.push(name);
-      continue;
-    }
+    const finding = namespaceFinding(ns, config);
+    if (finding === 'unlabeledNamespaces') unlabeledNamespaces.push(name);
+    else if (finding === 'platformUnlabeled') platformUnlabeled.push(name);
+    const owner = ownerFromLabels(name, ns.metadata?.labels ?? {}, config);
     if (owner.kind !== 'tenant') continue;
-    const here = live.get(name) ?? [];
-    const missing: string[] = [];
-    const drifted: string[] = [];
-    for (const d of desiredBaseline(name, owner, config, input.flavour)) {
-      const l = here.find((o) => o.kind === d.kind && o.metadata?.name === d.metadata.name);
-      const why = needsWrite(d, l);
-      if (why === 'absent') missing.push(`${d.kind}/${d.metadata.name}`);
-      else if (why !== undefined) drifted.push(`${d.kind}/${d.metadata.name}`);
-    }
-    if (missing.length > 0 || drifted.length > 0) missingBaseline.push({ namespace: name, tenant: owner.tenant, missing, drifted });
+    const missing = baselineFinding(name, owner.tenant, live.get(name) ?? [], config, input.flavour);
+    if (missing !== undefined) missingBaseline.push(missing);
   }
 
   refused.sort(byName);

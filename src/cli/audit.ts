@@ -10,13 +10,14 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { formatConfigErrors, loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { AUDIT_CATEGORIES, auditCluster, findingCounts, totalFindings, type AuditReport } from '../audit/report.js';
+import { AUDIT_CATEGORIES, auditCluster, findingCounts, totalFindings, type AuditInput, type AuditReport } from '../audit/report.js';
 import { collectAuditInput } from '../audit/collect.js';
 import { KubeApiError, KubeRest } from '../kube/rest.js';
 import { loadKubeConfig } from '../kube/client.js';
 import { renderViolation, subjectText } from '../policy/index.js';
 import { kubeconfigOption, outputOption, UsageError, wholeNumber, type Io, type ActionWrapper } from './args.js';
 import { readInstalledConfig } from './installed-config.js';
+import { reportsOfAudit } from '../reports/from-audit.js';
 
 interface AuditFlags {
   kubeconfig?: string;
@@ -37,9 +38,9 @@ export function auditCommand(program: Command, io: Io, action: ActionWrapper): C
     .option('--config <file>', 'judge by this configuration file instead of the installed release\'s')
     .option('--release-namespace <ns>', 'namespace of the tenant-guard release whose configuration is read', 'tenant-guard-system')
     .option('--release <name>', 'the Helm release, when the namespace holds several')
-    .addOption(outputOption(['text', 'json', 'yaml'], 'text'))
+    .addOption(outputOption(['text', 'json', 'yaml', 'policyreport'], 'text'))
     .option('--page-size <n>', 'objects per list request', wholeNumber, 500)
-    .addHelpText('after', '\nExit codes: 0 no findings, 1 findings, 2 bad input or the API cannot be read.')
+    .addHelpText('after', '\n-o policyreport prints the wgpolicyk8s.io/v1alpha2 PolicyReports (one per tenant namespace) and the ClusterPolicyReport the controller keeps, as YAML.\nExit codes: 0 no findings, 1 findings, 2 bad input or the API cannot be read.')
     .action(action<AuditFlags>('audit', (flags) => runAudit(flags, io)));
 }
 
@@ -150,6 +151,7 @@ async function runAudit(values: AuditFlags, io: Io): Promise<number> {
   }
   const progress = progressLine();
   let report: AuditReport;
+  let input: AuditInput;
   let source = values.config ?? '';
   try {
     if (config === undefined) {
@@ -158,13 +160,18 @@ async function runAudit(values: AuditFlags, io: Io): Promise<number> {
       config = installed.installed.config;
       source = `ConfigMap ${installed.installed.source}`;
     }
-    report = auditCluster(await collectAuditInput(rest, config, progress, pageSize));
+    input = await collectAuditInput(rest, config, progress, pageSize);
+    report = auditCluster(input);
   } catch (err) {
     progress.clear();
     if (err instanceof UsageError) throw err;
     throw new UsageError(explain(err, rest.url));
   }
   progress.clear();
+  if (output === 'policyreport') {
+    io.out(reportsOfAudit(input).map((r) => stringify(r, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n').replace(/\n$/, ''));
+    return totalFindings(report) > 0 ? 1 : 0;
+  }
   const json = auditJson(report, rest.url, source);
   io.out(output === 'json' ? JSON.stringify(json, null, 2) : output === 'yaml' ? stringify(json, { lineWidth: 0 }).replace(/\n$/, '') : renderAuditText(report, rest.url, source));
   return totalFindings(report) > 0 ? 1 : 0;

@@ -73,6 +73,12 @@ const controller = section({
   }, 'leader election'),
 }, 'the baseline controller (`tenant-guard controller`, `serve --controller`), [docs/controller.md](docs/controller.md#configuration)');
 
+const reports = section({
+  enabled: withDefault(Type.Boolean(), true, 'the controller keeps a wgpolicyk8s.io/v1alpha2 PolicyReport in every tenant namespace and a ClusterPolicyReport, once their CRDs are served'),
+  name: text('tenant-guard', 'the name of each PolicyReport and of the ClusterPolicyReport', dnsSubdomainPattern),
+  leaseName: text('tenant-guard-reports', 'the Lease electing the one replica that writes reports (in controller.leaderElection.leaseNamespace)', DNS_LABEL_PATTERN),
+}, 'PolicyReports ([docs/controller.md](docs/controller.md#policyreports))');
+
 const server = section({
   port: int(1, 65535, 8443, 'HTTPS listener port'),
   host: text('0.0.0.0', 'its address'),
@@ -107,6 +113,7 @@ export const configSchema = Type.Object({
   ...policySettingsProperties,
   baseline,
   controller,
+  reports,
   server,
   tls,
 }, { $id: 'https://tenant-guard.io/schemas/config.json', additionalProperties: false });
@@ -116,3 +123,4 @@ export type Config = Filled<Static<typeof configSchema>>;
 export type BaselineConfig = Config['baseline'];
 export type TlsConfig = Config['tls'];
 export type ControllerConfig = Config['controller'];
+export type ReportsConfig = Config['reports'];

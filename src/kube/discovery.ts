@@ -1,10 +1,10 @@
 /**
- * Which optional policy kinds the API server serves (API discovery). The
- * Cilium and admin-policy CRDs may be missing, or be installed later.
+ * Which optional kinds the API server serves (API discovery). The Cilium,
+ * admin-policy and PolicyReport CRDs may be missing, or be installed later.
  */
 import { backoffDelay } from './rate-limit.js';
 import { apiStatus, type KubeRest } from './rest.js';
-import { ADMIN_POLICIES, BASELINE_ADMIN_POLICIES, CILIUM_CLUSTER_POLICIES, CILIUM_POLICIES, CLUSTER_NETWORK_POLICIES, discoveryPath, type ResourceType } from './resources.js';
+import { ADMIN_POLICIES, BASELINE_ADMIN_POLICIES, CILIUM_CLUSTER_POLICIES, CILIUM_POLICIES, CLUSTER_NETWORK_POLICIES, CLUSTER_POLICY_REPORTS, POLICY_REPORTS, discoveryPath, type ResourceType } from './resources.js';
 
 export interface Served {
   ciliumNetworkPolicies: boolean;
@@ -12,6 +12,8 @@ export interface Served {
   adminNetworkPolicies: boolean;
   baselineAdminNetworkPolicies: boolean;
   clusterNetworkPolicies: boolean;
+  /** Both wgpolicyk8s.io/v1alpha2 kinds: PolicyReport and ClusterPolicyReport. */
+  policyReports: boolean;
 }
 
 /** The resources a group/version serves; none when it is not served. */
@@ -27,10 +29,11 @@ export async function resourcesOf(rest: KubeRest, apiVersion: string): Promise<S
 }
 
 export async function discoverServed(rest: KubeRest): Promise<Served> {
-  const [cilium, admin, cluster] = await Promise.all([
+  const [cilium, admin, cluster, reports] = await Promise.all([
     resourcesOf(rest, CILIUM_POLICIES.apiVersion),
     resourcesOf(rest, ADMIN_POLICIES.apiVersion),
     resourcesOf(rest, CLUSTER_NETWORK_POLICIES.apiVersion),
+    resourcesOf(rest, POLICY_REPORTS.apiVersion),
   ]);
   return {
     ciliumNetworkPolicies: cilium.has(CILIUM_POLICIES.plural),
@@ -38,6 +41,7 @@ export async function discoverServed(rest: KubeRest): Promise<Served> {
     adminNetworkPolicies: admin.has(ADMIN_POLICIES.plural),
     baselineAdminNetworkPolicies: admin.has(BASELINE_ADMIN_POLICIES.plural),
     clusterNetworkPolicies: cluster.has(CLUSTER_NETWORK_POLICIES.plural),
+    policyReports: reports.has(POLICY_REPORTS.plural) && reports.has(CLUSTER_POLICY_REPORTS.plural),
   };
 }
 

@@ -26,6 +26,8 @@ export const LEASES: ResourceType = { apiVersion: 'coordination.k8s.io/v1', kind
 export const SECRETS: ResourceType = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
 export const MUTATING_WEBHOOKS: ResourceType = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', namespaced: false };
 export const VALIDATING_WEBHOOKS: ResourceType = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', namespaced: false };
+export const POLICY_REPORTS: ResourceType = { apiVersion: 'wgpolicyk8s.io/v1alpha2', kind: 'PolicyReport', plural: 'policyreports', namespaced: true };
+export const CLUSTER_POLICY_REPORTS: ResourceType = { apiVersion: 'wgpolicyk8s.io/v1alpha2', kind: 'ClusterPolicyReport', plural: 'clusterpolicyreports', namespaced: false };
 export const EVENTS: ResourceType = { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true };
 
 function base(apiVersion: string): string {

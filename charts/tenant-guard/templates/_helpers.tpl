@@ -33,6 +33,14 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 
+{{/* Labels of the helm test pod: the release's, but not the selector's (the Deployment, Service and PDB must not count it). */}}
+{{- define "tenant-guard.testLabels" -}}
+helm.sh/chart: {{ include "tenant-guard.chart" . }}
+app.kubernetes.io/name: {{ include "tenant-guard.name" . }}-test
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: test
+{{- end }}
+
 {{- define "tenant-guard.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create }}
 {{- default (include "tenant-guard.fullname" .) .Values.serviceAccount.name }}
@@ -121,6 +129,8 @@ controller's metrics and probes are on the webhook's port.)
     "leaseName" $cfg.controller.leaderElection.leaseName
     "audit" (gt (int $cfg.controller.auditIntervalSeconds) 0)
     "flavour" $cfg.baseline.flavour
+    "reports" $cfg.reports.enabled
+    "reportsLeaseName" $cfg.reports.leaseName
     | toJson }}
 {{- end }}
 
