@@ -151,7 +151,9 @@ describe('serve --controller: one runtime', () => {
     // The webhook's ownership view reads the same cache: synced, so not degraded.
     expect(body.status).toBe('ok');
     expect(seen.get('WATCH /api/v1/namespaces')).toBe(1);
-    // Two on NetworkPolicies: the baseline's (its managed policies, by label) and the PolicyReports' (every policy).
+    // Two on NetworkPolicies: the baseline's (its managed policies, by label) and the PolicyReports' (every policy),
+    // whose watch may open a moment after the baseline is ready.
+    for (let i = 0; i < 100 && (seen.get('WATCH /apis/networking.k8s.io/v1/networkpolicies') ?? 0) < 2; i++) await new Promise((r) => setTimeout(r, 50));
     expect(seen.get('WATCH /apis/networking.k8s.io/v1/networkpolicies')).toBe(2);
     expect([...seen.keys()].filter((k) => k.startsWith('WATCH ')).sort()).toEqual(['WATCH /api/v1/namespaces', 'WATCH /apis/networking.k8s.io/v1/networkpolicies']);
     expect(seen.get('GET /api/v1/namespaces')).toBe(1);

@@ -55,7 +55,7 @@ describe('usage errors: exit 2, with what would be right', () => {
   it.each([
     [['serve', '--log-level', 'verbose'], 'tenant-guard serve: --log-level must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
     [['serve', '--tls-mode', 'acme'], 'tenant-guard serve: --tls-mode must be one of files, self, dev, got "acme"'],
-    [['audit', '-o', 'table'], 'tenant-guard audit: -o, --output must be one of text, json, yaml, got "table"'],
+    [['audit', '-o', 'table'], 'tenant-guard audit: -o, --output must be one of text, json, yaml, policyreport, got "table"'],
     [['audit', '--page-size', 'ten'], 'tenant-guard audit: --page-size must be a whole number, got "ten"'],
     [['floor', '-o', 'text', '--exempt-usr', 'x'], 'tenant-guard floor: unknown option \'--exempt-usr\'\n(Did you mean --exempt-user?)'],
     [['audti'], 'tenant-guard: unknown command \'audti\'\n(Did you mean audit?)'],
