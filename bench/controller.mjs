@@ -17,13 +17,10 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cluster as clusterCommand, clusterEnv, freePort, repo, rssOf, userClient } from './local-cluster.mjs';
 
-const repo = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 const flag = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
@@ -40,57 +37,7 @@ const CLUSTER_DIR = join(STATE, 'cluster');
 const log = (s) => process.stderr.write(`[bench] ${s}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function cluster(cmd) {
-  const r = spawnSync('bash', [join(repo, 'scripts', 'cluster.sh'), cmd], {
-    cwd: repo,
-    env: { ...process.env, TG_CLUSTER_DIR: CLUSTER_DIR },
-    stdio: ['ignore', 'inherit', 'inherit'],
-    timeout: 30 * 60_000,
-  });
-  if (r.status !== 0) throw new Error(`scripts/cluster.sh ${cmd} failed (${r.status})`);
-}
-
-function clusterEnv() {
-  const env = {};
-  for (const line of readFileSync(join(CLUSTER_DIR, 'env'), 'utf8').split('\n')) {
-    const m = /^export (\w+)=(.*)$/.exec(line);
-    if (m) env[m[1]] = m[2].replace(/^'(.*)'$/, '$1');
-  }
-  return env;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A minimal JSON client for the admin user (bench setup only; the controller has its own). */
-function adminClient(env) {
-  const kubeconfig = readFileSync(join(env.TG_E2E_KUBECONFIG_DIR, 'admin'), 'utf8');
-  const token = /token: (\S+)/.exec(kubeconfig)[1];
-  const url = new URL(env.TG_APISERVER_URL);
-  const agent = new https.Agent({ keepAlive: true, maxSockets: 32, ca: readFileSync(env.TG_CA_FILE) });
-  const request = (method, path, body) => new Promise((resolve, reject) => {
-    const req = https.request({ host: url.hostname, port: url.port, method, path, agent, headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => {
-        if (res.statusCode >= 200 && res.statusCode < 300) resolve(JSON.parse(text));
-        else reject(new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 300)}`));
-      });
-    });
-    req.on('error', reject);
-    req.end(body ? JSON.stringify(body) : undefined);
-  });
-  return { request, close: () => agent.destroy() };
-}
+const cluster = (cmd) => clusterCommand(CLUSTER_DIR, cmd);
 
 async function createNamespaces(api, n) {
   const names = Array.from({ length: n }, (_, i) => `t${i % 50}-bench-${i}`);
@@ -171,21 +118,12 @@ async function memoryAfterGc(wsUrl) {
   return JSON.parse(r.result.result.value);
 }
 
-function rssOf(pid) {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 async function runOnce(n, qps) {
   log(`N=${n} qps=${qps}: fresh control plane`);
   cluster('down');
   cluster('up');
-  const env = clusterEnv();
-  const api = adminClient(env);
+  const env = clusterEnv(CLUSTER_DIR);
+  const api = userClient(env, 'admin');
   log(`N=${n}: creating namespaces as admin`);
   const createMs = await createNamespaces(api, n);
   log(`N=${n}: created in ${(createMs / 1000).toFixed(1)} s`);

@@ -13,24 +13,24 @@
  *                 the limit of what this stack can do.
  *
  * Both listen on 127.0.0.1 over HTTPS with keep-alive. Run as a child process
- * (`node bench/server.mjs`, driven over IPC by bench/run.mjs) so each
- * server's CPU time and RSS are its own:
+ * (driven over IPC by bench/run.mjs, which bundles this file first as the
+ * image bundles the CLI) so each server's CPU time and RSS are its own:
  *   parent → {cmd: 'start', kind: 'tenant-guard'|'bare', tls: {key, cert}}
  *   child  → {port}
  *   parent → {cmd: 'stats', gc?: true}  child → {cpuMicros, rss, heapUsed}
  *   parent → {cmd: 'exit'}              child closes and exits (a --cpu-prof profile is written then)
  */
 import { pathToFileURL } from 'node:url';
+import Fastify from 'fastify';
+// Static imports, so bench/run.mjs can bundle this file as the image bundles the CLI.
+import { configFromObject } from '../dist/config/load.js';
+import { StaticNamespaces } from '../dist/kube/namespace-view.js';
+import { buildApp } from '../dist/server/app.js';
+import { buildLogger } from '../dist/telemetry/logger.js';
+import { buildMetrics } from '../dist/telemetry/metrics.js';
 import { BODIES, CONFIG, NAMESPACES } from './bodies.mjs';
 
-const dist = new URL('../dist/', import.meta.url);
-
 export async function startTenantGuard(tls, { logLevel = 'info' } = {}) {
-  const { buildApp } = await import(new URL('server/app.js', dist).href);
-  const { StaticNamespaces } = await import(new URL('kube/namespace-view.js', dist).href);
-  const { buildMetrics } = await import(new URL('telemetry/metrics.js', dist).href);
-  const { buildLogger } = await import(new URL('telemetry/logger.js', dist).href);
-  const { configFromObject } = await import(new URL('config/load.js', dist).href);
   const cfg = configFromObject(CONFIG);
   if (!cfg.ok) throw new Error(`bench config invalid: ${JSON.stringify(cfg.errors)}`);
   const app = buildApp({
@@ -45,8 +45,6 @@ export async function startTenantGuard(tls, { logLevel = 'info' } = {}) {
 }
 
 export async function startBare(tls) {
-  const { default: Fastify } = await import('fastify');
-  const { configFromObject } = await import(new URL('config/load.js', dist).href);
   const cfg = configFromObject(CONFIG);
   const app = Fastify({
     https: { ...tls, minVersion: 'TLSv1.2' },

@@ -1,0 +1,33 @@
+/**
+ * The webhook bench's targets (issue 17), judged on one run's figures: every
+ * target is a ratio to the bare server measured side by side, or a bound on
+ * resident memory, so the machine's other load moves both sides alike.
+ */
+
+/** Throughput: tenant-guard's req/s over the bare server's, per body. */
+export const THROUGHPUT_TARGET = { 'np-small': 0.8, 'cnp-large': 0.6, 'ns-create': 0.8, 'np-denied': 0.8 };
+/** Fixed rate: tenant-guard's p99 (median window) at most this many times the bare server's. */
+export const FIXED_RATE_P99_FACTOR = 2;
+/** Resident memory under the bench's load (MiB). Idle figures come from bench/apiserver.mjs (a real cluster). */
+export const LOADED_RSS_MIB = 160;
+
+const ok = (b) => (b ? 'met' : '**missed**');
+
+/** Markdown lines: one per target, with the figures it was judged on. */
+export function targetLines({ throughput, fixed, rate, rssMaxMiB, soakSeconds, rssFlat, rssFirstMiB, rssLastMiB }) {
+  const tp = throughput.map((r) => {
+    const want = THROUGHPUT_TARGET[r.body.name] ?? 0.8;
+    const ratio = r['tenant-guard'].rps / r.bare.rps;
+    const cost = r.bare.cpuPerReq / r['tenant-guard'].cpuPerReq;
+    return { name: r.body.name, want, ratio, cost, met: ratio >= want || cost >= want };
+  });
+  const fx = fixed.map((r) => {
+    const factor = r['tenant-guard'].windowP99 / r.bare.windowP99;
+    return { name: r.body.name, tg: r['tenant-guard'].windowP99, bare: r.bare.windowP99, factor, met: factor <= FIXED_RATE_P99_FACTOR };
+  });
+  return [
+    `- throughput ≥ the bare server's × ${tp.map((t) => `${t.want} (${t.name})`).join(', ')}, by req/s or, where the machine rather than the server is the limit, by CPU cost: ${tp.map((t) => `${t.name} ${t.ratio.toFixed(2)}× (cost ${t.cost.toFixed(2)}×) ${ok(t.met)}`).join('; ')}`,
+    `- p99 at ${rate} requests/s (median window) ≤ ${FIXED_RATE_P99_FACTOR}× the bare server's: ${fx.map((f) => `${f.name} ${f.tg.toFixed(2)} / ${f.bare.toFixed(2)} ms = ${f.factor.toFixed(1)}× ${ok(f.met)}`).join('; ')}`,
+    `- RSS under load ≤ ${LOADED_RSS_MIB} MiB: at most ${rssMaxMiB.toFixed(0)} MiB over the ${soakSeconds} s run — ${ok(rssMaxMiB <= LOADED_RSS_MIB)}; flat: ${rssFirstMiB.toFixed(0)} → ${rssLastMiB.toFixed(0)} MiB — ${ok(rssFlat)}`,
+  ];
+}
