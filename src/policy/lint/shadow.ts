@@ -26,23 +26,33 @@ export function canonical(v: unknown, depth = 0): string {
   return JSON.stringify(v) ?? 'null';
 }
 
-function rulePeersCover(outer: RuleForShadow, inner: RuleForShadow, peerCovers: (a: unknown, b: unknown) => boolean): boolean {
+function rulePeersCover(outer: RuleForShadow, inner: RuleForShadow, peerCovers: (a: unknown, b: unknown) => boolean, spelling: (peer: unknown) => string): boolean {
   if (outer.peers === 'all') return true;
   if (inner.peers === 'all') return false;
   const outerPeers = outer.peers;
-  return inner.peers.length > 0 && inner.peers.every((b) => outerPeers.some((a) => canonical(a) === canonical(b) || peerCovers(a, b)));
+  return inner.peers.length > 0 && inner.peers.every((b) => outerPeers.some((a) => spelling(a) === spelling(b) || peerCovers(a, b)));
 }
 
 /** For each rule covered by another (an identical pair reports only the later one). */
 export function shadowLints(rules: readonly RuleForShadow[], peerCovers: (a: unknown, b: unknown) => boolean): Lint[] {
   const out: Lint[] = [];
+  // Every pair of rules compares their peers: spell each peer once (this runs on the admission path).
+  const spelled = new Map<unknown, string>();
+  const spelling = (peer: unknown): string => {
+    let s = spelled.get(peer);
+    if (s === undefined) {
+      s = canonical(peer);
+      spelled.set(peer, s);
+    }
+    return s;
+  };
   rules.forEach((inner, j) => {
     const by = rules.findIndex((outer, i) => {
       if (i === j) return false;
-      const covers = rulePeersCover(outer, inner, peerCovers) && portsCover(outer.ports, inner.ports);
+      const covers = rulePeersCover(outer, inner, peerCovers, spelling) && portsCover(outer.ports, inner.ports);
       if (!covers) return false;
       // Two rules that cover each other: the earlier one stays, the later is the shadowed one.
-      const mutual = rulePeersCover(inner, outer, peerCovers) && portsCover(inner.ports, outer.ports);
+      const mutual = rulePeersCover(inner, outer, peerCovers, spelling) && portsCover(inner.ports, outer.ports);
       return !mutual || i < j;
     });
     const outer = rules[by];
