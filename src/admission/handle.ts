@@ -5,7 +5,7 @@
  * validating endpoint judges everything and refuses a tenant's Namespace that
  * still lacks its owner label (the mutation did not happen).
  */
-import type { Config } from '../config/schema.js';
+import type { PolicySettings } from '../policy/settings.js';
 import type { CidrGroupResolver } from '../kube/cidr-group-cache.js';
 import type { NamespaceResolver } from '../kube/namespace-view.js';
 import { classify, isAdmin, lintObject, referencedNamespaces, renderDenial, renderLint, review, steeringNamespaces, type Verdict } from '../policy/index.js';
@@ -19,7 +19,10 @@ export interface Decision {
 }
 
 export interface HandleDeps {
-  config: Config;
+  /** The engine's settings only (policySettingsOf): the engine never sees the rest of the configuration. */
+  settings: PolicySettings;
+  /** The baseline's egress policy gives every tenant pod DNS (baseline.egress.enabled and .dns): lints leave DNS alone. */
+  dnsAllowedElsewhere: boolean;
   namespaces: NamespaceResolver;
   /** The live CiliumCIDRGroups; without them every cidrGroupRef is refused as unknown. */
   cidrGroups?: CidrGroupResolver | undefined;
@@ -42,7 +45,7 @@ function namespacesToResolve(req: AdmissionRequest, object: unknown, tenantLabel
 }
 
 export async function handleAdmission(req: AdmissionRequest, endpoint: Endpoint, deps: HandleDeps): Promise<Decision> {
-  const { config } = deps;
+  const { settings } = deps;
   const isNamespace = req.kind.group === '' && req.kind.kind === 'Namespace';
   const requester = { username: req.userInfo.username ?? '', groups: req.userInfo.groups ?? [] };
 
@@ -57,10 +60,10 @@ export async function handleAdmission(req: AdmissionRequest, endpoint: Endpoint,
     return { body: encodeAdmissionResponse(req.uid, { allowed: true }), verdict };
   }
 
-  const admin = isAdmin(requester, config);
+  const admin = isAdmin(requester, settings);
   const object = req.operation === 'DELETE' ? undefined : req.object;
   const oldObject = req.oldObject ?? undefined;
-  const view = await deps.namespaces.resolve(namespacesToResolve(req, object, config.tenantLabel, admin));
+  const view = await deps.namespaces.resolve(namespacesToResolve(req, object, settings.tenantLabel, admin));
   const verdict = review({
     kind: req.kind,
     operation: req.operation,
@@ -72,11 +75,11 @@ export async function handleAdmission(req: AdmissionRequest, endpoint: Endpoint,
     phase: endpoint === 'validate' ? 'validating' : 'mutating',
     namespaces: view,
     cidrGroups: deps.cidrGroups?.view(),
-    config,
+    config: settings,
   });
 
   // Lint warns about what is allowed but likely not meant; the baseline's egress policy gives every tenant pod DNS.
-  const lints = lintObject(req.kind, req.namespace, object, { asWritten: false, dnsAllowedElsewhere: config.baseline.egress.enabled && config.baseline.egress.dns });
+  const lints = lintObject(req.kind, req.namespace, object, { asWritten: false, dnsAllowedElsewhere: deps.dnsAllowedElsewhere });
   const warnings = [...verdict.warnings, ...lints.map(renderLint)];
   // The API server sends a Namespace's own name as request.namespace on UPDATE and
   // DELETE; a Namespace is cluster-scoped, so it is named without one.

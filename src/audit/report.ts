@@ -21,7 +21,7 @@
  * - platformUnlabeled: platform namespaces without the platform value on the
  *   tenant label: the baselines select the platform by that label.
  */
-import type { Config } from '../config/schema.js';
+import { policySettingsOf, type Config } from '../config/schema.js';
 import { StaticNamespaces, type NamespaceLike } from '../kube/namespace-view.js';
 import { isManaged, ownerFromLabels, review, storedObjectInput, type NamespaceView, type Verdict, type Violation } from '../policy/index.js';
 import { desiredBaseline, needsWrite, type Flavour } from '../baseline/desired.js';
@@ -133,7 +133,7 @@ export function judgePolicy(obj: AuditObject, kind: 'NetworkPolicy' | 'CiliumNet
   if (isManaged(obj)) return undefined;
   const apiVersion = obj.apiVersion ?? (kind === 'NetworkPolicy' ? 'networking.k8s.io/v1' : 'cilium.io/v2');
   const full = { ...obj, apiVersion, kind: obj.kind ?? kind };
-  const verdict = review(storedObjectInput(full, { operation: 'CREATE', requester: AUDIT_REQUESTER, namespaces: view, config }));
+  const verdict = review(storedObjectInput(full, { operation: 'CREATE', requester: AUDIT_REQUESTER, namespaces: view, config: policySettingsOf(config) }));
   const md = obj.metadata;
   return { apiVersion, kind: full.kind, namespace: md?.namespace ?? '', name: md?.name ?? '', uid: md?.uid, verdict };
 }
@@ -164,7 +164,7 @@ export function namespaceFinding(ns: AuditObject, config: Config): 'unlabeledNam
   if (name === undefined || terminating(ns)) return undefined;
   const labels = ns.metadata?.labels ?? {};
   if (config.platform.namespaces.includes(name)) return labels[config.tenantLabel] !== config.platform.value ? 'platformUnlabeled' : undefined;
-  return ownerFromLabels(name, labels, config).kind === 'none' ? 'unlabeledNamespaces' : undefined;
+  return ownerFromLabels(name, labels, policySettingsOf(config)).kind === 'none' ? 'unlabeledNamespaces' : undefined;
 }
 
 export function auditCluster(input: AuditInput): AuditReport {
@@ -203,7 +203,7 @@ export function auditCluster(input: AuditInput): AuditReport {
     const finding = namespaceFinding(ns, config);
     if (finding === 'unlabeledNamespaces') unlabeledNamespaces.push(name);
     else if (finding === 'platformUnlabeled') platformUnlabeled.push(name);
-    const owner = ownerFromLabels(name, ns.metadata?.labels ?? {}, config);
+    const owner = ownerFromLabels(name, ns.metadata?.labels ?? {}, policySettingsOf(config));
     if (owner.kind !== 'tenant') continue;
     const missing = baselineFinding(name, owner.tenant, live.get(name) ?? [], config, input.flavour);
     if (missing !== undefined) missingBaseline.push(missing);

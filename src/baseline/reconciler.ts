@@ -15,7 +15,7 @@
  * The state and the writes come in through interfaces, so the decisions are
  * unit-tested without an API server.
  */
-import type { Config } from '../config/schema.js';
+import { policySettingsOf, type Config } from '../config/schema.js';
 import { ownerFromLabels } from '../policy/tenancy.js';
 import { desiredBaseline, needsWrite, type BaselinePolicy, type Flavour, type LiveObject } from './desired.js';
 import type { EventSink } from '../kube/events.js';
@@ -93,7 +93,7 @@ export async function reconcileNamespace(name: string, deps: ReconcileDeps): Pro
     return { result: actions.length > 0 ? 'written' : 'skipped', actions, reason: 'not selected by controller.namespaceSelector' };
   }
 
-  const owner = ownerFromLabels(name, labels, config);
+  const owner = ownerFromLabels(name, labels, policySettingsOf(config));
   const desired = desiredBaseline(name, owner, config, state.flavour());
   const live = state.managedPolicies(name);
 

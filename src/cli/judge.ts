@@ -4,7 +4,7 @@
  * the request that writes it (src/policy/object.ts). Its own module so that
  * check.ts and fix.ts both use it without importing each other.
  */
-import type { Config } from '../config/schema.js';
+import { policySettingsOf, type Config } from '../config/schema.js';
 import { StaticCidrGroups } from '../kube/cidr-group-cache.js';
 import { StaticNamespaces, type NamespaceLike } from '../kube/namespace-view.js';
 import { lintObject, renderLint, review, storedObjectInput, type JsonPatchOp, type Operation, type Violation } from '../policy/index.js';
@@ -55,6 +55,7 @@ export function checkObjects(objects: readonly SourcedObject[], namespaceObjects
   }
   const view = new StaticNamespaces(known).view();
   const cidrGroups = offlineCidrGroups(objects).view();
+  const settings = policySettingsOf(config);
   return objects.map(({ object, file, position }, i) => {
     const placed = place(object, opts.namespace);
     const stored = opts.old?.[i];
@@ -64,7 +65,7 @@ export function checkObjects(objects: readonly SourcedObject[], namespaceObjects
       oldObject: old,
       requester: { username: opts.user, groups: opts.groups },
       namespaces: view,
-      config,
+      config: settings,
       cidrGroups,
     }));
     // check sees the object as written, before the API server's defaults: its lint says what they will change.

@@ -6,7 +6,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseSelector } from '../kube/selector.js';
-import { configSchema, SELECTOR_PATTERN } from './schema.js';
+import { policySettingsSchema } from '../policy/settings.js';
+import { configFromObject } from './load.js';
+import { configSchema, policySettingsOf, SELECTOR_PATTERN } from './schema.js';
 
 interface Node {
   type?: string;
@@ -59,5 +61,22 @@ describe('controller.namespaceSelector pattern', () => {
     fc.assert(fc.property(texts, (t) => {
       if (parseSelector(t).ok) expect(pattern.test(t), t).toBe(true);
     }), { numRuns: 3000 });
+  });
+});
+
+describe('policySettingsOf: the engine gets its own settings and nothing else', () => {
+  const loaded = configFromObject({ tenants: [{ name: 'acme', groups: ['acme-devs'] }], namespacePrefix: true, controller: { port: 9000 } });
+  if (!loaded.ok) throw new Error('the example configuration is valid');
+  const slice = policySettingsOf(loaded.config);
+
+  it('exactly the keys the engine declares, with the loaded values', () => {
+    expect(Object.keys(slice).sort()).toEqual(Object.keys(policySettingsSchema.properties).sort());
+    for (const key of Object.keys(policySettingsSchema.properties)) expect(slice[key as keyof typeof slice]).toBe(loaded.config[key as keyof typeof loaded.config]);
+    expect(slice.namespacePrefix).toBe(true);
+    expect(Object.isFrozen(slice)).toBe(true);
+  });
+
+  it('no setting of the server, controller, baseline or certificates', () => {
+    for (const key of ['server', 'controller', 'baseline', 'tls']) expect(slice).not.toHaveProperty(key);
   });
 });

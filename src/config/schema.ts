@@ -11,7 +11,7 @@
  * rejected so a typo never silently becomes a default.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { DNS_LABEL_PATTERN, policySettingsProperties, withDefault, type Filled } from '../policy/settings.js';
+import { DNS_LABEL_PATTERN, policySettingsProperties, withDefault, type Filled, type PolicySettings } from '../policy/settings.js';
 
 export type { PolicySettings, TenantEntry } from '../policy/settings.js';
 
@@ -124,3 +124,14 @@ export type BaselineConfig = Config['baseline'];
 export type TlsConfig = Config['tls'];
 export type ControllerConfig = Config['controller'];
 export type ReportsConfig = Config['reports'];
+
+const POLICY_KEYS = Object.keys(policySettingsProperties) as (keyof PolicySettings)[];
+
+/**
+ * The engine's slice of a configuration: only its own settings, so the
+ * engine never sees (or comes to depend on) the server's, the controller's or
+ * the certificates' settings. Callers that review many objects take it once.
+ */
+export function policySettingsOf(config: Config): PolicySettings {
+  return Object.freeze(Object.fromEntries(POLICY_KEYS.map((k) => [k, config[k]]))) as PolicySettings;
+}

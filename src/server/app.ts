@@ -14,9 +14,9 @@
  * no internals, so failurePolicy only ever governs an unreachable webhook.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { Config } from '../config/schema.js';
+import { policySettingsOf, type Config } from '../config/schema.js';
 import { decodeAdmissionReview, encodeAdmissionResponse } from '../admission/codec.js';
-import { handleAdmission, type Endpoint } from '../admission/handle.js';
+import { handleAdmission, type Endpoint, type HandleDeps } from '../admission/handle.js';
 import type { CidrGroupResolver } from '../kube/cidr-group-cache.js';
 import type { NamespaceResolver } from '../kube/namespace-view.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -48,6 +48,12 @@ export interface AppDeps {
 
 export function buildApp(deps: AppDeps): FastifyInstance {
   const { config, metrics } = deps;
+  const handleDeps: HandleDeps = {
+    settings: policySettingsOf(config),
+    dnsAllowedElsewhere: config.baseline.egress.enabled && config.baseline.egress.dns,
+    namespaces: deps.namespaces,
+    cidrGroups: deps.cidrGroups,
+  };
   const state: ServerState = deps.state ?? { shuttingDown: false, notReady: () => [], degraded: () => [] };
   const opts: FastifyServerOptions & { https?: object } = {
     // One log line per decision is written below; fastify's own per-request lines are off.
@@ -147,7 +153,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const r = decoded.request;
     let verdictLabel = 'error';
     try {
-      const { body, verdict } = await handleAdmission(r, endpoint, deps);
+      const { body, verdict } = await handleAdmission(r, endpoint, handleDeps);
       verdictLabel = verdict.allowed ? 'allowed' : 'denied';
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       // One line per decision; never the object's contents.
