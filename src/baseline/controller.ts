@@ -12,7 +12,8 @@
  *
  * Every (re)list of an informer, becoming the leader, and the periodic
  * resync enqueue every namespace ("full sync"); reconciles read the caches,
- * so a full sync costs API requests only where something is wrong.
+ * so a full sync costs API requests only where something is wrong
+ * (full-sync.ts); which flavour is written, flavour.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -32,6 +33,8 @@ import { matcher, parseSelector } from '../kube/selector.js';
 import { WorkerLoop } from '../kube/worker.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../policy/rules/managed.js';
 import type { Flavour } from './desired.js';
+import { BaselineFlavour } from './flavour.js';
+import { FullSync } from './full-sync.js';
 import { buildControllerMetrics, type ControllerMetrics } from './metrics.js';
 import { reconcileNamespace, type Writer } from './reconciler.js';
 import { BaselineState, type Policy } from './state.js';
@@ -80,11 +83,10 @@ export class BaselineController {
   private readonly elector: LeaderElector | undefined;
   private readonly events: EventRecorder;
   private readonly timers: NodeJS.Timeout[] = [];
-  private fullSync: { pending: Set<string>; started: number; reason: string } | undefined;
-  private fullSyncsDone = 0;
+  private readonly fullSync: FullSync;
+  private readonly baselineFlavour: BaselineFlavour;
   private stopped = false;
   private leading: boolean;
-  private warnedFlavour: boolean | undefined;
   private readonly audit: PeriodicJob | undefined;
   private readonly selects: ((labels: Readonly<Record<string, string>>) => boolean) | undefined;
 
@@ -100,6 +102,11 @@ export class BaselineController {
     this.rest = opts.rest;
     this.informers = opts.informers;
     this.events = new EventRecorder(this.rest, c.events.qps > 0 && c.events.burst >= 1 ? new TokenBucket(c.events.qps, c.events.burst) : undefined, this.identity, this.metrics.events, this.log);
+    this.fullSync = new FullSync(({ reason, count, ms }) => {
+      this.metrics.lastFullSync.set(Date.now() / 1000);
+      this.log.info({ reason, namespaces: this.namespaces.size, ms }, 'full sync complete: every namespace holds its baseline');
+      if (count === 1) void this.runAudit();
+    });
 
     this.namespaces = this.informers.namespaces();
     this.namespaces.subscribe({
@@ -112,6 +119,7 @@ export class BaselineController {
       { kind: CILIUM_POLICIES.kind, cache: this.cilium },
     ], () => this.flavour());
     this.discovery = new DiscoveryPoll(this.rest, DISCOVERY_INTERVAL_MS, (served, before) => this.onServed(served, before), this.log);
+    this.baselineFlavour = new BaselineFlavour(this.config, () => this.discovery.current, this.events, this.log);
     this.audit = opts.audit;
     this.writer = apiWriter(this.rest, this.state, () => this.isLeader(), this.metrics);
     this.workers = new WorkerLoop({
@@ -119,9 +127,7 @@ export class BaselineController {
       workers: c.workers,
       open: () => this.active(),
       reconcile: (key) => this.reconcile(key),
-      onSuccess: (key) => {
-        if (this.fullSync?.pending.delete(key) === true) this.checkFullSync();
-      },
+      onSuccess: (key) => this.fullSync.reconciled(key),
       onFailure: (key, err, failures, retryInMs) => this.failed(key, err, failures, retryInMs),
       isSkip: (err) => err instanceof NotLeaderError,
       onSkip: () => this.metrics.reconciles.inc({ result: 'skipped' }),
@@ -172,8 +178,7 @@ export class BaselineController {
   }
 
   flavour(): Flavour {
-    if (this.config.baseline.flavour === 'cilium' && this.discovery.current?.ciliumNetworkPolicies !== true) return 'networkpolicy';
-    return this.config.baseline.flavour;
+    return this.baselineFlavour.current();
   }
 
   // ------------------------------------------------------------ informers
@@ -182,10 +187,7 @@ export class BaselineController {
     const name = obj.metadata?.name;
     if (name === undefined) return;
     this.state.namespaceChanged(type, obj);
-    if (type === 'delete') {
-      this.fullSync?.pending.delete(name);
-      this.checkFullSync();
-    }
+    if (type === 'delete') this.fullSync.gone(name);
     this.enqueue(name);
   }
 
@@ -212,21 +214,10 @@ export class BaselineController {
 
   private enqueueAll(reason: string): void {
     const names = [...this.namespaces.values()].map((n) => n.metadata?.name).filter((n): n is string => n !== undefined);
-    this.fullSync = { pending: new Set(names), started: performance.now(), reason };
+    this.fullSync.begin(names, reason);
     for (const n of names) this.queue.add(n);
     this.metrics.queueDepth.set(this.queue.length);
     this.log.debug({ namespaces: names.length, reason }, 'full sync: every namespace queued');
-    this.checkFullSync();
-  }
-
-  private checkFullSync(): void {
-    const fs = this.fullSync;
-    if (fs === undefined || fs.pending.size > 0) return;
-    this.fullSync = undefined;
-    this.fullSyncsDone += 1;
-    this.metrics.lastFullSync.set(Date.now() / 1000);
-    this.log.info({ reason: fs.reason, namespaces: this.namespaces.size, ms: Math.round(performance.now() - fs.started) }, 'full sync complete: every namespace holds its baseline');
-    if (this.fullSyncsDone === 1) void this.runAudit();
   }
 
   // ------------------------------------------------------------ reconcile
@@ -266,7 +257,7 @@ export class BaselineController {
       this.cilium = undefined;
       await this.informers.drop(CILIUM_POLICIES, { labelSelector: MANAGED_SELECTOR });
     }
-    this.noteFlavour();
+    this.baselineFlavour.note();
     if (before !== undefined && before.ciliumNetworkPolicies !== served.ciliumNetworkPolicies) {
       this.log.info({ ciliumServed: served.ciliumNetworkPolicies, flavour: this.flavour() }, 'the Cilium CRD came or went; reconciling every namespace');
       if (this.ready() && this.leading) this.enqueueAll('cilium CRD changed');
@@ -275,17 +266,6 @@ export class BaselineController {
       this.enqueueAll('API discovery succeeded');
     }
     this.workers.kick();
-  }
-
-  private noteFlavour(): void {
-    const fellBack = this.config.baseline.flavour === 'cilium' && this.discovery.current?.ciliumNetworkPolicies !== true;
-    if (fellBack === this.warnedFlavour) return;
-    this.warnedFlavour = fellBack;
-    if (!fellBack) return;
-    const le = this.config.controller.leaderElection;
-    const message = 'baseline.flavour is cilium, but the API server does not serve cilium.io/v2 CiliumNetworkPolicy; writing the NetworkPolicy flavour instead (Cilium enforces it too) until the CRD is served';
-    this.log.warn({ flavour: 'networkpolicy' }, message);
-    this.events.emit(le.leaseNamespace, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name: le.leaseName, namespace: le.leaseNamespace }, 'Warning', 'CiliumNotServed', message);
   }
 
   /** Recompute the audit counts (leader only: one replica lists the cluster). */
@@ -332,7 +312,7 @@ export class BaselineController {
       flavour: this.flavour(),
       queue: this.queue.length,
       namespaces: this.namespaces.size,
-      fullSyncs: this.fullSyncsDone,
+      fullSyncs: this.fullSync.count,
     };
   }
 
