@@ -31,7 +31,7 @@ import { KubeApiError, apiStatus, type KubeRest } from '../kube/rest.js';
 import { CILIUM_POLICIES, NETWORK_POLICIES, type ResourceType } from '../kube/resources.js';
 import { matcher, parseSelector } from '../kube/selector.js';
 import { WorkerLoop } from '../kube/worker.js';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../policy/rules/managed.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../policy/vocabulary.js';
 import type { Flavour } from './desired.js';
 import { BaselineFlavour } from './flavour.js';
 import { FullSync } from './full-sync.js';

@@ -15,12 +15,11 @@
  */
 import type { Config } from '../config/schema.js';
 import { worldBlocks as world, type WorldBlock } from '../policy/world.js';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../policy/rules/managed.js';
+import { CILIUM_POD_NAMESPACE_KEY, ciliumNamespaceLabelKey, MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAME_LABEL } from '../policy/vocabulary.js';
 import type { Owner } from '../policy/tenancy.js';
 
 export type Flavour = 'networkpolicy' | 'cilium';
 
-export const NAME_LABEL = 'kubernetes.io/metadata.name';
 export const DNS_NAMESPACE = 'kube-system';
 
 export interface PolicyKind {
@@ -113,15 +112,10 @@ function npEgress(namespace: string, name: string, tenant: string, config: Confi
   };
 }
 
-/** Cilium's view of a namespace label on an endpoint. */
-function ciliumNamespaceLabel(key: string): string {
-  return `k8s:io.cilium.k8s.namespace.labels.${key}`;
-}
-
 function ciliumPeers(tenant: string, config: Config): Record<string, unknown>[] {
   // `{}` in a namespaced policy means "endpoints of this namespace".
   const peers: Record<string, unknown>[] = [{}];
-  for (const v of reachableValues(tenant, config)) peers.push({ matchLabels: { [ciliumNamespaceLabel(config.tenantLabel)]: v } });
+  for (const v of reachableValues(tenant, config)) peers.push({ matchLabels: { [ciliumNamespaceLabelKey(config.tenantLabel)]: v } });
   return peers;
 }
 
@@ -137,7 +131,7 @@ function cnpEgress(namespace: string, name: string, tenant: string, config: Conf
   const egress: Record<string, unknown>[] = [{ toEndpoints: ciliumPeers(tenant, config) }];
   if (config.baseline.egress.dns) {
     egress.push({
-      toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': DNS_NAMESPACE } }],
+      toEndpoints: [{ matchLabels: { [CILIUM_POD_NAMESPACE_KEY]: DNS_NAMESPACE } }],
       toPorts: [{ ports: [{ port: '53', protocol: 'UDP' }, { port: '53', protocol: 'TCP' }] }],
     });
   }

@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { apiStatus, type KubeRest } from '../kube/rest.js';
 import { MUTATING_WEBHOOKS, SECRETS, VALIDATING_WEBHOOKS, collectionPath, objectPath } from '../kube/resources.js';
+import { COMPONENT_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../policy/vocabulary.js';
 import { bundleContains, sameBundle } from './bundle.js';
 import { applyDecision, decide, decodeSecret, encodeSecret, policyProblems, type Decoded, type RotationPolicy } from './plan.js';
 
@@ -160,7 +161,7 @@ export class SelfCertRotator {
         metadata: {
           name: secretName,
           namespace,
-          labels: { ...(secret?.metadata?.labels ?? {}), 'app.kubernetes.io/managed-by': 'tenant-guard', 'app.kubernetes.io/component': 'webhook-certificate' },
+          labels: { ...(secret?.metadata?.labels ?? {}), [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [COMPONENT_LABEL]: 'webhook-certificate' },
           annotations: { ...withoutStaged(secret?.metadata?.annotations), ...annotations },
         },
         data,

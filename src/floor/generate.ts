@@ -31,7 +31,7 @@
  * methods of its own.
  */
 import type { PolicySettings } from '../policy/settings.js';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../policy/rules/managed.js';
+import { CILIUM_NAMESPACE_LABELS, CILIUM_POD_NAMESPACE, CILIUM_SOURCE_ANY, CILIUM_SOURCE_K8S, MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAME_LABEL, PART_OF_LABEL } from '../policy/vocabulary.js';
 import { SYSTEM_DELETERS } from '../policy/tenancy.js';
 import { allOf, celText, nonEmpty, type CelText } from './cel.js';
 import { floorInputs, type FloorInputs, type FloorOptions } from './inputs.js';
@@ -39,8 +39,6 @@ import { floorInputs, type FloorInputs, type FloorOptions } from './inputs.js';
 export { encodeMember, externalIPRanges, floorInputs, membershipParams, type FloorInputs, type FloorOptions } from './inputs.js';
 
 type Obj = Record<string, unknown>;
-
-const NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /**
  * Only Services that set external IPs are judged, by the floor and by the
@@ -57,7 +55,7 @@ function notAdmin(s: FloorInputs, cel: CelText): { name: string; expression: str
 }
 
 function policy(name: string, spec: Obj): Obj {
-  return { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name, labels: { 'app.kubernetes.io/part-of': 'tenant-guard' } }, spec: { failurePolicy: 'Fail', ...spec } };
+  return { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name, labels: { [PART_OF_LABEL]: MANAGED_BY_VALUE } }, spec: { failurePolicy: 'Fail', ...spec } };
 }
 
 function binding(name: string, policyName: string, excluded: readonly string[], paramRef?: Obj): Obj {
@@ -66,7 +64,7 @@ function binding(name: string, policyName: string, excluded: readonly string[], 
   if (excluded.length > 0) {
     spec.matchResources = { namespaceSelector: { matchExpressions: [{ key: NAME_LABEL, operator: 'NotIn', values: [...excluded] }] } };
   }
-  return { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name, labels: { 'app.kubernetes.io/part-of': 'tenant-guard' } }, spec };
+  return { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name, labels: { [PART_OF_LABEL]: MANAGED_BY_VALUE } }, spec };
 }
 
 function rule(groups: string[], resources: string[], operations: string[]): Obj {
@@ -199,8 +197,10 @@ export function floorObjects(s: FloorInputs, cel: CelText, prefix = 'tenant-guar
   });
 
   // ---- CiliumNetworkPolicy ----------------------------------------------
-  const nsLabelKeys = ['k8s:', 'any:', ''].map((p) => `${p}io.cilium.k8s.namespace.labels.${key}`);
-  const nameKeys = ['k8s:', 'any:', ''].flatMap((p) => [`${p}io.kubernetes.pod.namespace`, `${p}io.cilium.k8s.namespace.labels.${NAME_LABEL}`]);
+  // Every spelling of the namespace keys Cilium reads alike: with the k8s or any source, or with none.
+  const sources = [`${CILIUM_SOURCE_K8S}:`, `${CILIUM_SOURCE_ANY}:`, ''];
+  const nsLabelKeys = sources.map((p) => `${p}${CILIUM_NAMESPACE_LABELS}${key}`);
+  const nameKeys = sources.flatMap((p) => [`${p}${CILIUM_POD_NAMESPACE}`, `${p}${CILIUM_NAMESPACE_LABELS}${NAME_LABEL}`]);
   // A tenant-label key is present and every one present names a foreign tenant (they are ANDed: one
   // allowed value confines the selector), no name key confines it, and no expression could.
   const foreignEndpoint = (s: string) => `(has(${s}.matchLabels) && ${list(nsLabelKeys)}.exists(k, k in ${s}.matchLabels) && ${list(nsLabelKeys)}.all(k, !(k in ${s}.matchLabels) || !(${s}.matchLabels[k] in [variables.nsTenant, ${str(platform)}])) && !${list(nameKeys)}.exists(k, k in ${s}.matchLabels) && (!has(${s}.matchExpressions) || size(${s}.matchExpressions) == 0))`;
@@ -223,7 +223,7 @@ export function floorObjects(s: FloorInputs, cel: CelText, prefix = 'tenant-guar
             const [dir, field] = d.split(':') as [string, string];
             return allOf(s, dir, 'r', allOf('r', field, 'sel', `!${foreignEndpoint('sel')}`));
           }).join(' && ')),
-        messageExpression: `'tenant-guard floor refused CiliumNetworkPolicy ' + object.metadata.name + ': endpoint selector io.cilium.k8s.namespace.labels.${key}: Forbidden: selects endpoints of another tenant (fix: use ' + variables.nsTenant + ' or ${platform}, or leave namespace labels out)'`,
+        messageExpression: `'tenant-guard floor refused CiliumNetworkPolicy ' + object.metadata.name + ': endpoint selector ${CILIUM_NAMESPACE_LABELS}${key}: Forbidden: selects endpoints of another tenant (fix: use ' + variables.nsTenant + ' or ${platform}, or leave namespace labels out)'`,
         reason: 'Forbidden',
       },
       {
@@ -308,7 +308,7 @@ export function floorObjects(s: FloorInputs, cel: CelText, prefix = 'tenant-guar
   const param = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name: paramName, namespace: s.namespace, labels: { 'app.kubernetes.io/part-of': 'tenant-guard' } },
+    metadata: { name: paramName, namespace: s.namespace, labels: { [PART_OF_LABEL]: MANAGED_BY_VALUE } },
     data: s.params,
   };
   const policies = [nsPolicy, nsMembersPolicy, npPolicy, cnpPolicy, svcPolicy, clusterPolicy, steeringPolicy, managedPolicy];

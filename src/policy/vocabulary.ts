@@ -1,7 +1,9 @@
 /**
- * Every well-known key the engine reads or writes, spelled once. A second
- * spelling of one of these is how a rule and the dataplane come to disagree,
- * so rules import them from here instead of writing the text again.
+ * Every well-known key tenant-guard reads or writes, spelled once: the engine,
+ * the floor, the baseline, the certificates and reach import them from here.
+ * A second spelling of one of these is how a rule and the dataplane (or the
+ * floor and the webhook) come to disagree. The one exception is the chart's
+ * own templates, generated from this code or written in Helm's conventions.
  */
 
 /** The label the API server sets on every namespace to its own name (Kubernetes 1.21+); tenants cannot change it. */
@@ -10,6 +12,10 @@ export const NAME_LABEL = 'kubernetes.io/metadata.name';
 /** The label on tenant-guard's own objects (the baseline policies). */
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'tenant-guard';
+
+/** Kubernetes' recommended labels on the objects tenant-guard creates besides the baseline (floor objects, the certificate Secret). */
+export const PART_OF_LABEL = 'app.kubernetes.io/part-of';
+export const COMPONENT_LABEL = 'app.kubernetes.io/component';
 
 /** Cilium's identity label carrying a pod's namespace name. */
 export const CILIUM_POD_NAMESPACE = 'io.kubernetes.pod.namespace';

@@ -5,12 +5,13 @@
  * all of them, with where they came from.
  */
 import { isRecord } from '../policy/report.js';
+import { NAME_LABEL } from '../policy/vocabulary.js';
 import { parseCiliumNetworkPolicy } from './cilium.js';
 import { parseNetworkPolicy, type InputError, type Policy } from './networkpolicy.js';
 import type { Labels } from '../policy/label-selector.js';
 import { buildWorkloads, WORKLOAD_KINDS, type Workload, type WorkloadObject } from './workloads.js';
 
-export const NAME_LABEL = 'kubernetes.io/metadata.name';
+export { NAME_LABEL };
 
 export interface SourceObject {
   object: Record<string, unknown>;
