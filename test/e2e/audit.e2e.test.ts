@@ -180,7 +180,7 @@ current-context: x
   it('exits 2 on bad input', async () => {
     const bad = await audit(['--kubeconfig', kubeconfigOf('admin'), '-o', 'table']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe('tenant-guard audit: -o, --output must be one of text, json, yaml, got "table"\n');
+    expect(bad.stderr).toBe('tenant-guard audit: -o, --output must be one of text, json, yaml, policyreport, got "table"\n');
     const missing = await audit(['--kubeconfig', join(scratch, 'does-not-exist')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^tenant-guard audit: cannot load kubeconfig: /);

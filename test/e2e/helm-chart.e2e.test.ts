@@ -250,11 +250,11 @@ describe('chart: default values', () => {
     await expectFloorAsGenerated(docs, ['kube-system', ns]);
   });
 
-  it('runs the controller in the webhook pods, on the webhook\'s one port', () => {
+  it('runs the controller in the webhook pods, its metrics with the webhook\'s on the metrics port', () => {
     const c = the(docs, 'Deployment').spec.template.spec.containers[0]!;
     expect(c.args).toContain('--controller');
-    expect(c.ports).toEqual([{ name: 'https', containerPort: 8443, protocol: 'TCP' }]);
-    expect(the(docs, 'Service').spec.ports).toEqual([{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }]);
+    expect(c.ports).toEqual([{ name: 'https', containerPort: 8443, protocol: 'TCP' }, { name: 'metrics', containerPort: 8081, protocol: 'TCP' }]);
+    expect(the(docs, 'Service').spec.ports).toEqual([{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }, { name: 'metrics', port: 8081, targetPort: 'metrics', protocol: 'TCP' }]);
     // The Lease lives in the release namespace, where the Role lets it be written.
     expect(configOf(docs).controller.leaderElection).toMatchObject({ enabled: true, leaseNamespace: ns, leaseName: 'tenant-guard-controller' });
   });
@@ -272,7 +272,9 @@ describe('chart: default values', () => {
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'https', scheme: 'HTTPS' });
     expect(c.resources.requests).toBeDefined();
     expect(c.resources.limits.memory).toBeDefined();
-    expect(c.args).toEqual(['serve', '--config', '/etc/tenant-guard/config.yaml', '--log-level', 'info', '--controller']);
+    expect(c.args).toEqual(['serve', '--config', '/etc/tenant-guard/config.yaml', '--log-level', 'info', '--controller', '--metrics-port', '8081']);
+    // Admission and probes on one port, metrics on another (never the webhook's).
+    expect(c.ports.map((p) => [p.name, p.containerPort])).toEqual([['https', 8443], ['metrics', 8081]]);
     expect(find(docs, 'HealthCheck')).toEqual([]);
     expect(the(docs, 'PodDisruptionBudget').spec.minAvailable).toBe(1);
     // The ServiceAccount itself does not hand out tokens; only this pod mounts one.
@@ -421,19 +423,18 @@ describe.each(ciValues)('chart: %s', (file) => {
       ]);
       const sm = the(docs, 'ServiceMonitor');
       expect(sm.metadata.labels?.release).toBe('prometheus');
-      expect(sm.spec.endpoints[0]!.tlsConfig?.ca.secret).toEqual({ name: 'guard-tls', key: 'ca-bundle.crt' });
-      // No controller: neither its endpoint nor its port.
-      expect(sm.spec.endpoints.map((e) => e.port)).toEqual(['https']);
-      expect(the(docs, 'Service').spec.ports.map((p) => p.name)).toEqual(['https']);
-      expect(pod.containers[0]!.ports.map((p) => p.name)).toEqual(['https']);
+      // Without the controller too, the webhook's metrics are on the plain-HTTP metrics port only.
+      expect(sm.spec.endpoints.map((e) => [e.port, e.path, e.scheme])).toEqual([['metrics', '/metrics', 'http']]);
+      expect(the(docs, 'Service').spec.ports.map((p) => p.name)).toEqual(['https', 'metrics']);
+      expect(pod.containers[0]!.ports.map((p) => p.name)).toEqual(['https', 'metrics']);
       expect(the(docs, 'PodDisruptionBudget').spec.minAvailable).toBe(2);
     } else if (file === 'controller-values.yaml') {
       const c = pod.containers[0]!;
       expect(c.args).toContain('--controller');
-      // One port for the whole process: config.controller.port is not exposed.
-      expect(c.ports.map((p) => p.name)).toEqual(['https']);
-      expect(the(docs, 'Service').spec.ports.map((p) => p.name)).toEqual(['https']);
-      expect(the(docs, 'ServiceMonitor').spec.endpoints.map((e) => [e.port, e.path, e.scheme])).toEqual([['https', '/metrics', 'https']]);
+      // The metrics port is the chart's metricsPort; config.controller.port (only `tenant-guard controller` uses it) is not exposed.
+      expect(c.ports.map((p) => p.name)).toEqual(['https', 'metrics']);
+      expect(the(docs, 'Service').spec.ports.map((p) => p.name)).toEqual(['https', 'metrics']);
+      expect(the(docs, 'ServiceMonitor').spec.endpoints.map((e) => [e.port, e.path, e.scheme])).toEqual([['metrics', '/metrics', 'http']]);
       // The controller and baseline sections reach the ConfigMap as given, the Lease in the release namespace.
       expect(cfg.baseline).toEqual({ flavour: 'cilium', isolate: { enabled: true, name: 'isolate' }, egress: { enabled: true, name: 'tenant-guard-egress', dns: false, world: true } });
       expect(cfg.controller).toMatchObject({ port: 9090, qps: 50, burst: 100, workers: 8, namespaceSelector: 'rollout=baseline', auditIntervalSeconds: 0 });
