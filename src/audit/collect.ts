@@ -8,7 +8,8 @@ import type { AuditInput, AuditObject } from './report.js';
 import { discoverServed, servedClusterPolicyTypes } from '../kube/discovery.js';
 import type { Flavour } from '../baseline/desired.js';
 import type { KubeRest } from '../kube/rest.js';
-import { CILIUM_POLICIES, NAMESPACES, NETWORK_POLICIES, collectionPath } from '../kube/resources.js';
+import { CILIUM_POLICIES, NAMESPACES, NETWORK_POLICIES, PODS, collectionPath } from '../kube/resources.js';
+import type { AuditPod } from './lint.js';
 
 export type Progress = (what: string, count: number) => void;
 
@@ -26,4 +27,10 @@ export async function collectAuditInput(rest: KubeRest, config: Config, progress
   }
   const flavour: Flavour = config.baseline.flavour === 'cilium' && served.ciliumNetworkPolicies ? 'cilium' : 'networkpolicy';
   return { namespaces, networkPolicies, ciliumPolicies, clusterPolicies, config, flavour };
+}
+
+/** Every pod's namespace and labels, for the audit's lint; nothing else of a pod is kept. */
+export async function collectPods(rest: KubeRest, progress?: Progress, pageSize = 500): Promise<AuditPod[]> {
+  const { items } = await rest.list<{ metadata?: { namespace?: string; labels?: Record<string, string> } }>(collectionPath(PODS), PODS.plural, { limit: pageSize }, (n) => progress?.('pods', n));
+  return items.map((p) => ({ namespace: p.metadata?.namespace ?? '', labels: p.metadata?.labels ?? {} }));
 }

@@ -11,7 +11,8 @@ import { stringify } from 'yaml';
 import { formatConfigErrors, loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { AUDIT_CATEGORIES, auditCluster, findingCounts, totalFindings, type AuditInput, type AuditReport } from '../audit/report.js';
-import { collectAuditInput } from '../audit/collect.js';
+import { collectAuditInput, collectPods } from '../audit/collect.js';
+import { auditWarnings, type AuditPod, type AuditWarning } from '../audit/lint.js';
 import { KubeApiError, KubeRest } from '../kube/rest.js';
 import { loadKubeConfig } from '../kube/client.js';
 import { renderViolation, subjectText } from '../policy/index.js';
@@ -32,7 +33,7 @@ interface AuditFlags {
 export function auditCommand(program: Command, io: Io, action: ActionWrapper): Command {
   return program.command('audit')
     .summary('list what exists that the webhook would refuse today')
-    .description('List what already exists that the webhook would refuse today, cluster-wide policies not known to come from an admin, and tenant namespaces missing their baseline. Read-only. The configuration is the installed release\'s (its ConfigMap) unless --config names a file.')
+    .description('List what already exists that the webhook would refuse today, cluster-wide policies not known to come from an admin, and tenant namespaces missing their baseline; then the lint warnings of the stored policies (they do not change the exit code). Read-only. The configuration is the installed release\'s (its ConfigMap) unless --config names a file.')
     .addOption(kubeconfigOption())
     .option('--context <name>', 'the kubeconfig context to use (default: its current context)')
     .option('--config <file>', 'judge by this configuration file instead of the installed release\'s')
@@ -52,7 +53,7 @@ const TITLES: Record<(typeof AUDIT_CATEGORIES)[number], string> = {
   platformUnlabeled: 'Platform namespaces without the platform value on the tenant label',
 };
 
-export function renderAuditText(report: AuditReport, server: string, configuration: string): string {
+export function renderAuditText(report: AuditReport, server: string, configuration: string, warnings: readonly AuditWarning[] = []): string {
   const total = totalFindings(report);
   const s = report.scanned;
   const lines: string[] = [
@@ -93,11 +94,26 @@ export function renderAuditText(report: AuditReport, server: string, configurati
         break;
     }
   }
+  if (warnings.length > 0) {
+    lines.push('', `Warnings: allowed, but probably not meant (${warnings.length}; they do not change the exit code):`);
+    for (const w of warnings) lines.push(`  ${w.kind} ${w.namespace}/${w.name}: ${w.code} ${w.path}: ${w.message}`);
+  }
   return lines.join('\n');
 }
 
-export function auditJson(report: AuditReport, server: string, configuration: string): object {
-  return { apiServer: server, configuration, findings: totalFindings(report), counts: findingCounts(report), ...report };
+export function auditJson(report: AuditReport, server: string, configuration: string, warnings: readonly AuditWarning[] = []): object {
+  return { apiServer: server, configuration, findings: totalFindings(report), counts: findingCounts(report), ...report, warnings };
+}
+
+/** The pods, for the lint that needs them; without list on pods the audit goes on and says what it could not check. */
+async function podsIfAllowed(rest: KubeRest, io: Io, progress: (what: string, count: number) => void, pageSize: number): Promise<AuditPod[] | undefined> {
+  try {
+    return await collectPods(rest, progress, pageSize);
+  } catch (err) {
+    if (!(err instanceof KubeApiError) || err.status !== 403) throw err;
+    io.err('note: not allowed to list pods, so policies whose podSelector matches no pod (SelectorMatchesNoWorkload) are not looked for');
+    return undefined;
+  }
 }
 
 function progressLine(): ((what: string, count: number) => void) & { clear(): void } {
@@ -120,7 +136,7 @@ function explain(err: unknown, server: string): string {
   if (err instanceof KubeApiError) {
     if (err.status === 0) return `cannot reach the Kubernetes API at ${server}: ${err.message}`;
     if (err.status === 401) return `the Kubernetes API at ${server} did not accept the credentials (401): ${err.message}`;
-    if (err.status === 403) return `not allowed to read what the audit needs (403): ${err.message}. It needs list on namespaces, networkpolicies, the Cilium and admin network policy kinds, and (without --config) configmaps in the release namespace`;
+    if (err.status === 403) return `not allowed to read what the audit needs (403): ${err.message}. It needs list on namespaces, networkpolicies, pods (for the lint), the Cilium and admin network policy kinds, and (without --config) configmaps in the release namespace`;
     return `the Kubernetes API at ${server} answered ${err.status} (${err.reason}): ${err.message}`;
   }
   return `reading the cluster failed: ${(err as Error).message}`;
@@ -152,6 +168,7 @@ async function runAudit(values: AuditFlags, io: Io): Promise<number> {
   const progress = progressLine();
   let report: AuditReport;
   let input: AuditInput;
+  let pods: AuditPod[] | undefined;
   let source = values.config ?? '';
   try {
     if (config === undefined) {
@@ -162,6 +179,7 @@ async function runAudit(values: AuditFlags, io: Io): Promise<number> {
     }
     input = await collectAuditInput(rest, config, progress, pageSize);
     report = auditCluster(input);
+    pods = output === 'policyreport' ? undefined : await podsIfAllowed(rest, io, progress, pageSize);
   } catch (err) {
     progress.clear();
     if (err instanceof UsageError) throw err;
@@ -172,7 +190,8 @@ async function runAudit(values: AuditFlags, io: Io): Promise<number> {
     io.out(reportsOfAudit(input).map((r) => stringify(r, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n').replace(/\n$/, ''));
     return totalFindings(report) > 0 ? 1 : 0;
   }
-  const json = auditJson(report, rest.url, source);
-  io.out(output === 'json' ? JSON.stringify(json, null, 2) : output === 'yaml' ? stringify(json, { lineWidth: 0 }).replace(/\n$/, '') : renderAuditText(report, rest.url, source));
+  const warnings = auditWarnings(input, config, pods);
+  const json = auditJson(report, rest.url, source, warnings);
+  io.out(output === 'json' ? JSON.stringify(json, null, 2) : output === 'yaml' ? stringify(json, { lineWidth: 0 }).replace(/\n$/, '') : renderAuditText(report, rest.url, source, warnings));
   return totalFindings(report) > 0 ? 1 : 0;
 }

@@ -8,12 +8,12 @@
  * their resource's.
  */
 import { discoverServed, servedClusterPolicyTypes } from '../kube/discovery.js';
-import { CILIUM_POLICIES, collectionPath, NAMESPACES, NETWORK_POLICIES, type ResourceType } from '../kube/resources.js';
+import { CILIUM_POLICIES, collectionPath, NAMESPACES, NETWORK_POLICIES, PODS, type ResourceType } from '../kube/resources.js';
 import type { KubeRest } from '../kube/rest.js';
 import type { SourceObject } from '../reach/cluster.js';
 
 const WORKLOAD_TYPES: ResourceType[] = [
-  { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true },
+  PODS,
   { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true },
   { apiVersion: 'apps/v1', kind: 'ReplicaSet', plural: 'replicasets', namespaced: true },
   { apiVersion: 'apps/v1', kind: 'StatefulSet', plural: 'statefulsets', namespaced: true },

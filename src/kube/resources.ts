@@ -22,6 +22,7 @@ export const CLUSTER_NETWORK_POLICIES: ResourceType = { apiVersion: 'policy.netw
 export const CIDR_GROUPS: ResourceType = { apiVersion: 'cilium.io/v2', kind: 'CiliumCIDRGroup', plural: 'ciliumcidrgroups', namespaced: false };
 /** CiliumCIDRGroup before Cilium 1.18. */
 export const CIDR_GROUPS_V2ALPHA1: ResourceType = { apiVersion: 'cilium.io/v2alpha1', kind: 'CiliumCIDRGroup', plural: 'ciliumcidrgroups', namespaced: false };
+export const PODS: ResourceType = { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
 export const LEASES: ResourceType = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases', namespaced: true };
 export const SECRETS: ResourceType = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
 export const MUTATING_WEBHOOKS: ResourceType = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', namespaced: false };

@@ -41,6 +41,7 @@ const acme = uniqueName('acme');
 const legacy = uniqueName('legacy');
 const crossTenant = 'allow-from-globex';
 const ccnp = uniqueName('e2e-ccnp');
+const dbOnly = 'db-only';
 
 beforeAll(async () => {
   for (const [name, tenant] of [[acme, 'acme'], [legacy, undefined]] as const) {
@@ -54,6 +55,14 @@ beforeAll(async () => {
     kind: 'NetworkPolicy',
     metadata: { name: crossTenant, namespace: acme },
     spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: { matchLabels: { [TENANT_LABEL]: 'globex' } } }] }] },
+  });
+  // A pod (never scheduled here: the local control plane has no nodes) and a policy for pods that do not exist.
+  await apply('admin', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: acme, labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'registry.invalid/web:1' }] } });
+  await apply('admin', {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: dbOnly, namespace: acme },
+    spec: { podSelector: { matchLabels: { app: 'db' } }, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: {} }] }] },
   });
   await apply('admin', {
     apiVersion: 'cilium.io/v2',
@@ -114,6 +123,10 @@ describe('tenant-guard audit', () => {
     expect(res.stdout).toContain(`  CiliumClusterwideNetworkPolicy ${ccnp} (field managers: kubectl-client-side-apply`);
     expect(res.stdout).toContain(`  ${acme} (tenant acme): missing NetworkPolicy/tenant-guard-isolate`);
     expect(res.stdout).toMatch(new RegExp(`^  ${legacy}$`, 'm'));
+    // Lint of what is stored: a warning, listed apart from the findings.
+    expect(res.stdout).toMatch(/^Warnings: allowed, but probably not meant \(\d+; they do not change the exit code\):$/m);
+    expect(res.stdout).toContain(`  NetworkPolicy ${acme}/${dbOnly}: SelectorMatchesNoWorkload spec.podSelector: matches none of the 1 workload(s) of namespace ${acme}`);
+    expect(res.stdout).not.toContain(`${acme}/${crossTenant}: SelectorMatchesNoWorkload`);
     // Not a terminal: no progress output.
     expect(res.stderr).toBe('');
   });
@@ -131,7 +144,7 @@ describe('tenant-guard audit', () => {
       platformUnlabeled: string[];
       scanned: Record<string, number | null>;
     };
-    expect(Object.keys(report).sort()).toEqual(['apiServer', 'clusterPolicies', 'configuration', 'counts', 'findings', 'missingBaseline', 'platformUnlabeled', 'refusedPolicies', 'scanned', 'unlabeledNamespaces']);
+    expect(Object.keys(report).sort()).toEqual(['apiServer', 'clusterPolicies', 'configuration', 'counts', 'findings', 'missingBaseline', 'platformUnlabeled', 'refusedPolicies', 'scanned', 'unlabeledNamespaces', 'warnings']);
     expect(Object.keys(report.counts).sort()).toEqual(['clusterPolicies', 'missingBaseline', 'platformUnlabeled', 'refusedPolicies', 'unlabeledNamespaces']);
     expect(report.findings).toBe(Object.values(report.counts).reduce((a, b) => a + b, 0));
     const mine = report.refusedPolicies.find((p) => p.namespace === acme && p.name === crossTenant);
@@ -147,6 +160,8 @@ describe('tenant-guard audit', () => {
     expect(report.unlabeledNamespaces).not.toContain(acme);
     expect(report.scanned.namespaces).toBeGreaterThanOrEqual(2);
     expect(report.scanned.ciliumNetworkPolicies).not.toBeNull();
+    const warnings = (report as unknown as { warnings: { kind: string; namespace: string; name: string; code: string; path: string }[] }).warnings;
+    expect(warnings.filter((w) => w.namespace === acme)).toEqual([expect.objectContaining({ kind: 'NetworkPolicy', name: dbOnly, code: 'SelectorMatchesNoWorkload', path: 'spec.podSelector' })]);
   });
 
   it('pages through lists: a page size of 1 gives the same report', async () => {
