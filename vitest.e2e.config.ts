@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// End-to-end tests against a real local control plane (scripts/cluster.sh).
+// End-to-end tests against a real local control plane (`npm run cluster`, src/dev/cluster.ts).
 export default defineConfig({
   test: {
     include: ['test/e2e/**/*.e2e.test.ts'],

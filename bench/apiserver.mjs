@@ -1,7 +1,7 @@
 /**
  * Through the real API server (not a test): NetworkPolicy CREATE latency as a
  * tenant user, with tenant-guard's validating webhook registered and without
- * it, side by side in one run on a local control plane (scripts/cluster.sh
+ * it, side by side in one run on a local control plane (src/dev/cluster.ts
  * with its own state folder; the webhook runs as the image runs it: the
  * bundle with IMAGE_NODE_FLAGS). Windows alternate between the two, so a
  * noisy moment of the shared machine hits both alike: "without" deletes the

@@ -4,7 +4,7 @@
  * against a real local kube-apiserver, how many API requests it spends per
  * namespace, how many writes per managed object, and its memory.
  *
- * Each run gets a fresh control plane (scripts/cluster.sh with its own state
+ * Each run gets a fresh control plane (src/dev/cluster.ts with its own state
  * folder under .cache/, the real webhook included, so every write is
  * admitted as in production): create N tenant namespaces as admin, then
  * start the controller and time it until it logs that its first full sync

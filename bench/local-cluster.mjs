@@ -1,5 +1,6 @@
 /**
- * The benches' way to a local control plane: scripts/cluster.sh with a state
+ * The benches' way to a local control plane: the dev harness
+ * (src/dev/cluster.ts, run from source as `npm run cluster` runs it) with a state
  * folder of the bench's own (a real kube-apiserver and etcd on 127.0.0.1,
  * the webhook registered), its environment file, and a small JSON client
  * that sends a kubeconfig's bearer token (bench setup and load only; the
@@ -14,18 +15,19 @@ import { fileURLToPath } from 'node:url';
 
 export const repo = fileURLToPath(new URL('..', import.meta.url));
 
-/** `scripts/cluster.sh CMD` on the state folder DIR; extra environment (TG_WEBHOOK_CMD, …) in env. */
+/** `npm run cluster CMD` on the state folder DIR; extra environment (TG_WEBHOOK_CMD, …) in env. */
 export function cluster(dir, cmd, env = {}) {
-  const r = spawnSync('bash', [join(repo, 'scripts', 'cluster.sh'), cmd], {
+  const harness = ['--experimental-transform-types', '--disable-warning=ExperimentalWarning', '--import', join(repo, 'scripts', 'ts-hooks.mjs'), join(repo, 'src', 'dev', 'cluster.ts')];
+  const r = spawnSync(process.execPath, [...harness, cmd], {
     cwd: repo,
     env: { ...process.env, ...env, TG_CLUSTER_DIR: dir },
     stdio: ['ignore', 'inherit', 'inherit'],
     timeout: 30 * 60_000,
   });
-  if (r.status !== 0) throw new Error(`scripts/cluster.sh ${cmd} failed (${r.status})`);
+  if (r.status !== 0) throw new Error(`npm run cluster ${cmd} failed (${r.status})`);
 }
 
-/** The variables `scripts/cluster.sh up` wrote to DIR/env. */
+/** The variables `npm run cluster up` wrote to DIR/env. */
 export function clusterEnv(dir) {
   const env = {};
   for (const line of readFileSync(join(dir, 'env'), 'utf8').split('\n')) {

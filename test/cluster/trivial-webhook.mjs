@@ -1,4 +1,4 @@
-// A deliberately tiny admission webhook used by scripts/cluster.sh when the
+// A deliberately tiny admission webhook used by the local cluster (src/dev/webhook.ts) when the
 // real tenant-guard build (dist/cli/main.js) is not available. It only
 // exists to prove the local cluster harness end to end:
 //   - POST /validate denies a NetworkPolicy with an ingress peer

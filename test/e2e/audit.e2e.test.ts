@@ -1,4 +1,4 @@
-// `tenant-guard audit` against the real kube-apiserver of scripts/cluster.sh
+// `tenant-guard audit` against the real kube-apiserver of the local cluster (src/dev/cluster.ts)
 // (`node dist/cli/main.js`, built by `npm run build`). The shared cluster
 // holds other tests' objects too, so assertions name what this file seeds.
 import { execFile } from 'node:child_process';

@@ -1,5 +1,5 @@
 // First end-to-end checks against the local control plane started by
-// scripts/cluster.sh, with the tenant-guard webhook registered.
+// `npm run cluster` (src/dev/cluster.ts), with the tenant-guard webhook registered.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// The baseline controller against the real kube-apiserver of scripts/cluster.sh,
+// The baseline controller against the real kube-apiserver of the local cluster (src/dev/cluster.ts),
 // run as child processes (`node dist/cli/main.js controller`, built by
 // `npm run build`) with the admin kubeconfig: the webhook in the harness
 // refuses tenants' edits to managed policies, and admin (system:masters) is

@@ -1,6 +1,6 @@
 // What the API server does when tenant-guard is down (issue 3, and the
 // "without the floor" half of docs/failure-modes.md): the webhook process is
-// stopped with scripts/cluster.sh webhook-stop while its configurations stay
+// stopped with `npm run cluster webhook-stop` while its configurations stay
 // registered. On a private cluster, since stopping the webhook or changing
 // failurePolicy on the shared one would break other test runs; every test
 // that stops the webhook starts it again however it ends.

@@ -1,8 +1,8 @@
-// Starts the local control plane (scripts/cluster.sh up) for the e2e run and
+// Starts the local control plane (`npm run cluster up`, src/dev/cluster.ts) for the e2e run and
 // stops it afterwards, unless a running cluster is reused:
 //   - TG_E2E_KUBECONFIG_DIR points at a kubeconfig folder of a running
-//     cluster (e.g. after `eval "$(scripts/cluster.sh env)"`), or
-//   - `scripts/cluster.sh status` reports a healthy cluster already up.
+//     cluster (e.g. after `eval "$(npm run --silent cluster env)"`), or
+//   - `npm run cluster status` reports a healthy cluster already up.
 // A reused cluster is left running: a run that did not start the cluster never
 // stops it. `status` exiting 3 means the control plane is up and only the
 // webhook is stopped; `up` then only starts the webhook, which does not make
@@ -21,16 +21,17 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
+import { clusterArgv, layoutOf, parseEnvFile } from '../../src/dev/layout.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const clusterScript = join(repo, 'scripts', 'cluster.sh');
+const [node, ...clusterArgs] = clusterArgv() as [string, ...string[]];
 // Covers a cold build of kube-apiserver, kubectl and etcd (a few minutes).
 const UP_TIMEOUT_MS = 20 * 60_000;
 const DOWN_TIMEOUT_MS = 2 * 60_000;
 
 function run(args: string[], timeoutMs: number, opts: { quiet?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<number> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('bash', [clusterScript, ...args], {
+    const child = spawn(node, [...clusterArgs, ...args], {
       cwd: repo,
       stdio: ['ignore', opts.quiet === true ? 'ignore' : 'inherit', opts.quiet === true ? 'ignore' : 'inherit'],
       timeout: timeoutMs,
@@ -52,15 +53,9 @@ function capture(cmd: string, args: string[]): Promise<string> {
 }
 
 /** Reads state folder, kubeconfig dir and kubectl path from the env file of the running cluster. */
-async function clusterEnv(): Promise<{ stateDir: string; kubeconfigDir: string; kubectl: string }> {
-  const out = await capture('bash', [
-    '-c',
-    'eval "$(bash "$1" env)" && printf "%s\\n%s\\n%s\\n" "$TG_CLUSTER_DIR" "$TG_E2E_KUBECONFIG_DIR" "$TG_KUBECTL"',
-    'cluster-env',
-    clusterScript,
-  ]);
-  const [stateDir = '', kubeconfigDir = '', kubectl = ''] = out.split('\n');
-  return { stateDir, kubeconfigDir, kubectl };
+function clusterEnv(): { stateDir: string; kubeconfigDir: string; kubectl: string } {
+  const env = parseEnvFile(readFileSync(layoutOf(process.env).envFile, 'utf8'));
+  return { stateDir: env.TG_CLUSTER_DIR ?? '', kubeconfigDir: env.TG_E2E_KUBECONFIG_DIR ?? '', kubectl: env.TG_KUBECTL ?? '' };
 }
 
 async function kubectlPath(): Promise<string> {
@@ -103,10 +98,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
       console.log('[e2e] reusing the running local cluster');
     } else {
       const code = await run(['up'], UP_TIMEOUT_MS, { env: { TG_CLUSTER_OWNER: owner } });
-      if (code !== 0) throw new Error(`scripts/cluster.sh up failed (exit ${code})`);
+      if (code !== 0) throw new Error(`npm run cluster up failed (exit ${code})`);
     }
     let stateDir: string;
-    ({ stateDir, kubeconfigDir, kubectl } = await clusterEnv());
+    ({ stateDir, kubeconfigDir, kubectl } = clusterEnv());
     // Only the run whose token `up` recorded started the cluster (another run
     // may have started it meanwhile, or `up` may only have restarted the webhook).
     const ownerFile = join(stateDir, 'owner');
@@ -131,6 +126,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
       return;
     }
     const code = await run(['down'], DOWN_TIMEOUT_MS);
-    if (code !== 0) console.warn(`[e2e] scripts/cluster.sh down exited ${code}`);
+    if (code !== 0) console.warn(`[e2e] npm run cluster down exited ${code}`);
   };
 }

@@ -7,16 +7,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
+import { clusterArgv } from '../../src/dev/layout.js';
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const clusterScript = join(repo, 'scripts', 'cluster.sh');
+const [node, ...clusterArgs] = clusterArgv() as [string, ...string[]];
 
-/** Test users of scripts/cluster.sh: admin is in system:masters, alice in
+/** Test users of the local cluster (src/dev/layout.ts): admin is in system:masters, alice in
  * acme-devs, bob in globex-devs, carol in tenant:initech, mallory in no tenant;
  * tenant-guard is the webhook's own identity (namespaces get/list/watch and ciliumcidrgroups list/watch only). */
 export type User = 'admin' | 'alice' | 'bob' | 'carol' | 'mallory' | 'tenant-guard';
 
-/** The webhook's username (scripts/cluster.sh, test/cluster/manifests/webhook-rbac.yaml). */
+/** The webhook's username (src/dev/layout.ts, test/cluster/manifests/webhook-rbac.yaml). */
 export const WEBHOOK_USER = 'system:serviceaccount:tenant-guard-system:tenant-guard';
 
 export interface KubectlResult {
@@ -112,7 +113,7 @@ function script(stateDir: string, args: string[], timeoutMs: number, extraEnv: N
   return new Promise((resolvePromise, reject) => {
     const env = childEnv({ ...extraEnv, TG_CLUSTER_DIR: stateDir });
     delete env.TG_CLUSTER_OWNER;
-    const child = spawn('bash', [clusterScript, ...args], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGTERM' });
+    const child = spawn(node, [...clusterArgs, ...args], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGTERM' });
     let output = '';
     child.stdout.on('data', (c: Buffer) => { output += c.toString(); });
     child.stderr.on('data', (c: Buffer) => { output += c.toString(); });
@@ -122,7 +123,7 @@ function script(stateDir: string, args: string[], timeoutMs: number, extraEnv: N
 }
 
 /**
- * A control plane of its own (scripts/cluster.sh with a temporary
+ * A control plane of its own (src/dev/cluster.ts with a temporary
  * TG_CLUSTER_DIR), for tests that stop the webhook, change its
  * failurePolicy or install cluster-wide admission policies: doing that on the
  * shared cluster would break other test runs using it at the same time.
@@ -136,7 +137,7 @@ export class PrivateCluster {
     readonly env: Readonly<Record<string, string>>,
   ) {}
 
-  /** `env` reaches scripts/cluster.sh up, e.g. TG_WEBHOOK_CONFIG for another webhook config. */
+  /** `env` reaches `cluster up`, e.g. TG_WEBHOOK_CONFIG for another webhook config. */
   static async start(label: string, opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<PrivateCluster> {
     const parent = mkdtempSync(join(tmpdir(), `tg-e2e-${label}-`));
     const stateDir = join(parent, 'cluster');
@@ -144,12 +145,12 @@ export class PrivateCluster {
     if (up.code !== 0) {
       await script(stateDir, ['down'], 60_000);
       rmSync(parent, { recursive: true, force: true });
-      throw new Error(`private cluster: scripts/cluster.sh up exited ${up.code}\n${up.output}`);
+      throw new Error(`private cluster: cluster up exited ${up.code}\n${up.output}`);
     }
     const env: Record<string, string> = {};
     for (const line of readFileSync(join(stateDir, 'env'), 'utf8').split('\n')) {
       const m = /^export ([A-Z0-9_]+)=(.*)$/.exec(line);
-      // Values are printf %q quoted; paths under the temporary folder need no unquoting.
+      // Values are shell words; paths under the temporary folder need no unquoting.
       if (m !== null) env[m[1]!] = m[2]!.replace(/^'(.*)'$/, '$1');
     }
     return new PrivateCluster(parent, stateDir, join(stateDir, 'bin', 'kubectl'), env);
@@ -163,10 +164,10 @@ export class PrivateCluster {
     return runKubectl(this.kubectlBin, this.kubeconfig(user), args, opts);
   }
 
-  /** Runs scripts/cluster.sh on this cluster; throws when it fails. */
+  /** Runs a cluster command (src/dev/cluster.ts) on this cluster; throws when it fails. */
   async script(args: string[], env: Record<string, string> = {}): Promise<string> {
     const res = await script(this.stateDir, args, 3 * 60_000, env);
-    if (res.code !== 0) throw new Error(`scripts/cluster.sh ${args.join(' ')} exited ${res.code}\n${res.output}`);
+    if (res.code !== 0) throw new Error(`cluster ${args.join(' ')} exited ${res.code}\n${res.output}`);
     return res.output;
   }
 

@@ -1,4 +1,4 @@
-// `tenant-guard reach` against the real kube-apiserver of scripts/cluster.sh
+// `tenant-guard reach` against the real kube-apiserver of the local cluster (src/dev/cluster.ts)
 // (`node dist/cli/main.js`, built by `npm run build`), read through the
 // repository's Kubernetes client as admin. The shared cluster holds other
 // tests' namespaces too, so every run names its own with -n.
