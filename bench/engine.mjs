@@ -23,11 +23,15 @@ const { decodeAdmissionReview } = await import(new URL('admission/codec.js', dis
 const { handleAdmission } = await import(new URL('admission/handle.js', dist).href);
 const { StaticNamespaces } = await import(new URL('kube/namespace-view.js', dist).href);
 const { configFromObject } = await import(new URL('config/load.js', dist).href);
+const { policySettingsOf } = await import(new URL('config/schema.js', dist).href);
 
 const cfg = configFromObject(CONFIG);
 if (!cfg.ok) throw new Error('bench config invalid');
 const config = cfg.config;
+// The engine's settings only, as the webhook gives them (src/server/app.ts).
+const settings = policySettingsOf(config);
 const namespaces = new StaticNamespaces(NAMESPACES);
+const handleDeps = { settings, dnsAllowedElsewhere: config.baseline.egress.enabled && config.baseline.egress.dns, namespaces };
 const ms = Number(process.env.BENCH_ENGINE_MS ?? 2000);
 
 let sink = 0;
@@ -43,8 +47,9 @@ function reviewInput(b) {
     object: r.object,
     oldObject: r.oldObject ?? undefined,
     requester: { username: r.userInfo.username, groups: r.userInfo.groups },
+    phase: b.path === '/mutate' ? 'mutating' : 'validating',
     namespaces: namespaces.view(),
-    config,
+    config: settings,
   };
 }
 
@@ -84,7 +89,7 @@ export async function engineBench(budgetMs = ms) {
       const decoded = decodeAdmissionReview(JSON.parse(b.body));
       if (!decoded.ok) throw new Error(decoded.message);
       const endpoint = b.path === '/mutate' ? 'mutate' : 'validate';
-      const { body } = await handleAdmission(decoded.request, endpoint, { config, namespaces });
+      const { body } = await handleAdmission(decoded.request, endpoint, handleDeps);
       return JSON.stringify(body).length;
     };
     // Warm up, and check the engine says what the body is meant to produce.
@@ -105,7 +110,7 @@ export async function engineBench(budgetMs = ms) {
     single.sort((a, c) => a - c);
     const at = (q) => single[Math.min(single.length - 1, Math.floor(q * single.length))];
     const spread = { p50: at(0.5), p99: at(0.99), p999: at(0.999), max: single[single.length - 1] };
-    const refs = referencedNamespaces(b.review.request.namespace, b.review.request.object, config.tenantLabel).length;
+    const refs = referencedNamespaces(b.review.request.namespace, b.review.request.object, settings.tenantLabel).length;
     out.push({ name: b.name, title: b.title, bytes: b.body.length, violations: v.violations.length, refs, reviewPerSec, fullPerSec, spread });
   }
   return out;

@@ -13,7 +13,7 @@ import { dnsLints, type EgressRuleView } from './dns.js';
 import { looksLikeNamespaceKey } from './names.js';
 import { workloadLints } from './networkpolicy.js';
 import { ciliumPorts } from './ports.js';
-import { canonical, shadowLints, type RuleForShadow } from './shadow.js';
+import { shadowLints, type RuleForShadow } from './shadow.js';
 import type { KnownPod, Lint, LintInput } from './types.js';
 
 /** Peer fields other than endpoint selectors: what they reach is not a pod selector's to judge here. */
@@ -61,7 +61,7 @@ function egressView(rule: Record<string, unknown>, path: FieldPath, input: LintI
 
 /** `{}` holds every endpoint of the policy's namespace, so every pinned selector. */
 function peerCovers(a: unknown, b: unknown): boolean {
-  return isRecord(a) && isRecord(b) && canonical(a) === '{}' && isPinned(b);
+  return isRecord(a) && isRecord(b) && Object.keys(a).length === 0 && isPinned(b);
 }
 
 function lintSpec(spec: Record<string, unknown>, base: FieldPath, input: LintInput): Lint[] {

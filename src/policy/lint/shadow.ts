@@ -49,10 +49,11 @@ export function shadowLints(rules: readonly RuleForShadow[], peerCovers: (a: unk
   rules.forEach((inner, j) => {
     const by = rules.findIndex((outer, i) => {
       if (i === j) return false;
-      const covers = rulePeersCover(outer, inner, peerCovers, spelling) && portsCover(outer.ports, inner.ports);
+      // Ports first: comparing them is cheap, and peers are spelled only for rules whose ports could shadow.
+      const covers = portsCover(outer.ports, inner.ports) && rulePeersCover(outer, inner, peerCovers, spelling);
       if (!covers) return false;
       // Two rules that cover each other: the earlier one stays, the later is the shadowed one.
-      const mutual = rulePeersCover(inner, outer, peerCovers, spelling) && portsCover(inner.ports, outer.ports);
+      const mutual = portsCover(inner.ports, outer.ports) && rulePeersCover(inner, outer, peerCovers, spelling);
       return !mutual || i < j;
     });
     const outer = rules[by];

@@ -20,6 +20,7 @@ import { valueText } from '../text.js';
 import type { JsonPatchOp } from '../types.js';
 import { judgeCidrGroupEntry } from './cidr-groups.js';
 import { judgeKeySpelling } from './cilium-keys.js';
+import type { SelectorJudgement } from './cilium.js';
 
 export interface Walk {
   ctx: RuleContext;
@@ -28,6 +29,8 @@ export interface Walk {
   /** Always violations: a rewritten key is refused in deny rules too. */
   strict: Report;
   protectedRanges: Cidr[];
+  /** Each distinct endpoint selector's judgement in this review (rules/cilium.ts). */
+  selectors: Map<string, SelectorJudgement>;
 }
 
 /**

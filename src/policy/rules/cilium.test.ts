@@ -22,6 +22,26 @@ const spec = (s: Record<string, unknown>) => ({ spec: { endpointSelector: {}, ..
 const ingressFrom = (key: string, selectors: unknown[]) => spec({ ingress: [{ [key]: selectors }] });
 const egressTo = (key: string, selectors: unknown[]) => spec({ egress: [{ [key]: selectors }] });
 
+describe('a selector written more than once', () => {
+  it('is judged at every place it stands, with that place\'s path and suggestion', () => {
+    const foreign = { matchExpressions: [{ key: `k8s:${POD_NS}`, operator: 'In', values: ['acme-web', 'globex-web'] }] };
+    const v = judge({ specs: [0, 1].map(() => ({ endpointSelector: {}, ingress: [{ fromEndpoints: [foreign] }], egress: [{ toEndpoints: [{}, foreign] }] })) });
+    const unconfined = v.violations.filter((x) => x.code === 'SelectorOtherTenant');
+    expect(unconfined.map((x) => x.path)).toEqual([
+      'specs[0].ingress[0].fromEndpoints[0]', 'specs[0].egress[0].toEndpoints[1]',
+      'specs[1].ingress[0].fromEndpoints[0]', 'specs[1].egress[0].toEndpoints[1]',
+    ]);
+    for (const x of unconfined) {
+      expect(x.suggestion).toHaveLength(1);
+      expect(x.suggestion?.[0]?.path).toBe(`/${x.path.replace(/\[(\d+)\]/g, '/$1').replaceAll('.', '/')}`);
+    }
+    // The same selector alone gives the same finding as each of the repeated ones.
+    const alone = judge(ingressFrom('fromEndpoints', [foreign])).violations.find((x) => x.code === 'SelectorOtherTenant');
+    expect(unconfined[0]?.message).toBe(alone?.message);
+    expect(unconfined[0]?.suggestion?.[0]?.value).toEqual(alone?.suggestion?.[0]?.value);
+  });
+});
+
 describe('endpoint selectors', () => {
   it.each<[string, unknown, string[]]>([
     // No namespace label: Cilium pins the selector to the policy's namespace.

@@ -20,6 +20,7 @@ import { peerNamespaces } from '../model/peer.js';
 import { deniedIdentities } from '../model/reserved.js';
 import type { FieldPath } from '../path.js';
 import { addAt, confinedSelector, replaceAt, safePeersCilium } from '../suggest.js';
+import { memoKey } from '../memo-key.js';
 import { isRecord, listAt, type Report } from '../report.js';
 import { meaningOf, parseSelectorKey } from '../model/selector-key.js';
 import { selectorReadings } from '../model/selector-readings.js';
@@ -70,6 +71,43 @@ function suggestionBase(sel: Record<string, unknown>): Record<string, unknown> {
 // Re-exported: references.ts and the tests read a selector's namespace requirements from here.
 export { endpointNamespaceRequirements };
 
+/** What the rules conclude about one endpoint selector, wherever it stands: replayed at each place it is written. */
+export interface SelectorJudgement {
+  warnings: ReadonlySet<string>;
+  findings: readonly Finding[];
+  /** A replacement the model judges confined in every reading, when there are findings. */
+  fixed: Record<string, unknown> | undefined;
+}
+
+function judgeSelector(sel: Record<string, unknown>, ctx: RuleContext): SelectorJudgement {
+  const label = ctx.config.tenantLabel;
+  // Colliding matchLabels keys: Cilium keeps one of them at random, so every reading must be confined.
+  // The model decides each (pin, reserved labels, sources, every namespace that is or could be); the findings explain.
+  const findings: Finding[] = [];
+  const warnings = new Set<string>();
+  for (const reading of selectorReadings(sel)) {
+    const { namespaces, denied } = judgeReading(reading, ctx);
+    const reqs = endpointNamespaceRequirements(reading, label);
+    const result = reqs.length > 0 ? explainReach(reqs, ctx) : undefined;
+    if (namespaces && denied.length === 0) {
+      for (const warning of result?.warnings ?? []) warnings.add(warning);
+      continue;
+    }
+    const found = [...(namespaces ? [] : [...reservedFindings(reading), ...(result?.findings ?? [])]), ...deniedFindings(denied)];
+    if (found.length === 0) found.push({ code: 'SelectorUnconfined', message: 'can match endpoints outside this tenant and the platform' });
+    for (const f of found) if (!findings.some((g) => g.code === f.code && g.message === f.message)) findings.push(f);
+  }
+  if (findings.length === 0) return { warnings, findings, fixed: undefined }; // pinned to the policy's own namespace, or confined
+  const classify = (k: string) => namespaceSubject(k, label) ?? (isReservedKey(k) ? 'reserved' as const : undefined);
+  const fixed = confinedSelector(suggestionBase(sel), classify, (s) => endpointNamespaceRequirements(s, label), ctx, 'cilium');
+  // Only a replacement the model judges confined in every reading is suggested.
+  const fixes = fixed !== undefined && selectorReadings(fixed).every((r) => {
+    const j = judgeReading(r, ctx);
+    return j.namespaces && j.denied.length === 0;
+  });
+  return { warnings, findings, fixed: fixes ? fixed : undefined };
+}
+
 function judgeSelectors(list: unknown[], path: FieldPath, w: Walk): void {
   list.forEach((sel, i) => {
     const p = [...path, i];
@@ -78,34 +116,17 @@ function judgeSelectors(list: unknown[], path: FieldPath, w: Walk): void {
       return;
     }
     judgeKeySpelling(sel, p, w.strict);
-    const label = w.ctx.config.tenantLabel;
-    // Colliding matchLabels keys: Cilium keeps one of them at random, so every reading must be confined.
-    // The model decides each (pin, reserved labels, sources, every namespace that is or could be); the findings explain.
-    const findings: Finding[] = [];
-    const warnings = new Set<string>();
-    for (const reading of selectorReadings(sel)) {
-      const { namespaces, denied } = judgeReading(reading, w.ctx);
-      const reqs = endpointNamespaceRequirements(reading, label);
-      const result = reqs.length > 0 ? explainReach(reqs, w.ctx) : undefined;
-      if (namespaces && denied.length === 0) {
-        for (const warning of result?.warnings ?? []) warnings.add(warning);
-        continue;
-      }
-      const found = [...(namespaces ? [] : [...reservedFindings(reading), ...(result?.findings ?? [])]), ...deniedFindings(denied)];
-      if (found.length === 0) found.push({ code: 'SelectorUnconfined', message: 'can match endpoints outside this tenant and the platform' });
-      for (const f of found) if (!findings.some((g) => g.code === f.code && g.message === f.message)) findings.push(f);
+    // Large policies repeat the same selectors: each distinct one is judged once per review.
+    const key = memoKey(sel);
+    let judged = key === undefined ? undefined : w.selectors.get(key);
+    if (judged === undefined) {
+      judged = judgeSelector(sel, w.ctx);
+      if (key !== undefined) w.selectors.set(key, judged);
     }
-    for (const warning of warnings) w.report.warnAt(p, warning);
-    if (findings.length === 0) return; // pinned to the policy's own namespace, or confined
-    const classify = (k: string) => namespaceSubject(k, label) ?? (isReservedKey(k) ? 'reserved' as const : undefined);
-    const fixed = confinedSelector(suggestionBase(sel), classify, (s) => endpointNamespaceRequirements(s, label), w.ctx, 'cilium');
-    // Only a replacement the model judges confined in every reading is suggested.
-    const fixes = fixed !== undefined && selectorReadings(fixed).every((r) => {
-      const j = judgeReading(r, w.ctx);
-      return j.namespaces && j.denied.length === 0;
-    });
-    const suggestion = fixes ? replaceAt(p, fixed) : undefined;
-    for (const f of findings) w.report.violation(f.code, p, f.message, ciliumSelectorFix(w.ctx) + (suggestion === undefined ? noSafeChange(f.code) : ''), suggestion);
+    for (const warning of judged.warnings) w.report.warnAt(p, warning);
+    if (judged.findings.length === 0) return;
+    const suggestion = judged.fixed !== undefined ? replaceAt(p, judged.fixed) : undefined;
+    for (const f of judged.findings) w.report.violation(f.code, p, f.message, ciliumSelectorFix(w.ctx) + (suggestion === undefined ? noSafeChange(f.code) : ''), suggestion);
   });
 }
 
@@ -208,7 +229,7 @@ function judgeRule(spec: unknown, specPath: FieldPath, w: Walk): void {
 }
 
 export function validateCiliumNetworkPolicy(obj: Record<string, unknown>, ctx: RuleContext, report: Report): void {
-  const w: Walk = { ctx, report, strict: report, protectedRanges: parseAll(ctx.config.protectedCIDRs) };
+  const w: Walk = { ctx, report, strict: report, protectedRanges: parseAll(ctx.config.protectedCIDRs), selectors: new Map() };
   const hasSpec = obj.spec !== undefined && obj.spec !== null;
   const specs = listAt(report, obj, 'specs', ['specs']);
   if (!hasSpec && (specs === undefined || specs.length === 0)) {
