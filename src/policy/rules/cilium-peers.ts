@@ -10,9 +10,10 @@
 import type { RuleContext } from '../context.js';
 import { parseCidr, reachedProtected, type Cidr } from '../cidr.js';
 import { ciliumSelectorFix, cidrFix, worldBlocks } from '../fixes.js';
-import { confinement } from '../model/confinement.js';
+import { confinement, type Confinement } from '../model/confinement.js';
 import { judgeName } from '../model/names.js';
-import { peerNamespaces } from '../model/peer.js';
+import { peerNamespaces, type Peer } from '../model/peer.js';
+import { memoKey } from '../memo-key.js';
 import { APPEND, jsonPointer, type FieldPath } from '../path.js';
 import { isRecord, type Report } from '../report.js';
 import { addAt, exceptSuggestion, ownTenantSelector, replaceAt } from '../suggest.js';
@@ -31,6 +32,21 @@ export interface Walk {
   protectedRanges: Cidr[];
   /** Each distinct endpoint selector's judgement in this review (rules/cilium.ts). */
   selectors: Map<string, SelectorJudgement>;
+  /** The model's answer for each distinct CIDR or service peer in this review. */
+  peers: Map<string, Confinement>;
+}
+
+/** The model's answer for a peer, computed once per review for each key (no key: computed every time). */
+function peerConfinement(peer: Peer, key: string | undefined, w: Walk): Confinement {
+  const hit = key === undefined ? undefined : w.peers.get(key);
+  if (hit !== undefined) return hit;
+  const answer = confinement(peerNamespaces(peer, w.ctx), w.ctx);
+  if (key !== undefined) w.peers.set(key, answer);
+  return answer;
+}
+
+function keyed(prefix: string, k: string | undefined): string | undefined {
+  return k === undefined ? undefined : `${prefix} ${k}`;
 }
 
 /**
@@ -82,7 +98,8 @@ export function judgeCidr(value: unknown, exceptRaw: unknown, path: FieldPath, w
     w.report.violation('CIDRInvalid', path, `${valueText(value)} is not a valid CIDR`, 'write an address and prefix length, like 203.0.113.0/24');
     return;
   }
-  if (confinement(peerNamespaces({ kind: 'cidr', cidr: value, except: exceptRaw }, w.ctx), w.ctx).confined) return;
+  const key = exceptRaw === undefined ? keyed('cidr', memoKey(value)) : keyed('cidr+except', memoKey([value, exceptRaw]));
+  if (peerConfinement({ kind: 'cidr', cidr: value, except: exceptRaw }, key, w).confined) return;
   const except = (Array.isArray(exceptRaw) ? exceptRaw : []).map(parseCidr).filter((c): c is Cidr => c !== undefined);
   const reached = reachedProtected(cidr, except, w.protectedRanges);
   w.report.violation('CIDRProtected', path,
@@ -119,7 +136,7 @@ export function judgeServices(list: unknown[], path: FieldPath, w: Walk): void {
       const namespace = ref.namespace;
       // A namespace that is not a name is for the API server's validation to refuse.
       if (namespace !== undefined && namespace !== null && typeof namespace !== 'string') continue;
-      const answer = confinement(peerNamespaces({ kind: 'service', namespace }, w.ctx), w.ctx);
+      const answer = peerConfinement({ kind: 'service', namespace }, namespace === undefined ? 'service' : keyed('service', memoKey(namespace)), w);
       for (const warning of answer.warnings) w.report.warnAt([...p, key, 'namespace'], warning);
       if (answer.confined) continue;
       if (namespace === undefined || namespace === null || namespace === '') {

@@ -38,7 +38,8 @@ describe('a selector written more than once', () => {
     // The same selector alone gives the same finding as each of the repeated ones.
     const alone = judge(ingressFrom('fromEndpoints', [foreign])).violations.find((x) => x.code === 'SelectorOtherTenant');
     expect(unconfined[0]?.message).toBe(alone?.message);
-    expect(unconfined[0]?.suggestion?.[0]?.value).toEqual(alone?.suggestion?.[0]?.value);
+    const withoutPaths = (x: Verdict['violations'][number] | undefined) => x?.suggestion?.map((op) => ({ ...op, path: '' }));
+    expect(withoutPaths(unconfined[0])).toEqual(withoutPaths(alone));
   });
 });
 
