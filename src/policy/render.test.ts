@@ -41,8 +41,8 @@ describe('renderDenial', () => {
       warnings: [],
       patch: [],
       violations: [
-        { code: 'OpenRule', path: 'spec.ingress[0]', message: 'm1', fix: 'f1' },
-        { code: 'CIDRInvalid', path: 'spec.egress[0].to[0].ipBlock.cidr', message: 'm2', fix: 'f2' },
+        { code: 'OpenRule', path: 'spec.ingress[0]', segments: ['spec', 'ingress', 0], message: 'm1', fix: 'f1' },
+        { code: 'CIDRInvalid', path: 'spec.egress[0].to[0].ipBlock.cidr', segments: ['spec', 'egress', 0, 'to', 0, 'ipBlock', 'cidr'], message: 'm2', fix: 'f2' },
       ],
     };
     expect(renderDenial({ kind: 'NetworkPolicy', namespace: 'acme-web' }, verdict)).toBe(
@@ -62,7 +62,7 @@ describe('renderViolation', () => {
     ['OwnershipUnknown', 'Forbidden'],
     ['ClusterScopedPolicy', 'Forbidden'],
   ])('%s is %s', (code, reason) => {
-    expect(renderViolation({ code, path: 'p', message: 'm', fix: 'f' })).toBe(`p: ${reason}: m (fix: f)`);
+    expect(renderViolation({ code, path: 'p', segments: ['p'], message: 'm', fix: 'f' })).toBe(`p: ${reason}: m (fix: f)`);
   });
 });
 

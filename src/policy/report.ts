@@ -20,7 +20,7 @@ export class Report {
       this.warnAt(path, `${message} (in a deny rule this only takes access away; fix: ${fix})`);
       return;
     }
-    const v: Violation = { code, path: fieldPathText(path), message, fix };
+    const v: Violation = { code, path: fieldPathText(path), segments: [...path], message, fix };
     if (suggestion !== undefined && suggestion.length > 0) v.suggestion = suggestion;
     (this.parent ?? this).violations.push(v);
   }

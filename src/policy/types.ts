@@ -3,6 +3,7 @@
  * `check` CLI and the audit build a ReviewInput from their own I/O and get a
  * Verdict back, so all three give the same answer for the same object.
  */
+import type { FieldPath } from './path.js';
 import type { PolicySettings } from './settings.js';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
@@ -77,6 +78,8 @@ export interface Violation {
   code: ViolationCode;
   /** Field path in the object's own field names: `spec.ingress[0].from[1].namespaceSelector` (rendered by path.ts from the segments the rule built). */
   path: string;
+  /** The same path as segments (keys and list indices), for callers that walk the object: never parse `path` back. */
+  segments: FieldPath;
   /** Why it is refused. */
   message: string;
   /** What to write instead. */

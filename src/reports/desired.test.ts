@@ -101,7 +101,7 @@ describe('reportsOfAudit', () => {
 describe('policyResults', () => {
   const judged = {
     apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', namespace: 'acme-web', name: 'p', uid: undefined,
-    verdict: { allowed: false, violations: [{ code: 'OpenRule' as const, path: 'spec.ingress[0]', message: 'no peers', fix: 'name them' }], warnings: ['a name can change hands'], patch: [] },
+    verdict: { allowed: false, violations: [{ code: 'OpenRule' as const, path: 'spec.ingress[0]', segments: ['spec', 'ingress', 0], message: 'no peers', fix: 'name them' }], warnings: ['a name can change hands'], patch: [] },
   };
 
   it('fails each refused violation and warns for each engine warning', () => {

@@ -7,6 +7,7 @@
  * selector that can never match is harmless, and the engine does not try to
  * prove selectors empty.
  */
+import { fieldPathText, type FieldPath } from '../../src/policy/path.js';
 import { review } from '../../src/policy/review.js';
 import type { Verdict, Violation } from '../../src/policy/types.js';
 import { rewrittenByGrammar } from './arbitraries.js';
@@ -47,12 +48,22 @@ export interface Disagreement {
 
 export type Outcome = { result: 'agree' | 'skipped' | 'disagree'; disagreement?: Disagreement; vacuous: number };
 
-/** The value at an engine-style path such as `specs[1].ingress[0].fromEndpoints[2]`. */
-function at(object: unknown, path: string): unknown {
+/**
+ * A peer's path as segments. The oracle answers with text such as
+ * `specs[1].ingress[0].fromEndpoints[2]` (its own wire format, built from
+ * the Go field names, which are all identifiers); the engine's side needs no
+ * reading: a violation carries its segments.
+ */
+function peerPath(text: string): FieldPath {
+  return [...text.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => m[1] ?? Number(m[2]));
+}
+
+/** The value at a path of the object. */
+function at(object: unknown, path: FieldPath): unknown {
   let cur: unknown = object;
-  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+  for (const s of path) {
     if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[m[1] ?? Number(m[2])];
+    cur = (cur as Record<string | number, unknown>)[s];
   }
   return cur;
 }
@@ -85,7 +96,8 @@ function outsideOf(p: OraclePeer): string[] {
   ];
 }
 
-const under = (v: Violation, path: string) => v.path === path || v.path.startsWith(`${path}.`) || v.path.startsWith(`${path}[`);
+/** Whether the violation is at the path or inside it. */
+const under = (v: Violation, path: FieldPath) => path.length <= v.segments.length && path.every((s, i) => v.segments[i] === s);
 
 export function compare(kind: OracleKind, object: unknown, answer: OracleAnswer): Outcome {
   // The API server validates a NetworkPolicy's selectors before any webhook sees it.
@@ -95,14 +107,15 @@ export function compare(kind: OracleKind, object: unknown, answer: OracleAnswer)
   const explained = new Set<Violation>();
   let vacuous = 0;
   for (const p of answer.peers ?? []) {
-    const mine = verdict.violations.filter((v) => under(v, p.path));
+    const path = peerPath(p.path);
+    const mine = verdict.violations.filter((v) => under(v, path));
     mine.forEach((v) => explained.add(v));
     if (p.deny === true) {
       // Deny rules only take access away: nothing there is a reason to refuse.
       if (mine.length > 0) mismatches.push({ category: 'over-strict', path: p.path, why: 'a deny rule\'s peer is refused' });
       continue;
     }
-    const rewritten = kind === 'CiliumNetworkPolicy' ? rewrittenKeys(answer, at(object, p.path)) : [];
+    const rewritten = kind === 'CiliumNetworkPolicy' ? rewrittenKeys(answer, at(object, path)) : [];
     const outside = outsideOf(p);
     const refused = mine.length > 0;
     const example = p.example === undefined ? '' : ` (e.g. ${p.example.join(' ')})`;
@@ -116,14 +129,14 @@ export function compare(kind: OracleKind, object: unknown, answer: OracleAnswer)
     }
   }
   // The endpointSelector is always pinned; only a rewritten key there is a reason to refuse.
-  for (const base of ['spec', ...((object as { specs?: unknown[] }).specs ?? []).map((_, i) => `specs[${i}]`)]) {
-    const path = `${base}.endpointSelector`;
+  for (const base of [['spec'], ...((object as { specs?: unknown[] }).specs ?? []).map((_, i) => ['specs', i])]) {
+    const path = [...base, 'endpointSelector'];
     if (kind !== 'CiliumNetworkPolicy' || at(object, path) === undefined) continue;
     const mine = verdict.violations.filter((v) => under(v, path));
     mine.forEach((v) => explained.add(v));
     const rewritten = rewrittenKeys(answer, at(object, path));
-    if (rewritten.length > 0 && mine.length === 0) mismatches.push({ category: 'rewritten key allowed', path, why: `keys ${rewritten.join(', ')}` });
-    if (rewritten.length === 0 && mine.length > 0) mismatches.push({ category: 'over-strict', path, why: 'the endpointSelector is pinned to the policy\'s namespace' });
+    if (rewritten.length > 0 && mine.length === 0) mismatches.push({ category: 'rewritten key allowed', path: fieldPathText(path), why: `keys ${rewritten.join(', ')}` });
+    if (rewritten.length === 0 && mine.length > 0) mismatches.push({ category: 'over-strict', path: fieldPathText(path), why: 'the endpointSelector is pinned to the policy\'s namespace' });
   }
   for (const v of verdict.violations) {
     if (!explained.has(v)) mismatches.push({ category: 'unexplained refusal', path: v.path, why: `${v.code}: ${v.message}` });

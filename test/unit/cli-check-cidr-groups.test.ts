@@ -61,6 +61,7 @@ describe('check: cidrGroupRef against the CiliumCIDRGroups among its inputs', ()
     expect(results[0]?.violations).toEqual([{
       code: 'CIDRGroupUnknown',
       path: ref,
+      segments: ['spec', 'egress', 0, 'toCIDRSet', 0, 'cidrGroupRef'],
       message: 'names CiliumCIDRGroup "partners", whose addresses cannot be established (check reads CiliumCIDRGroups only from its -f inputs, offline, and none of them is named "partners"); tenant-guard refuses rather than guess',
       fix: 'add the group to the inputs (kubectl get ciliumcidrgroup partners -o yaml > partners.yaml, then check -f partners.yaml -f <policy>), or write the addresses with cidr and except',
     }]);

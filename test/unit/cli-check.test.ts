@@ -100,7 +100,7 @@ describe('verdicts and exit codes', () => {
     expect(r.stdout).toBe([`ALLOWED NetworkPolicy acme-web/allow-from-acme-and-platform (${file}#1)`, '1 allowed, 0 denied'].join('\n'));
   });
 
-  it('-o json gives [{file, position, kind, namespace, name, allowed, violations: [{code, path, message, fix}], warnings, patch}]', async () => {
+  it('-o json gives [{file, position, kind, namespace, name, allowed, violations: [{code, path, segments, message, fix}], warnings, patch}]', async () => {
     const r = await run('check', '-f', example('cross-tenant.yaml'), '-f', example('same-tenant.yaml'), '--namespace', 'acme-web', '--tenant', 'acme', '-o', 'json');
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toEqual([
@@ -111,7 +111,7 @@ describe('verdicts and exit codes', () => {
         namespace: 'acme-web',
         name: 'allow-from-globex',
         allowed: false,
-        violations: [{ code: 'SelectorOtherTenant', path: 'spec.ingress[0].from[0].namespaceSelector', message: 'selects namespaces of tenant globex', fix: CROSS_TENANT_FIX }],
+        violations: [{ code: 'SelectorOtherTenant', path: 'spec.ingress[0].from[0].namespaceSelector', segments: ['spec', 'ingress', 0, 'from', 0, 'namespaceSelector'], message: 'selects namespaces of tenant globex', fix: CROSS_TENANT_FIX }],
         warnings: [],
         patch: [],
       },
