@@ -49,7 +49,7 @@ function reviewInput(b) {
     requester: { username: r.userInfo.username, groups: r.userInfo.groups },
     phase: b.path === '/mutate' ? 'mutating' : 'validating',
     namespaces: namespaces.view(),
-    config: settings,
+    settings,
   };
 }
 

@@ -75,7 +75,7 @@ export async function handleAdmission(req: AdmissionRequest, endpoint: Endpoint,
     phase: endpoint === 'validate' ? 'validating' : 'mutating',
     namespaces: view,
     cidrGroups: deps.cidrGroups?.view(),
-    config: settings,
+    settings,
   });
 
   // Lint warns about what is allowed but likely not meant; the baseline's egress policy gives every tenant pod DNS.

@@ -133,7 +133,7 @@ export function judgePolicy(obj: AuditObject, kind: 'NetworkPolicy' | 'CiliumNet
   if (isManaged(obj)) return undefined;
   const apiVersion = obj.apiVersion ?? (kind === 'NetworkPolicy' ? 'networking.k8s.io/v1' : 'cilium.io/v2');
   const full = { ...obj, apiVersion, kind: obj.kind ?? kind };
-  const verdict = review(storedObjectInput(full, { operation: 'CREATE', requester: AUDIT_REQUESTER, namespaces: view, config: policySettingsOf(config) }));
+  const verdict = review(storedObjectInput(full, { operation: 'CREATE', requester: AUDIT_REQUESTER, namespaces: view, settings: policySettingsOf(config) }));
   const md = obj.metadata;
   return { apiVersion, kind: full.kind, namespace: md?.namespace ?? '', name: md?.name ?? '', uid: md?.uid, verdict };
 }

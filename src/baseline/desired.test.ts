@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { configFromObject } from '../config/load.js';
-import type { Config } from '../config/schema.js';
+import { policySettingsOf, type Config } from '../config/schema.js';
 import { mapView } from '../kube/namespace-view.js';
 import { review } from '../policy/index.js';
 import type { NamespaceLookup } from '../policy/types.js';
@@ -181,7 +181,7 @@ describe('the baseline passes the webhook\'s own rules', () => {
       const c = config({ allowSameTenantAcrossNamespaces: same, baseline: { flavour, egress: { enabled: true } } });
       for (const p of desiredBaseline('acme-web', TENANT, c)) {
         const object = { ...p, metadata: { name: p.metadata.name, namespace: p.metadata.namespace } };
-        const v = review({ kind: { group, version, kind: p.kind }, operation: 'CREATE', namespace: 'acme-web', name: p.metadata.name, object, requester: { username: 'alice', groups: ['acme-devs'] }, namespaces: view, config: c });
+        const v = review({ kind: { group, version, kind: p.kind }, operation: 'CREATE', namespace: 'acme-web', name: p.metadata.name, object, requester: { username: 'alice', groups: ['acme-devs'] }, namespaces: view, settings: policySettingsOf(c) });
         expect(v.violations, `${p.kind} ${p.metadata.name}`).toEqual([]);
       }
     }

@@ -65,7 +65,7 @@ export function checkObjects(objects: readonly SourcedObject[], namespaceObjects
       oldObject: old,
       requester: { username: opts.user, groups: opts.groups },
       namespaces: view,
-      config: settings,
+      settings,
       cidrGroups,
     }));
     // check sees the object as written, before the API server's defaults: its lint says what they will change.

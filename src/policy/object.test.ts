@@ -18,7 +18,7 @@ describe('storedObjectIdentity', () => {
 describe('storedObjectInput', () => {
   const obj = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'np', namespace: 'acme' } };
   const old = { ...obj, spec: {} };
-  const ctx = { requester: people.alice, namespaces: makeView({}), config: CONFIG };
+  const ctx = { requester: people.alice, namespaces: makeView({}), settings: CONFIG };
 
   it.each([
     ['CREATE', obj, undefined],

@@ -14,7 +14,7 @@ export interface StoredObjectContext {
   operation: Operation;
   requester: Requester;
   namespaces: NamespaceView;
-  config: PolicySettings;
+  settings: PolicySettings;
   /** For UPDATE and DELETE: the version the change replaces (without it, the object itself). */
   oldObject?: Record<string, unknown> | undefined;
   /** The CiliumCIDRGroups a cidrGroupRef is judged against (without it, every reference is unknown). */
@@ -44,7 +44,7 @@ export function storedObjectInput(object: Record<string, unknown>, ctx: StoredOb
     oldObject: ctx.operation === 'CREATE' ? undefined : (ctx.oldObject ?? object),
     requester: ctx.requester,
     namespaces: ctx.namespaces,
-    config: ctx.config,
+    settings: ctx.settings,
     ...(ctx.cidrGroups === undefined ? {} : { cidrGroups: ctx.cidrGroups }),
   };
 }

@@ -77,7 +77,7 @@ describe('every namespace review() looks up is a referenced one', () => {
   it.each(objects)('%s', (_name, input) => {
     const view = makeView();
     review({ ...input, namespaces: view });
-    const referenced = referencedNamespaces(input.namespace, input.object, input.config.tenantLabel);
+    const referenced = referencedNamespaces(input.namespace, input.object, input.settings.tenantLabel);
     expect(view.looked.length).toBeGreaterThan(1);
     for (const name of view.looked) expect(referenced).toContain(name);
   });

@@ -6,11 +6,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CNP_KIND, CONFIG, expectWellFormed, makeConfig, makeView, NP_KIND, NS_KIND, people, UNKNOWN_VIEW, where } from '../../test/unit/fixtures.js';
+import { policySettingsOf } from '../config/schema.js';
 import { review } from './review.js';
 import type { Operation, Requester, ReviewInput } from './types.js';
 
 function input(kind: ReviewInput['kind'], operation: Operation, requester: Requester, object: unknown = { metadata: { name: 'x' }, spec: {} }): ReviewInput {
-  return { kind, operation, requester, object, namespace: undefined, name: 'x', namespaces: makeView(), config: CONFIG };
+  return { kind, operation, requester, object, namespace: undefined, name: 'x', namespaces: makeView(), settings: policySettingsOf(CONFIG) };
 }
 
 describe('cluster-scoped policies', () => {
@@ -109,7 +110,7 @@ describe('never throws, whatever arrives', () => {
         fc.constantFrom(...configs), fc.constantFrom(undefined, 'acme-web', 'flaky', 'ghost', 'kube-system', ''),
         tree, tree, fc.option(fc.string({ maxLength: 8 }), { nil: undefined }),
         (kind, operation, requester, config, namespace, object, oldObject, name) => {
-          const v = review({ kind, operation, requester, config, namespace, name, object, oldObject, namespaces: makeView() });
+          const v = review({ kind, operation, requester, settings: policySettingsOf(config), namespace, name, object, oldObject, namespaces: makeView() });
           expectWellFormed(v);
         },
       ),
@@ -121,7 +122,7 @@ describe('never throws, whatever arrives', () => {
     fc.assert(
       fc.property(fc.constantFrom(NP_KIND, CNP_KIND), fc.constantFrom(...configs), tree, tree, (kind, config, spec, specs) => {
         const object = { apiVersion: 'x', kind: kind.kind, metadata: { name: 'p', namespace: 'acme-web' }, spec, specs };
-        expectWellFormed(review({ kind, operation: 'CREATE', requester: people.alice, config, namespace: 'acme-web', object, namespaces: makeView() }));
+        expectWellFormed(review({ kind, operation: 'CREATE', requester: people.alice, settings: policySettingsOf(config), namespace: 'acme-web', object, namespaces: makeView() }));
       }),
       { numRuns: 3000 },
     );
@@ -165,7 +166,7 @@ describe('which admission phase asks', () => {
   // alice creates a namespace without the owner label: the mutating phase adds it.
   const input = (phase: ReviewInput['phase'], requester: Requester = people.alice): ReviewInput => ({
     kind: NS_KIND, operation: 'CREATE', name: 'acme-new', object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'acme-new' } },
-    requester, phase, namespaces: makeView({}), config: CONFIG,
+    requester, phase, namespaces: makeView({}), settings: policySettingsOf(CONFIG),
   });
 
   it.each<[string, ReviewInput['phase']]>([['mutating', 'mutating'], ['none (check, audit)', undefined]])('%s: allowed with the patch that adds the label', (_name, phase) => {

@@ -24,7 +24,7 @@ function verdict(report: Report, patch: JsonPatchOp[] = []): Verdict {
 export function review(input: ReviewInput): Verdict {
   const report = new Report();
   const kind = classify(input.kind.group, input.kind.kind);
-  const admin = isAdmin(input.requester, input.config);
+  const admin = isAdmin(input.requester, input.settings);
   const object = isRecord(input.object) ? input.object : undefined;
   const oldObject = isRecord(input.oldObject) ? input.oldObject : undefined;
   const label = `${input.kind.kind}`;
@@ -40,11 +40,11 @@ export function review(input: ReviewInput): Verdict {
       // The name is text from the request: a non-string is no name, never something to call string methods on.
       const metaName = metadataOf(object ?? oldObject).name;
       const name = input.name ?? (typeof metaName === 'string' ? metaName : '');
-      const patch = validateNamespace({ operation: input.operation, name, object, oldObject, requester: input.requester, admin, config: input.config }, report);
+      const patch = validateNamespace({ operation: input.operation, name, object, oldObject, requester: input.requester, admin, config: input.settings }, report);
       // The validating phase sees the object after the mutating one: a change still to make means the
       // mutating webhook did not run (or another webhook undid it), and the namespace would have no owner.
       if (input.phase === 'validating' && report.violations.length === 0 && patch.length > 0 && !admin) {
-        report.violation('NamespaceLabelMissing', ['metadata', 'labels', input.config.tenantLabel],
+        report.violation('NamespaceLabelMissing', ['metadata', 'labels', input.settings.tenantLabel],
           'the owner label is missing: tenant-guard\'s mutating webhook did not run or another webhook removed the label',
           'retry; if it persists, ask the platform team to check the tenant-guard MutatingWebhookConfiguration');
       }
@@ -92,7 +92,7 @@ export function review(input: ReviewInput): Verdict {
       }
       // An object on its way out may lose finalizers without being judged again.
       if (input.operation === 'UPDATE' && metadataOf(object).deletionTimestamp !== undefined) return verdict(report);
-      const ctx = { ...buildRuleContext(namespace, input.namespaces, input.config), cidrGroups: input.cidrGroups };
+      const ctx = { ...buildRuleContext(namespace, input.namespaces, input.settings), cidrGroups: input.cidrGroups };
       if (ctx.owner.kind === 'unknown') {
         ownershipUnknown(namespace, ctx.owner.reason, report);
         // Every other judgement depends on whose namespace this is: guessing would only add misleading lines.

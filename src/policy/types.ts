@@ -123,5 +123,6 @@ export interface ReviewInput {
   namespaces: NamespaceView;
   /** The live CiliumCIDRGroups, for `cidrGroupRef`; without it every reference is unknown (refused). */
   cidrGroups?: CidrGroupView | undefined;
-  config: PolicySettings;
+  /** The engine's own settings (policySettingsOf), never the whole process configuration. */
+  settings: PolicySettings;
 }

@@ -19,7 +19,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { checkObjects } from '../../src/cli/check.js';
 import { readObjects } from '../../src/cli/documents.js';
 import { configFromObject } from '../../src/config/load.js';
-import type { Config } from '../../src/config/schema.js';
+import { policySettingsOf, type Config } from '../../src/config/schema.js';
 import { StaticNamespaces, type NamespaceLike } from '../../src/kube/namespace-view.js';
 import { generateFloor } from '../../src/floor/generate.js';
 import { classify } from '../../src/policy/kinds.js';
@@ -484,7 +484,7 @@ async function sendCase(c: CapturedReview, cfg: Config, live: Awaited<ReturnType
   if ((c.operation !== 'DELETE' && object === undefined) || (c.operation !== 'CREATE' && oldObject === undefined)) {
     return { label, skipped: 'no object to send (not a mapping, or no old object)', impossible: true };
   }
-  const verdict = review({ kind: c.kind, operation: c.operation, namespace: kind === 'Namespace' ? undefined : namespace, name, object, oldObject, requester: c.requester, namespaces: view, config: cfg });
+  const verdict = review({ kind: c.kind, operation: c.operation, namespace: kind === 'Namespace' ? undefined : namespace, name, object, oldObject, requester: c.requester, namespaces: view, settings: policySettingsOf(cfg) });
   if (!verdict.allowed) {
     // A cidrGroupRef is only allowed where CiliumCIDRGroups exist; this cluster has none.
     const noGroups = verdict.violations.every((v) => v.code === 'CIDRGroupUnknown');

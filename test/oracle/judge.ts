@@ -7,6 +7,7 @@
  * selector that can never match is harmless, and the engine does not try to
  * prove selectors empty.
  */
+import { policySettingsOf } from '../../src/config/schema.js';
 import { fieldPathText, type FieldPath } from '../../src/policy/path.js';
 import { review } from '../../src/policy/review.js';
 import type { Verdict, Violation } from '../../src/policy/types.js';
@@ -16,6 +17,8 @@ import { ALICE, CONFIG, insideFuture, insideNamespace, insideReserved, POLICY_NA
 
 const GROUPS: Record<OracleKind, string> = { CiliumNetworkPolicy: 'cilium.io', NetworkPolicy: 'networking.k8s.io' };
 const VERSIONS: Record<OracleKind, string> = { CiliumNetworkPolicy: 'v2', NetworkPolicy: 'v1' };
+/** The engine gets its own settings, as the webhook gives them. */
+const SETTINGS = policySettingsOf(CONFIG);
 
 export function engineVerdict(kind: OracleKind, object: unknown): Verdict {
   return review({
@@ -26,7 +29,7 @@ export function engineVerdict(kind: OracleKind, object: unknown): Verdict {
     object,
     requester: ALICE,
     namespaces: VIEW,
-    config: CONFIG,
+    settings: SETTINGS,
   });
 }
 

@@ -18,6 +18,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { configFromObject } from '../../src/config/load.js';
+import { policySettingsOf } from '../../src/config/schema.js';
 import { referencedNamespaces, renderDenial, review } from '../../src/policy/index.js';
 import type { NamespaceLookup, NamespaceView, ReviewInput, Verdict } from '../../src/policy/types.js';
 
@@ -66,7 +67,7 @@ const NP_KIND = { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolic
 const CNP_KIND = { group: 'cilium.io', version: 'v2', kind: 'CiliumNetworkPolicy' };
 
 function input(kind: ReviewInput['kind'], object: unknown, over: Partial<ReviewInput> = {}): ReviewInput {
-  return { kind, operation: 'CREATE', namespace: POLICY_NS, name: 'p', object, requester: alice, namespaces: view, config, ...over };
+  return { kind, operation: 'CREATE', namespace: POLICY_NS, name: 'p', object, requester: alice, namespaces: view, settings: policySettingsOf(config), ...over };
 }
 
 /** Why a verdict is not well formed, or undefined (plain checks: thousands of violations are common here). */

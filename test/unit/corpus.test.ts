@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { configFromObject } from '../../src/config/load.js';
+import { policySettingsOf } from '../../src/config/schema.js';
 import { review } from '../../src/policy/review.js';
 import { splitApiVersion } from '../../src/policy/kinds.js';
 import type { NamespaceLookup, NamespaceView, ReviewInput, Verdict } from '../../src/policy/types.js';
@@ -61,7 +62,7 @@ function inputFor(doc: unknown): ReviewInput {
     object: doc,
     requester: { username: 'alice', groups: ['acme-devs'] },
     namespaces: view,
-    config,
+    settings: policySettingsOf(config),
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { expect } from 'vitest';
 import { configFromObject } from '../../src/config/load.js';
-import type { Config } from '../../src/config/schema.js';
+import { policySettingsOf, type Config } from '../../src/config/schema.js';
 import type { CidrGroupView, NamespaceLookup, NamespaceView, Operation, Requester, ReviewInput, Verdict } from '../../src/policy/types.js';
 
 export const TENANT_LABEL = 'tenant-guard.io/tenant';
@@ -112,7 +112,7 @@ function base(kind: ReviewInput['kind'], object: unknown, o: InputOptions): Revi
     requester: o.requester ?? people.alice,
     namespaces: o.view ?? makeView(),
     ...(o.cidrGroups !== undefined ? { cidrGroups: o.cidrGroups } : {}),
-    config: o.config ?? CONFIG,
+    settings: policySettingsOf(o.config ?? CONFIG),
   };
 }
 

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { cnpInput, CONFIG, makeConfig, makeView, where } from '../../../test/unit/fixtures.js';
+import { policySettingsOf } from '../../config/schema.js';
 import { buildRuleContext } from '../context.js';
 import { review } from '../review.js';
 import { deniedIdentities, reservedIdentities, union, ANY_NAMESPACE } from './index.js';
@@ -27,7 +28,7 @@ describe('selectors only reserved identities satisfy', () => {
     ['the cluster label DoesNotExist beside a NotIn on a namespace label', { matchExpressions: [{ key: CLUSTER, operator: 'DoesNotExist' }, { key: 'any:io.cilium.k8s.namespace.labels.team', operator: 'NotIn', values: ['globex'] }] }],
   ])('%s: allowed as the entities are, refused with EntityDenied when they are denied', (_name, selector) => {
     expect(where(review(from(selector)))).toEqual([]);
-    expect(where(review({ ...from(selector), config: strict }))).toEqual(['EntityDenied@spec.ingress[0].fromEndpoints[0]', 'EntityDenied@spec.ingress[0].fromEndpoints[0]']);
+    expect(where(review({ ...from(selector), settings: policySettingsOf(strict) }))).toEqual(['EntityDenied@spec.ingress[0].fromEndpoints[0]', 'EntityDenied@spec.ingress[0].fromEndpoints[0]']);
   });
 
   it('the cluster label with a value does not narrow the pods: a NotIn on the namespace is still refused', () => {
@@ -39,10 +40,10 @@ describe('selectors only reserved identities satisfy', () => {
     const host = { matchLabels: { 'reserved:host': '' } };
     expect(where(review(from(host)))).toEqual([]);
     expect(where(review(entities(['host'])))).toEqual([]);
-    const refused = review({ ...from(host), config: strict });
+    const refused = review({ ...from(host), settings: policySettingsOf(strict) });
     expect(where(refused)).toEqual(['EntityDenied@spec.ingress[0].fromEndpoints[0]']);
     expect(refused.violations[0]?.message).toMatch(/reserved identity host/);
-    const entity = review({ ...entities(['host']), config: strict });
+    const entity = review({ ...entities(['host']), settings: policySettingsOf(strict) });
     expect(where(entity)).toEqual(['EntityDenied@spec.ingress[0].fromEntities[0]']);
     // The model says what the entity matches: a reserved identity, not every tenant's pods.
     expect(entity.violations[0]?.message).toBe('entity "host" (reserved:host) is one cilium.deniedEntities denies to tenants');

@@ -11,7 +11,7 @@ import type { Operation, Requester, ReviewInput, Verdict } from '../types.js';
 import { steeringNamespaces } from './steering.js';
 
 function plain(kind: ReviewInput['kind'], operation: Operation, requester: Requester, namespace: string | undefined, object: unknown): ReviewInput {
-  return { kind, operation, requester, object: operation === 'DELETE' ? undefined : object, oldObject: operation === 'DELETE' ? object : undefined, namespace, name: 'x', namespaces: makeView(), config: cecInput({}).config };
+  return { kind, operation, requester, object: operation === 'DELETE' ? undefined : object, oldObject: operation === 'DELETE' ? object : undefined, namespace, name: 'x', namespaces: makeView(), settings: cecInput({}).settings };
 }
 
 const CLRP = { apiVersion: 'cilium.io/v2', kind: 'CiliumLocalRedirectPolicy', metadata: { name: 'x' }, spec: { redirectFrontend: { serviceMatcher: { serviceName: 'kube-dns', namespace: 'kube-system' } }, redirectBackend: { localEndpointSelector: { matchLabels: { app: 'spy' } }, toPorts: [{ port: '53', protocol: 'UDP' }] } } };

@@ -58,7 +58,7 @@ export function reviewSteering(kind: SteeringKind, input: ReviewInput, report: R
     report.violation('MalformedObject', ['metadata', 'namespace'], `a ${label} must belong to a namespace`, 'set metadata.namespace (or apply with -n)');
     return;
   }
-  const ctx: RuleContext = buildRuleContext(namespace, input.namespaces, input.config);
+  const ctx: RuleContext = buildRuleContext(namespace, input.namespaces, input.settings);
   if (ctx.owner.kind === 'unknown') {
     ownershipUnknown(namespace, ctx.owner.reason, report);
     return;
