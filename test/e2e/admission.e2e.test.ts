@@ -5,7 +5,7 @@
 // object has a unique name and is removed afterwards.
 import { ApiException, CoreV1Api, KubeConfig, KubernetesObjectApi, NetworkingV1Api, type V1NetworkPolicy } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteNamespaces, kubeconfigOf, kubectl, uniqueName, WEBHOOK_DENIED, type User } from './kube.js';
+import { createNamespace, deleteNamespaces, kubeconfigOf, kubectl, uniqueName, WEBHOOK_DENIED, type User } from './kube.js';
 
 const TENANT_LABEL = 'tenant-guard.io/tenant';
 /** Namespace decisions may come from the mutating or the validating webhook. */
@@ -31,14 +31,6 @@ async function labelsOf(name: string): Promise<Record<string, string>> {
   return (JSON.parse(res.stdout) as { metadata: { labels?: Record<string, string> } }).metadata.labels ?? {};
 }
 
-async function createNamespace(user: User, prefix: string): Promise<string> {
-  const name = uniqueName(prefix);
-  const res = await kubectl(user, ['create', 'namespace', name]);
-  expect(res.code, res.stderr).toBe(0);
-  namespaces.add(name);
-  return name;
-}
-
 function npYaml(name: string, namespace: string, namespaceSelector: string): string {
   return `
 apiVersion: networking.k8s.io/v1
@@ -62,12 +54,12 @@ spec:
 
 describe('namespaces', () => {
   it('a namespace alice creates carries tenant-guard.io/tenant: acme', async () => {
-    const ns = await createNamespace('alice', 'acme');
+    const ns = await createNamespace('alice', 'acme', namespaces);
     expect((await labelsOf(ns))[TENANT_LABEL]).toBe('acme');
   });
 
   it.each(['globex', 'platform'])('alice labelling her namespace %s is refused, and the label stays acme', async (value) => {
-    const ns = await createNamespace('alice', 'acme');
+    const ns = await createNamespace('alice', 'acme', namespaces);
     const res = await kubectl('alice', ['label', 'namespace', ns, `${TENANT_LABEL}=${value}`, '--overwrite']);
     expect(res.code).not.toBe(0);
     expect(res.stderr).toMatch(ANY_WEBHOOK_DENIED);
@@ -77,7 +69,7 @@ describe('namespaces', () => {
   });
 
   it('removing the label with `kubectl label ns X tenant-guard.io/tenant-` leaves it in place', async () => {
-    const ns = await createNamespace('alice', 'acme');
+    const ns = await createNamespace('alice', 'acme', namespaces);
     const res = await kubectl('alice', ['label', 'namespace', ns, `${TENANT_LABEL}-`]);
     expect(res.code, res.stderr).toBe(0);
     expect((await labelsOf(ns))[TENANT_LABEL]).toBe('acme');
@@ -106,7 +98,7 @@ describe('namespaces', () => {
 describe('policies', () => {
   let ns: string;
   beforeAll(async () => {
-    ns = await createNamespace('alice', 'acme');
+    ns = await createNamespace('alice', 'acme', namespaces);
   });
 
   it('a NetworkPolicy admitting every namespace is refused: kubectl exits non-zero with the field, the reason and the fix', async () => {

@@ -6,7 +6,7 @@
 // by the webhook, and nothing is stored. The canonical spelling of a key
 // inside the tenant goes through.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteNamespaces, kubectl, uniqueName, WEBHOOK_DENIED, type User } from './kube.js';
+import { createNamespace, deleteNamespaces, kubectl, uniqueName, WEBHOOK_DENIED } from './kube.js';
 
 const POD_NS = 'io.kubernetes.pod.namespace';
 const namespaces = new Set<string>();
@@ -14,14 +14,6 @@ const namespaces = new Set<string>();
 afterAll(async () => {
   await deleteNamespaces(namespaces);
 });
-
-async function createNamespace(user: User, prefix: string): Promise<string> {
-  const name = uniqueName(prefix);
-  const res = await kubectl(user, ['create', 'namespace', name]);
-  expect(res.code, res.stderr).toBe(0);
-  namespaces.add(name);
-  return name;
-}
 
 function cnp(name: string, namespace: string, peer: object): string {
   return JSON.stringify({
@@ -37,8 +29,8 @@ describe('rewritten Cilium selector keys', () => {
   let globex: string;
 
   beforeAll(async () => {
-    acme = await createNamespace('alice', 'acme');
-    globex = await createNamespace('bob', 'globex');
+    acme = await createNamespace('alice', 'acme', namespaces);
+    globex = await createNamespace('bob', 'globex', namespaces);
   });
 
   it.each<[string, (globex: string) => object, string, string]>([

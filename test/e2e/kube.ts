@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { clusterArgv } from '../../src/dev/layout.js';
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -76,6 +76,19 @@ export function kubectl(user: User, args: string[], opts: KubectlOptions = {}): 
 export function uniqueName(prefix: string): string {
   const suffix = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   return `${prefix}-e2e-${suffix}`.toLowerCase().slice(0, 63).replace(/-+$/, '');
+}
+
+/**
+ * Creates a namespace with a fresh name as `user` (the webhook labels it with
+ * the user's tenant), asserting that kubectl succeeded, and records it in
+ * `cleanup`, the test file's set for deleteNamespaces.
+ */
+export async function createNamespace(user: User, prefix: string, cleanup: Set<string>): Promise<string> {
+  const name = uniqueName(prefix);
+  const res = await kubectl(user, ['create', 'namespace', name]);
+  expect(res.code, res.stderr).toBe(0);
+  cleanup.add(name);
+  return name;
 }
 
 /** Deletes namespaces as admin without waiting: the local control plane has no

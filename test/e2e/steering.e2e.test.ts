@@ -8,7 +8,7 @@
 // a Service with an external IP fails closed. And a cidrGroupRef where the
 // API serves no CiliumCIDRGroup: refused as unknown, the webhook unharmed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteNamespaces, kubectl, PrivateCluster, uniqueName, WEBHOOK_DENIED, type KubectlResult, type User } from './kube.js';
+import { createNamespace, deleteNamespaces, kubectl, PrivateCluster, WEBHOOK_DENIED, type KubectlResult, type User } from './kube.js';
 
 const SERVICE_DENIED = /admission webhook "services\.validate\.tenant-guard\.io" denied the request/;
 
@@ -26,14 +26,6 @@ afterAll(async () => {
   await deleteNamespaces(namespaces);
 });
 
-async function namespaceOf(user: User, prefix: string): Promise<string> {
-  const name = uniqueName(prefix);
-  const res = await kubectl(user, ['create', 'namespace', name]);
-  expect(res.code, res.stderr).toBe(0);
-  namespaces.add(name);
-  return name;
-}
-
 function create(user: User, manifest: string): Promise<KubectlResult> {
   return kubectl(user, ['create', '-f', '-'], { input: manifest });
 }
@@ -49,8 +41,8 @@ describe('Service external IPs, as tenants on the shared cluster', () => {
   let acme: string;
   let globex: string;
   beforeAll(async () => {
-    acme = await namespaceOf('alice', 'acme');
-    globex = await namespaceOf('bob', 'globex');
+    acme = await createNamespace('alice', 'acme', namespaces);
+    globex = await createNamespace('bob', 'globex', namespaces);
   });
 
   it("alice's Service with an address outside acme's range is refused, with path, reason and fix, and not stored", async () => {
@@ -102,7 +94,7 @@ describe('Service external IPs, as tenants on the shared cluster', () => {
 
 describe('cidrGroupRef on a cluster without the CiliumCIDRGroup CRD', () => {
   it('the webhook keeps working, and a reference is refused as a group that does not exist', async () => {
-    const ns = await namespaceOf('alice', 'acme');
+    const ns = await createNamespace('alice', 'acme', namespaces);
     const policy = { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { name: 'to-partners', namespace: ns }, spec: { endpointSelector: {}, egress: [{ toCIDRSet: [{ cidrGroupRef: 'partners' }] }] } };
     const res = await create('alice', JSON.stringify(policy));
     expect(res.code).not.toBe(0);
