@@ -55,26 +55,122 @@ function asAdmin(review: ReviewFixture): ReviewFixture {
   return review;
 }
 
-describe('Service spec.externalIPs', () => {
-  it("a tenant's Service with an address outside its range is refused; the one inside is not named", async () => {
-    const review = fixture('service-create-external-ip');
-    const body = await decide(review);
-    expectRefused(body, review.request.uid, 'Service');
-    expect(causes(body)).toEqual(['ExternalIPNotAssigned@spec.externalIPs[0]']);
-    expect(body.response.status?.message).toBe([
-      'tenant-guard refused Service acme-web/web-lb: 1 violation',
-      '- spec.externalIPs[0]: Forbidden: 10.96.0.10: a Service with an external IP receives the traffic every pod in the cluster sends to that address (CVE-2020-8554), and it is outside the ranges assigned to tenant acme (203.0.113.0/28) (fix: use an address in 203.0.113.0/28, or remove it)',
-      '  suggested change: set spec.externalIPs = ["203.0.113.5"]',
-    ].join('\n'));
-  });
+/** What a refusal's message must say: all of it, its start, or a part. */
+type MessageCheck = { is: string } | { matches: RegExp } | { contains: string };
 
-  it('an address inside the tenant range is allowed, after reading only the Service\'s own namespace', async () => {
-    const review = fixture('service-create-external-ip');
-    (review.request.object!.spec as { externalIPs: string[] }).externalIPs = ['203.0.113.5'];
+interface RefusedCase {
+  title: string;
+  fixture: string;
+  /** The kind the answer's details name. */
+  kind: string;
+  /** `code@field` of every cause, in order. */
+  causes: string[];
+  message?: MessageCheck;
+  /** The namespaces the webhook asked for, when the case pins them down. */
+  asked?: string[][];
+}
+
+const REFUSED: RefusedCase[] = [
+  {
+    title: "a tenant's Service with an address outside its range is refused; the one inside is not named",
+    fixture: 'service-create-external-ip',
+    kind: 'Service',
+    causes: ['ExternalIPNotAssigned@spec.externalIPs[0]'],
+    message: {
+      is: [
+        'tenant-guard refused Service acme-web/web-lb: 1 violation',
+        '- spec.externalIPs[0]: Forbidden: 10.96.0.10: a Service with an external IP receives the traffic every pod in the cluster sends to that address (CVE-2020-8554), and it is outside the ranges assigned to tenant acme (203.0.113.0/28) (fix: use an address in 203.0.113.0/28, or remove it)',
+        '  suggested change: set spec.externalIPs = ["203.0.113.5"]',
+      ].join('\n'),
+    },
+  },
+  {
+    title: 'a CiliumLocalRedirectPolicy is refused for a tenant, in its own namespace too',
+    fixture: 'ciliumlocalredirectpolicy-create',
+    kind: 'CiliumLocalRedirectPolicy',
+    causes: ['LocalRedirectPolicy@kind'],
+    message: { matches: /^tenant-guard refused CiliumLocalRedirectPolicy acme-web\/dns-intercept: 1 violation\n- kind: Forbidden: a CiliumLocalRedirectPolicy redirects the traffic that every pod in the cluster sends to its frontend/ },
+  },
+  {
+    title: "a CiliumEnvoyConfig is refused when a backend Service is another tenant's; the own tenant's are fine",
+    fixture: 'ciliumenvoyconfig-create-cross-tenant',
+    kind: 'CiliumEnvoyConfig',
+    causes: ['ServiceOtherTenant@spec.backendServices[1].namespace'],
+    message: { contains: 'hands Envoy the backends of a Service in namespace "globex-db", which belongs to tenant globex' },
+    asked: [['acme-web', 'acme-api', 'globex-db']],
+  },
+  {
+    title: 'a tenant may not create a CIDR group',
+    fixture: 'ciliumcidrgroup-create',
+    kind: 'CiliumCIDRGroup',
+    causes: ['ClusterScopedPolicy@kind'],
+    message: { matches: /^tenant-guard refused CiliumCIDRGroup partners: 1 violation/ },
+  },
+  {
+    title: 'a cidrGroupRef is judged by what the live group holds; a missing group is refused',
+    fixture: 'ciliumnetworkpolicy-create-cidrgroup',
+    kind: 'CiliumNetworkPolicy',
+    causes: ['CIDRProtected@spec.egress[0].toCIDRSet[1].cidrGroupRef', 'CIDRGroupUnknown@spec.egress[0].toCIDRSet[2].cidrGroupRef'],
+    message: { contains: 'names CiliumCIDRGroup "cluster-wide", which holds 10.0.0.0/8; it reaches the cluster\'s pod/service ranges 10.244.0.0/16, 10.96.0.0/12' },
+  },
+  {
+    title: 'a ClusterNetworkPolicy is refused for a tenant like the other cluster-wide kinds',
+    fixture: 'clusternetworkpolicy-create',
+    kind: 'ClusterNetworkPolicy',
+    causes: ['ClusterScopedPolicy@kind'],
+  },
+];
+
+describe('refused for a tenant, with field, reason and fix', () => {
+  it.each(REFUSED)('$title', async (c) => {
+    const review = fixture(c.fixture);
     namespaces.asked.length = 0;
     const body = await decide(review);
-    expect(body.response.allowed).toBe(true);
-    expect(namespaces.asked).toEqual([['acme-web']]);
+    expectRefused(body, review.request.uid, c.kind);
+    expect(causes(body)).toEqual(c.causes);
+    const message = body.response.status?.message;
+    if (c.message !== undefined && 'is' in c.message) expect(message).toBe(c.message.is);
+    if (c.message !== undefined && 'matches' in c.message) expect(message).toMatch(c.message.matches);
+    if (c.message !== undefined && 'contains' in c.message) expect(message).toContain(c.message.contains);
+    if (c.asked !== undefined) expect(namespaces.asked).toEqual(c.asked);
+  });
+});
+
+interface AllowedCase {
+  title: string;
+  fixture: string;
+  /** What the tenant changes in the refused request so that it is allowed. */
+  change: (spec: Record<string, unknown>) => void;
+  /** The namespaces the webhook asked for, when the case pins them down. */
+  asked?: string[][];
+}
+
+const ALLOWED: AllowedCase[] = [
+  {
+    title: 'a Service address inside the tenant range is allowed, after reading only the Service\'s own namespace',
+    fixture: 'service-create-external-ip',
+    change: (spec) => { spec.externalIPs = ['203.0.113.5']; },
+    asked: [['acme-web']],
+  },
+  {
+    title: 'a CiliumEnvoyConfig is allowed without the foreign backend',
+    fixture: 'ciliumenvoyconfig-create-cross-tenant',
+    change: (spec) => { (spec.backendServices as unknown[]).pop(); },
+  },
+  {
+    title: 'a cidrGroupRef to a group outside the cluster is allowed',
+    fixture: 'ciliumnetworkpolicy-create-cidrgroup',
+    change: (spec) => { (spec.egress as { toCIDRSet: unknown[] }[])[0]!.toCIDRSet = [{ cidrGroupRef: 'partners' }]; },
+  },
+];
+
+describe('allowed once the tenant stays inside', () => {
+  it.each(ALLOWED)('$title', async (c) => {
+    const review = fixture(c.fixture);
+    c.change(review.request.object!.spec as Record<string, unknown>);
+    namespaces.asked.length = 0;
+    expect((await decide(review)).response.allowed).toBe(true);
+    if (c.asked !== undefined) expect(namespaces.asked).toEqual(c.asked);
   });
 
   it('an ordinary Service is allowed without a namespace lookup', async () => {
@@ -84,71 +180,21 @@ describe('Service spec.externalIPs', () => {
     expect((await decide(review)).response).toEqual({ uid: review.request.uid, allowed: true });
     expect(namespaces.asked).toEqual([[]]);
   });
+});
 
-  it('an admin may use any address', async () => {
-    expect((await decide(asAdmin(fixture('service-create-external-ip')))).response.allowed).toBe(true);
+describe('allowed for an admin', () => {
+  it.each([
+    // An admin may use any address.
+    'service-create-external-ip',
+    'ciliumlocalredirectpolicy-create',
+    'clusternetworkpolicy-create',
+  ])('%s', async (name) => {
+    expect((await decide(asAdmin(fixture(name)))).response.allowed).toBe(true);
   });
 });
 
-describe('CiliumLocalRedirectPolicy', () => {
-  it('refused for a tenant, in its own namespace too', async () => {
-    const review = fixture('ciliumlocalredirectpolicy-create');
-    const body = await decide(review);
-    expectRefused(body, review.request.uid, 'CiliumLocalRedirectPolicy');
-    expect(causes(body)).toEqual(['LocalRedirectPolicy@kind']);
-    expect(body.response.status?.message).toMatch(/^tenant-guard refused CiliumLocalRedirectPolicy acme-web\/dns-intercept: 1 violation\n- kind: Forbidden: a CiliumLocalRedirectPolicy redirects the traffic that every pod in the cluster sends to its frontend/);
-  });
-
-  it('allowed for an admin', async () => {
-    expect((await decide(asAdmin(fixture('ciliumlocalredirectpolicy-create')))).response.allowed).toBe(true);
-  });
-});
-
-describe('CiliumEnvoyConfig', () => {
-  it("refused when a backend Service is another tenant's; the own tenant's are fine", async () => {
-    const review = fixture('ciliumenvoyconfig-create-cross-tenant');
-    namespaces.asked.length = 0;
-    const body = await decide(review);
-    expectRefused(body, review.request.uid, 'CiliumEnvoyConfig');
-    expect(causes(body)).toEqual(['ServiceOtherTenant@spec.backendServices[1].namespace']);
-    expect(body.response.status?.message).toContain('hands Envoy the backends of a Service in namespace "globex-db", which belongs to tenant globex');
-    expect(namespaces.asked).toEqual([['acme-web', 'acme-api', 'globex-db']]);
-  });
-
-  it('allowed without the foreign backend', async () => {
-    const review = fixture('ciliumenvoyconfig-create-cross-tenant');
-    (review.request.object!.spec as { backendServices: unknown[] }).backendServices.pop();
-    expect((await decide(review)).response.allowed).toBe(true);
-  });
-});
-
-describe('CiliumCIDRGroup and cidrGroupRef', () => {
-  it('a tenant may not create a CIDR group', async () => {
-    const review = fixture('ciliumcidrgroup-create');
-    const body = await decide(review);
-    expectRefused(body, review.request.uid, 'CiliumCIDRGroup');
-    expect(causes(body)).toEqual(['ClusterScopedPolicy@kind']);
-    expect(body.response.status?.message).toMatch(/^tenant-guard refused CiliumCIDRGroup partners: 1 violation/);
-  });
-
-  it('a cidrGroupRef is judged by what the live group holds; a missing group is refused', async () => {
-    const review = fixture('ciliumnetworkpolicy-create-cidrgroup');
-    const body = await decide(review);
-    expectRefused(body, review.request.uid, 'CiliumNetworkPolicy');
-    expect(causes(body)).toEqual([
-      'CIDRProtected@spec.egress[0].toCIDRSet[1].cidrGroupRef',
-      'CIDRGroupUnknown@spec.egress[0].toCIDRSet[2].cidrGroupRef',
-    ]);
-    expect(body.response.status?.message).toContain('names CiliumCIDRGroup "cluster-wide", which holds 10.0.0.0/8; it reaches the cluster\'s pod/service ranges 10.244.0.0/16, 10.96.0.0/12');
-  });
-
-  it('a group outside the cluster is allowed', async () => {
-    const review = fixture('ciliumnetworkpolicy-create-cidrgroup');
-    (review.request.object!.spec as { egress: { toCIDRSet: unknown[] }[] }).egress[0]!.toCIDRSet = [{ cidrGroupRef: 'partners' }];
-    expect((await decide(review)).response.allowed).toBe(true);
-  });
-
-  it('without a CIDR group source (no cluster) every cidrGroupRef is refused as unknown', async () => {
+describe('without a CIDR group source (no cluster)', () => {
+  it('every cidrGroupRef is refused as unknown', async () => {
     const bare = makeApp();
     try {
       const review = fixture('ciliumnetworkpolicy-create-cidrgroup');
@@ -158,18 +204,5 @@ describe('CiliumCIDRGroup and cidrGroupRef', () => {
     } finally {
       await bare.app.close();
     }
-  });
-});
-
-describe('ClusterNetworkPolicy', () => {
-  it('refused for a tenant like the other cluster-wide kinds', async () => {
-    const review = fixture('clusternetworkpolicy-create');
-    const body = await decide(review);
-    expectRefused(body, review.request.uid, 'ClusterNetworkPolicy');
-    expect(causes(body)).toEqual(['ClusterScopedPolicy@kind']);
-  });
-
-  it('allowed for an admin', async () => {
-    expect((await decide(asAdmin(fixture('clusternetworkpolicy-create')))).response.allowed).toBe(true);
   });
 });
