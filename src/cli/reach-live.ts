@@ -1,8 +1,8 @@
 /**
  * Reading `reach` input from a live cluster through the repository's one
  * Kubernetes client: Namespaces, NetworkPolicies, the Cilium and cluster-wide
- * policy kinds that are served (CiliumNetworkPolicies are evaluated; the
- * cluster-wide kinds are reported as not evaluated: they can open paths the
+ * policy kinds that are served (the Cilium kinds are evaluated; the admin
+ * network policy kinds are reported as not evaluated: they can open paths the
  * matrix would not show), and, for the workload connection list, the
  * workload kinds. List items come without apiVersion and kind; they get
  * their resource's.

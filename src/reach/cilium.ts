@@ -78,13 +78,15 @@ function split(sel: Record<string, unknown>, widened: Set<string>): { ns: Requir
   return { ns, pods, lifted };
 }
 
-function endpointPeer(sel: unknown, path: string, widened: Set<string>): Peer | undefined {
+/** A peer's endpoint selector; `clusterwide`: no namespace pin, as Cilium reads a CiliumClusterwideNetworkPolicy's peers. */
+function endpointPeer(sel: unknown, path: string, widened: Set<string>, clusterwide: boolean): Peer | undefined {
   if (!isRecord(sel)) return undefined;
   const parts = split(sel, widened);
   if (parts === undefined) return undefined;
   const pods = selectorOf(parts.pods);
-  const namespaces = parts.lifted ? selectorOf(parts.ns) : undefined;
-  if (pods === undefined || (parts.lifted && namespaces === undefined)) return undefined;
+  const scoped = parts.lifted || clusterwide;
+  const namespaces = scoped ? selectorOf(parts.ns) : undefined;
+  if (pods === undefined || (scoped && namespaces === undefined)) return undefined;
   return { kind: 'pods', namespaces, pods, path };
 }
 
@@ -119,7 +121,7 @@ function portsOf(toPorts: unknown, path: string, widened: Set<string>): PortSpec
   return out;
 }
 
-function readRule(rule: Record<string, unknown>, path: string, dir: 'ingress' | 'egress', out: { unevaluated: Set<string>; widened: Set<string> }): Rule | undefined {
+function readRule(rule: Record<string, unknown>, path: string, dir: 'ingress' | 'egress', out: Out): Rule | undefined {
   const [pre, ep] = dir === 'ingress' ? ['from', 'fromEndpoints'] : ['to', 'toEndpoints'];
   const peers: Peer[] = [];
   let hasPeerField = false;
@@ -130,7 +132,7 @@ function readRule(rule: Record<string, unknown>, path: string, dir: 'ingress' | 
     return Array.isArray(v) ? (v as unknown[]) : [];
   };
   list(ep)?.forEach((s, i) => {
-    const p = endpointPeer(s, `${path}.${ep}[${i}]`, out.widened);
+    const p = endpointPeer(s, `${path}.${ep}[${i}]`, out.widened, out.clusterwide);
     if (p !== undefined) peers.push(p);
   });
   list(`${pre}Entities`)?.forEach((e, i) => {
@@ -157,21 +159,31 @@ function readRule(rule: Record<string, unknown>, path: string, dir: 'ingress' | 
   return { path, peers, ports };
 }
 
-function readSpec(spec: Record<string, unknown>, base: string, namespace: string, name: string, namespaceLabels: Labels | undefined, out: { unevaluated: Set<string>; widened: Set<string> }): Policy | undefined {
+interface Out {
+  unevaluated: Set<string>;
+  widened: Set<string>;
+  /** A CiliumClusterwideNetworkPolicy: peers are not pinned to a namespace. */
+  clusterwide: boolean;
+}
+
+/** One spec's subject (namespace and pod requirements) and rules; undefined when it selects no pod or isolates nothing. */
+interface SpecReading {
+  namespaceRequirements: Requirement[];
+  podSelector: Selector;
+  ingress: Rule[] | undefined;
+  egress: Rule[] | undefined;
+}
+
+/** `applies`: whether the subject's namespace requirements can hold, asked before the rules are read (a spec that cannot apply is not read). */
+type Applies = (namespaceRequirements: Requirement[], base: string) => boolean;
+
+function readSpec(spec: Record<string, unknown>, base: string, out: Out, applies: Applies): SpecReading | undefined {
   if (spec.nodeSelector !== undefined) {
     out.unevaluated.add(`${base}.nodeSelector: a host policy`);
     return undefined;
   }
   const parts = isRecord(spec.endpointSelector) ? split(spec.endpointSelector, out.widened) : undefined;
-  if (parts === undefined) return undefined;
-  if (parts.ns.length > 0) {
-    const nsSel = selectorOf(parts.ns);
-    if (namespaceLabels === undefined) {
-      out.unevaluated.add(`${base}.endpointSelector: names the namespace, whose labels are not known`);
-      return undefined;
-    }
-    if (nsSel === undefined || !matches(nsSel, namespaceLabels)) return undefined;
-  }
+  if (parts === undefined || !applies(parts.ns, base)) return undefined;
   const podSelector = selectorOf(parts.pods);
   if (podSelector === undefined) return undefined;
   const direction = (dir: 'ingress' | 'egress'): Rule[] | undefined => {
@@ -191,15 +203,67 @@ function readSpec(spec: Record<string, unknown>, base: string, namespace: string
   const ingress = direction('ingress');
   const egress = direction('egress');
   if (ingress === undefined && egress === undefined) return undefined;
-  return { kind: 'CiliumNetworkPolicy', namespace, name, podSelector, ingress, egress };
+  return { namespaceRequirements: parts.ns, podSelector, ingress, egress };
+}
+
+function eachSpec(obj: Record<string, unknown>, out: Out, applies: Applies): SpecReading[] {
+  const read: SpecReading[] = [];
+  const add = (r: SpecReading | undefined) => { if (r !== undefined) read.push(r); };
+  if (isRecord(obj.spec)) add(readSpec(obj.spec, 'spec', out, applies));
+  if (Array.isArray(obj.specs)) (obj.specs as unknown[]).forEach((s, i) => { if (isRecord(s)) add(readSpec(s, `specs[${i}]`, out, applies)); });
+  return read;
 }
 
 /** `namespaceLabels`: the labels of the policy's namespace, when known. */
 export function parseCiliumNetworkPolicy(obj: Record<string, unknown>, namespace: string, name: string, namespaceLabels: Labels | undefined): CiliumReading {
-  const out = { unevaluated: new Set<string>(), widened: new Set<string>() };
-  const policies: Policy[] = [];
-  const add = (p: Policy | undefined) => { if (p !== undefined) policies.push(p); };
-  if (isRecord(obj.spec)) add(readSpec(obj.spec, 'spec', namespace, name, namespaceLabels, out));
-  if (Array.isArray(obj.specs)) (obj.specs as unknown[]).forEach((s, i) => { if (isRecord(s)) add(readSpec(s, `specs[${i}]`, namespace, name, namespaceLabels, out)); });
+  const out: Out = { unevaluated: new Set(), widened: new Set(), clusterwide: false };
+  // The endpointSelector stays in the policy's namespace; requirements on that namespace's labels must hold too.
+  const applies: Applies = (reqs, base) => {
+    if (reqs.length === 0) return true;
+    if (namespaceLabels === undefined) {
+      out.unevaluated.add(`${base}.endpointSelector: names the namespace, whose labels are not known`);
+      return false;
+    }
+    const nsSel = selectorOf(reqs);
+    return nsSel !== undefined && matches(nsSel, namespaceLabels);
+  };
+  const policies: Policy[] = eachSpec(obj, out, applies).map((r) => ({ kind: 'CiliumNetworkPolicy', namespace, name, podSelector: r.podSelector, ingress: r.ingress, egress: r.egress }));
   return { policies, unevaluated: [...out.unevaluated], widened: [...out.widened] };
+}
+
+/** A CiliumClusterwideNetworkPolicy's spec: the namespaces whose pods it selects, and what it allows them. */
+export interface ClusterwideSpec {
+  name: string;
+  /** Requirements on the namespace's name and labels; no requirement: every namespace. */
+  namespaces: Selector;
+  podSelector: Selector;
+  ingress: readonly Rule[] | undefined;
+  egress: readonly Rule[] | undefined;
+}
+
+export interface ClusterwideReading {
+  specs: ClusterwideSpec[];
+  unevaluated: string[];
+  widened: string[];
+}
+
+/**
+ * A CiliumClusterwideNetworkPolicy: as a CiliumNetworkPolicy, but its
+ * endpointSelector may select pods of any namespace (by the namespace's name or
+ * labels), and its peers without a namespace requirement select pods of every
+ * namespace (Cilium pins them to "some namespace", not to one).
+ */
+export function parseCiliumClusterwidePolicy(obj: Record<string, unknown>, name: string): ClusterwideReading {
+  const out: Out = { unevaluated: new Set(), widened: new Set(), clusterwide: true };
+  const specs: ClusterwideSpec[] = [];
+  for (const r of eachSpec(obj, out, () => true)) {
+    const namespaces = selectorOf(r.namespaceRequirements);
+    if (namespaces !== undefined) specs.push({ name, namespaces, podSelector: r.podSelector, ingress: r.ingress, egress: r.egress });
+  }
+  return { specs, unevaluated: [...out.unevaluated], widened: [...out.widened] };
+}
+
+/** The spec as the policy of one namespace it selects; `isolates` false where it only may apply (a namespace not yet created). */
+export function clusterwideIn(spec: ClusterwideSpec, namespace: string, isolates = true): Policy {
+  return { kind: 'CiliumClusterwideNetworkPolicy', namespace, name: spec.name, podSelector: spec.podSelector, ingress: spec.ingress, egress: spec.egress, ...(isolates ? {} : { isolates: false }) };
 }

@@ -1,12 +1,15 @@
 /**
  * The input of a reachability question: Namespaces, workloads and
- * NetworkPolicies, from any mix of objects (files or a live cluster). Objects
- * of other kinds are ignored; malformed ones are collected as input errors,
- * all of them, with where they came from.
+ * NetworkPolicies, CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies,
+ * from any mix of objects (files or a live cluster). The admin network policy
+ * kinds are "not evaluated" (their priorities, Pass and Deny are not read);
+ * objects of other kinds are ignored; malformed ones are collected as input
+ * errors, all of them, with where they came from.
  */
 import { isRecord } from '../policy/report.js';
 import { NAME_LABEL } from '../policy/vocabulary.js';
-import { parseCiliumNetworkPolicy } from './cilium.js';
+import { clusterwideIn, parseCiliumClusterwidePolicy, parseCiliumNetworkPolicy, type ClusterwideSpec } from './cilium.js';
+import { matches } from '../policy/label-selector.js';
 import { parseNetworkPolicy, type InputError, type Policy } from './networkpolicy.js';
 import type { Labels } from '../policy/label-selector.js';
 import { buildWorkloads, WORKLOAD_KINDS, type Workload, type WorkloadObject } from './workloads.js';
@@ -25,7 +28,10 @@ export interface Cluster {
   /** Namespaces that came with a Namespace object (the others are only known by name). */
   declared: ReadonlySet<string>;
   workloads: readonly Workload[];
+  /** Every policy of every namespace; a cluster-wide policy once per existing namespace it selects. */
   policies: readonly Policy[];
+  /** The cluster-wide policies' specs, for the namespaces that do not exist yet. */
+  clusterwide: readonly ClusterwideSpec[];
   /** Objects (or the parts of them, `what`) not evaluated that can open paths: cluster-wide kinds, a Cilium policy's Services, …. */
   unevaluated: readonly Unevaluated[];
   /** The policy objects as read, for lint (which reads them as written, not as evaluated). */
@@ -52,7 +58,7 @@ export interface Unevaluated {
 
 export type ClusterResult = { ok: true; cluster: Cluster } | { ok: false; errors: InputError[] };
 
-const IGNORED_EFFECT_KINDS = new Set(['CiliumClusterwideNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy']);
+const IGNORED_EFFECT_KINDS = new Set(['AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy']);
 
 function group(apiVersion: unknown): string {
   if (typeof apiVersion !== 'string' || !apiVersion.includes('/')) return '';
@@ -68,6 +74,7 @@ export function buildCluster(objects: readonly SourceObject[]): ClusterResult {
   const unevaluated: Unevaluated[] = [];
   const ciliumPolicies: PolicySource[] = [];
   const policySources: PolicySource[] = [];
+  const clusterwideSources: SourceObject[] = [];
   for (const { object, where } of objects) {
     const kind = typeof object.kind === 'string' ? object.kind : '';
     const md = isRecord(object.metadata) ? object.metadata : {};
@@ -103,6 +110,12 @@ export function buildCluster(objects: readonly SourceObject[]): ClusterResult {
       const source: PolicySource = { kind, namespace, name, object, where };
       policySources.push(source);
       ciliumPolicies.push(source);
+    } else if (kind === 'CiliumClusterwideNetworkPolicy' && group(object.apiVersion) === 'cilium.io') {
+      if (name === '') {
+        errors.push({ path: `${where} metadata.name`, message: 'a CiliumClusterwideNetworkPolicy needs a name' });
+        continue;
+      }
+      clusterwideSources.push({ object, where });
     } else if (IGNORED_EFFECT_KINDS.has(kind)) {
       unevaluated.push({ kind, namespace: '', name });
     }
@@ -118,6 +131,16 @@ export function buildCluster(objects: readonly SourceObject[]): ClusterResult {
   const workloads = buildWorkloads(workloadObjects, errors, notes);
   for (const w of workloads) if (!namespaces.has(w.namespace)) namespaces.set(w.namespace, { [NAME_LABEL]: w.namespace });
   for (const p of policies) if (!namespaces.has(p.namespace)) namespaces.set(p.namespace, { [NAME_LABEL]: p.namespace });
+  // Last: a cluster-wide policy applies to every namespace known by now whose name and labels it selects.
+  const clusterwide: ClusterwideSpec[] = [];
+  for (const { object, where } of clusterwideSources) {
+    const name = String((object.metadata as { name: string }).name);
+    const read = parseCiliumClusterwidePolicy(object, name);
+    clusterwide.push(...read.specs);
+    for (const spec of read.specs) for (const [ns, labels] of namespaces) if (matches(spec.namespaces, labels)) policies.push(clusterwideIn(spec, ns));
+    if (read.unevaluated.length > 0) unevaluated.push({ kind: 'CiliumClusterwideNetworkPolicy', namespace: '', name, what: read.unevaluated });
+    for (const w of read.widened) notes.push(`${where}: CiliumClusterwideNetworkPolicy ${name}: ${w}; connections may be shown that Cilium does not allow`);
+  }
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, cluster: { namespaces, declared, workloads, policies, unevaluated, policySources, notes } };
+  return { ok: true, cluster: { namespaces, declared, workloads, policies, clusterwide, unevaluated, policySources, notes } };
 }

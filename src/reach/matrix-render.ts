@@ -11,13 +11,20 @@ export function pathText(p: PathRef): string {
     return `${p.direction}: ${where} is not isolated for ${p.direction} (no NetworkPolicy selects all of its pods)`;
   }
   const policy = p.kind === undefined ? p.policy : `${p.policy} (${p.kind})`;
-  if (p.namespace.startsWith('(')) return `${p.direction}: ${policy} in a ${p.namespace.slice(1, -1)} (its baseline) ${p.path ?? ''}`.trimEnd();
+  const why = p.kind === 'CiliumClusterwideNetworkPolicy' ? 'if it is labelled so' : 'its baseline';
+  if (p.namespace.startsWith('(')) return `${p.direction}: ${policy} in a ${p.namespace.slice(1, -1)} (${why}) ${p.path ?? ''}`.trimEnd();
   return `${p.direction}: ${p.namespace}/${policy} ${p.path ?? ''}`.trimEnd();
 }
 
-/** `5 NetworkPolicies`, and the CiliumNetworkPolicies when there are any. */
+/** `5 NetworkPolicies`, and the Cilium kinds when there are any (`5 NetworkPolicies, 2 … and 1 …`). */
 export function policyCount(m: Matrix): string {
-  return `${m.policies} NetworkPolicies${m.ciliumPolicies > 0 ? ` and ${m.ciliumPolicies} CiliumNetworkPolicies` : ''}`;
+  const parts = [
+    `${m.policies} NetworkPolicies`,
+    ...(m.ciliumPolicies > 0 ? [`${m.ciliumPolicies} CiliumNetworkPolicies`] : []),
+    ...(m.clusterwidePolicies > 0 ? [`${m.clusterwidePolicies} CiliumClusterwideNetworkPolicies`] : []),
+  ];
+  const last = parts.pop() as string;
+  return parts.length === 0 ? last : `${parts.join(', ')} and ${last}`;
 }
 
 export function cellWord(c: Cell): string {
@@ -55,6 +62,7 @@ export function matrixJson(m: Matrix): object {
     namespaces: m.namespaces,
     policies: m.policies,
     ciliumPolicies: m.ciliumPolicies,
+    clusterwidePolicies: m.clusterwidePolicies,
     crossTenantOpen: m.crossTenantOpen,
     parties: m.parties.map(partyName),
     cells: m.cells.map((c) => ({

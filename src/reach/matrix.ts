@@ -14,6 +14,7 @@ import { ALL_CONNECTIONS, connText, intersectConn, isEmpty, MAX_PORT, MIN_PORT, 
 import { NAME_LABEL, type Cluster } from './cluster.js';
 import type { Policy, Rule } from './networkpolicy.js';
 import { satisfiable } from './satisfiable.js';
+import { clusterwideIn } from './cilium.js';
 import { someLabelsEscape } from './satisfiable.js';
 import { matches, type Selector } from '../policy/label-selector.js';
 import { futureZoneName, isTenant, NOBODY, ownerParty, partyName, PLATFORM, tenantParty, zoneMatches, type Party, type Tenancy, type Zone } from './tenancy.js';
@@ -23,8 +24,8 @@ export interface PathRef {
   namespace: string;
   /** The policy whose rule lets traffic through; undefined when the namespace is not isolated in that direction. */
   policy: string | undefined;
-  /** Set for a CiliumNetworkPolicy (a NetworkPolicy may have the same name). */
-  kind?: 'CiliumNetworkPolicy';
+  /** Set for the Cilium kinds (a NetworkPolicy may have the same name). */
+  kind?: 'CiliumNetworkPolicy' | 'CiliumClusterwideNetworkPolicy';
   /** The rule's peer (or the rule, when it has no peers), e.g. `spec.ingress[0].from[1]`. */
   path: string | undefined;
 }
@@ -55,6 +56,8 @@ export interface Matrix {
   policies: number;
   /** CiliumNetworkPolicies of the existing namespaces (each object once, whatever its specs). */
   ciliumPolicies: number;
+  /** CiliumClusterwideNetworkPolicies (each object once). */
+  clusterwidePolicies: number;
   /** Open cells between two different tenants. */
   crossTenantOpen: number;
 }
@@ -117,8 +120,8 @@ export function cellConnText(c: { conn: ConnSet; named: readonly NamedPort[] }):
   return c.named.length === 0 ? connText(c.conn) : `${connText(c.conn)} and named ${c.named.length === 1 ? 'port' : 'ports'} ${names}`;
 }
 
-function kindOf(p: Policy): { kind?: 'CiliumNetworkPolicy' } {
-  return p.kind === 'CiliumNetworkPolicy' ? { kind: p.kind } : {};
+function kindOf(p: Policy): { kind?: 'CiliumNetworkPolicy' | 'CiliumClusterwideNetworkPolicy' } {
+  return p.kind === 'NetworkPolicy' ? {} : { kind: p.kind };
 }
 
 export function tenantMatrix(cluster: Cluster, tenancy: Tenancy, only?: ReadonlySet<string>): Matrix {
@@ -136,7 +139,11 @@ export function tenantMatrix(cluster: Cluster, tenancy: Tenancy, only?: Readonly
   }
   for (const t of [...tenants].sort()) {
     const name = futureZoneName(t);
-    zones.push({ name, party: tenantParty(t), labels: undefined, policies: tenancy.newNamespacePolicies(t, name) });
+    const zone: Zone = { name, party: tenantParty(t), labels: undefined, policies: tenancy.newNamespacePolicies(t, name) };
+    // A cluster-wide policy may select a namespace the tenant creates later (its labels are the tenant's choice):
+    // its rules count there, its isolation does not.
+    const mayApply = cluster.clusterwide.filter((c) => zoneMatches(c.namespaces, zone, existing, tenancy)).map((c) => clusterwideIn(c, name, false));
+    zones.push(mayApply.length === 0 ? zone : { ...zone, policies: [...zone.policies, ...mayApply] });
   }
 
   // A selector with `In` on the name or the tenant label can only match the zones it names (and tenants' new namespaces):
@@ -197,7 +204,7 @@ export function tenantMatrix(cluster: Cluster, tenancy: Tenancy, only?: Readonly
   const waysOf = (zone: Zone, direction: 'ingress' | 'egress'): Way[] => {
     const policies = zone.policies.filter((p) => p[direction] !== undefined && anyPods(p.podSelector));
     const ways: Way[] = [];
-    if (someLabelsEscape(policies.map((p) => p.podSelector), matches)) {
+    if (someLabelsEscape(policies.filter((p) => p.isolates !== false).map((p) => p.podSelector), matches)) {
       ways.push({ ref: { direction, namespace: zone.name, policy: undefined, path: undefined }, conn: ALL_CONNECTIONS, named: [], zones: undefined });
     }
     for (const p of policies) {
@@ -283,6 +290,7 @@ export function tenantMatrix(cluster: Cluster, tenancy: Tenancy, only?: Readonly
     namespaces: zones.filter((z) => z.labels !== undefined).length,
     policies: zones.reduce((n, z) => n + (z.labels !== undefined ? z.policies.filter((p) => p.kind === 'NetworkPolicy').length : 0), 0),
     ciliumPolicies: zones.reduce((n, z) => n + (z.labels !== undefined ? new Set(z.policies.filter((p) => p.kind === 'CiliumNetworkPolicy').map((p) => p.name)).size : 0), 0),
+    clusterwidePolicies: new Set(cluster.clusterwide.map((c) => c.name)).size,
     crossTenantOpen: cells.filter((c) => c.state === 'open' && isTenant(c.from) && isTenant(c.to)).length,
   };
 }

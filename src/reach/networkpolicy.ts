@@ -41,13 +41,16 @@ export interface Rule {
 }
 
 export interface Policy {
-  kind: 'NetworkPolicy' | 'CiliumNetworkPolicy';
+  kind: 'NetworkPolicy' | 'CiliumNetworkPolicy' | 'CiliumClusterwideNetworkPolicy';
+  /** The namespace whose pods it selects (a cluster-wide policy is one Policy per namespace it selects). */
   namespace: string;
   name: string;
   podSelector: Selector;
   /** Present when the policy isolates that direction (possibly with no rules: deny all). */
   ingress: readonly Rule[] | undefined;
   egress: readonly Rule[] | undefined;
+  /** false: its rules may apply (a cluster-wide policy and a namespace not yet created), so they count, but it isolates nothing. */
+  isolates?: false;
 }
 
 export interface InputError {

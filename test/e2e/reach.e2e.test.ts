@@ -110,4 +110,29 @@ describe('tenant-guard reach on a live cluster', () => {
     expect(conns.code).toBe(1);
     expect(conns.stdout.split('\n')).toContain(`${globex}/api[Deployment] => ${acme}/web[Deployment] : TCP 8080`);
   });
+
+  it('a CiliumClusterwideNetworkPolicy an admin writes is evaluated: the cell it opens names it', async () => {
+    const name = `${globex}-from-acme`;
+    const ccnp = {
+      apiVersion: 'cilium.io/v2', kind: 'CiliumClusterwideNetworkPolicy', metadata: { name },
+      spec: {
+        endpointSelector: { matchLabels: { 'k8s:io.kubernetes.pod.namespace': globex } },
+        ingress: [{ fromEndpoints: [{ matchLabels: { [`k8s:io.cilium.k8s.namespace.labels.${TENANT_LABEL}`]: 'acme' } }] }],
+      },
+    };
+    const res = await apply('admin', ccnp);
+    expect(res.code, res.stderr).toBe(0);
+    try {
+      const r = await reach(['-o', 'json']);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).not.toContain('not evaluated');
+      const m = JSON.parse(r.stdout) as { clusterwidePolicies: number; cells: (MatrixCell & { paths: { kind?: string }[] })[] };
+      expect(m.clusterwidePolicies).toBeGreaterThanOrEqual(1);
+      const cell = m.cells.find((c) => c.from === 'acme' && c.to === 'globex');
+      expect(cell?.state).toBe('open');
+      expect(cell?.paths).toContainEqual({ direction: 'ingress', namespace: globex, policy: name, kind: 'CiliumClusterwideNetworkPolicy', path: 'spec.ingress[0].fromEndpoints[0]' });
+    } finally {
+      await kubectl('admin', ['delete', 'ciliumclusterwidenetworkpolicy', name, '--ignore-not-found']);
+    }
+  });
 });
