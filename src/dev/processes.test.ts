@@ -1,5 +1,5 @@
 /** Daemons in their own process group, free ports, and the lock between commands on one state folder. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -54,5 +54,13 @@ describe('the lock', () => {
     const taken = await acquireLock(file, 5);
     expect(pidOf(file)).toBe(process.pid);
     taken();
+    // Empty: being written right now, so waited for; empty for long (a crash, or an older flock-based harness): stale.
+    writeFileSync(file, '');
+    await expect(acquireLock(file, 0.5)).rejects.toThrow(`another cluster command has held ${file}`);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(file, old, old);
+    const fromEmpty = await acquireLock(file, 5);
+    expect(pidOf(file)).toBe(process.pid);
+    fromEmpty();
   });
 });

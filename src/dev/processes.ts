@@ -7,7 +7,7 @@
  * contacted.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { get } from 'node:https';
 import { connect, createServer, type Server } from 'node:net';
 
@@ -176,8 +176,20 @@ export function run(command: string, args: readonly string[], opts: { input?: st
  * An exclusive lock between commands on one state folder (several test runs
  * may share it): a file created exclusively, holding the owner's pid. A lock
  * whose owner is no longer alive is taken over, so a killed command never
- * blocks the next one.
+ * blocks the next one. So is a file without a pid that has been so for more
+ * than EMPTY_LOCK_STALE_MS: a writer creates and writes it in one call, so
+ * only a crash or an older, flock-based harness leaves one empty.
  */
+const EMPTY_LOCK_STALE_MS = 5_000;
+
+function emptyForLong(lockFile: string): boolean {
+  try {
+    return Date.now() - statSync(lockFile).mtimeMs > EMPTY_LOCK_STALE_MS;
+  } catch {
+    return false;
+  }
+}
+
 export async function acquireLock(lockFile: string, timeoutS: number): Promise<() => void> {
   const start = Date.now();
   for (;;) {
@@ -190,10 +202,14 @@ export async function acquireLock(lockFile: string, timeoutS: number): Promise<(
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const owner = pidOf(lockFile);
-    // A lock file without a pid is being written right now; one whose owner died is stale.
+    // A lock file without a pid is being written right now, unless it has been empty for long; one whose owner died is stale.
     if (owner !== undefined && !alive(owner)) {
       // Read again just before removing, so a lock another command has just taken over stays.
       if (pidOf(lockFile) === owner) rmSync(lockFile, { force: true });
+      continue;
+    }
+    if (owner === undefined && emptyForLong(lockFile)) {
+      if (pidOf(lockFile) === undefined) rmSync(lockFile, { force: true });
       continue;
     }
     if (Date.now() - start >= timeoutS * 1000) throw new ClusterError(`another cluster command has held ${lockFile} for ${timeoutS}s`);
