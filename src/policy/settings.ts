@@ -53,6 +53,9 @@ export const CIDR_PATTERN = `^(${v4}(/${v4Prefix})?|${v6}(/${v6Prefix})?)$`;
  */
 export const PREFIXED_CIDR_PATTERN = `^(${v4}/(3[0-2]|[12]?[0-9])|${v6With(`${h16}:${h16}`)}/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))$`;
 
+// Cilium's cluster name (`pkg/clustermesh/types` ValidateClusterName: up to 32 characters), or empty.
+const CLUSTER_NAME_PATTERN = '^([a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?)?$';
+
 const names = (description: string, value: string[]) =>
   withDefault(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true }), value, description);
 
@@ -80,6 +83,8 @@ export const policySettingsProperties = {
   protectedCIDRs: withDefault(Type.Array(Type.String({ pattern: CIDR_PATTERN })), ['10.244.0.0/16', '10.96.0.0/12'], 'the cluster\'s pod and service ranges, IPv4 and IPv6'),
   cilium: withDefault(Type.Object({
     deniedEntities: names('Cilium entities that include every tenant\'s pods', ['all', 'cluster']),
+    clusterName: withDefault(Type.String({ pattern: CLUSTER_NAME_PATTERN }), 'default',
+      'this cluster\'s name in Cilium (`cluster.name`), which every pod carries as `io.cilium.k8s.policy.cluster`; `""` in a cluster mesh, where pods of the other clusters carry other names'),
   }, { additionalProperties: false }), {}, 'Cilium policy settings'),
   allowSameTenantAcrossNamespaces: withDefault(Type.Boolean(), true, 'a tenant\'s namespaces may reach each other; `false`: only the policy\'s own namespace and the platform'),
   allowOpenEgress: withDefault(Type.Boolean(), false, 'allow egress rules without `to` (ingress rules without `from` are always refused)'),

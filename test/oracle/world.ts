@@ -64,7 +64,8 @@ export interface OracleModel {
  * team only.
  */
 export const MODEL: OracleModel = {
-  cluster: 'default',
+  // The cluster's name as the engine is configured with it (cilium.clusterName).
+  cluster: CONFIG.cilium.clusterName,
   reserved: RESERVED,
   namespaces: NAMESPACES.map((ns) => {
     const free = ns.owner !== CONFIG.platform.value;

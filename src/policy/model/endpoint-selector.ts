@@ -88,15 +88,17 @@ const PRESENT: Choice = { except: new Set([ABSENT]) };
  * labels are any the tenant chooses, so they narrow nothing unless
  * contradictory.
  */
-export function endpointSelectorNamespaces(selector: Record<string, unknown>, policyNamespace: string, tenantLabel: string): NamespaceSet {
+export function endpointSelectorNamespaces(selector: Record<string, unknown>, policyNamespace: string, tenantLabel: string, clusterName: string): NamespaceSet {
   const reqs = endpointRequirements(selector);
   // Older Cilium matches every identity for a selector holding the reserved label "all".
   if (reqs.some((r) => r.meaning.kind === 'reserved' && r.meaning.identity === 'all')) return union(ANY_NAMESPACE, reservedIdentities('every'));
   const pinned = !reqs.some((r) => liftsNamespacePin(r.meaning));
   const podsPossible = reqs.every((r) => (r.meaning.kind !== 'reserved' && r.meaning.kind !== 'foreign-source') || admits(choiceOf(r.op, r.values), ABSENT));
   // Keyed apart from namespace labels (a label key holds no ":"), so a pod label never meets a namespace label of the same key.
-  // Cilium gives every pod its cluster's name (whatever the pod's own labels say), so no pod lacks that label.
-  const podLabels = new Map<string, Choice>([[`pod:${CILIUM_CLUSTER_LABEL}`, PRESENT]]);
+  // Cilium gives every pod its cluster's name (whatever the pod's own labels say), so no pod lacks that label;
+  // an empty clusterName (a cluster mesh) leaves it any name, as the pods of the other clusters carry theirs.
+  const clusterValue: Choice = clusterName === '' ? PRESENT : { only: new Set([clusterName]) };
+  const podLabels = new Map<string, Choice>([[`pod:${CILIUM_CLUSTER_LABEL}`, clusterValue]]);
   for (const r of reqs) {
     if (r.meaning.kind !== 'pod-label') continue;
     const k = `pod:${r.meaning.label}`;

@@ -63,7 +63,10 @@ describe('peerNamespaces', () => {
     ['the pod namespace DoesNotExist', epSel({ matchExpressions: [{ key: POD_NS, operator: 'DoesNotExist' }] }), [], 'every'],
     ['the namespace name label DoesNotExist', epSel({ matchExpressions: [{ key: `any:${NS_LABELS}kubernetes.io/metadata.name`, operator: 'DoesNotExist' }] }), [], 'every'],
     ['the cluster label DoesNotExist, unpinned', epSel({ matchExpressions: [{ key: 'k8s:io.cilium.k8s.policy.cluster', operator: 'DoesNotExist' }, { key: POD_NS, operator: 'NotIn', values: ['acme-web'] }] }), [], 'every'],
-    ['the cluster label with any value, unpinned', epSel({ matchExpressions: [{ key: 'io.cilium.k8s.policy.cluster', operator: 'In', values: ['elsewhere'] }, { key: POD_NS, operator: 'NotIn', values: ['acme-web'] }] }), [`name -${ABSENT}|-acme-web, owner *`], []],
+    // Every pod carries the configured cluster name (cilium.clusterName, `default` here): another name leaves no pod.
+    ['another cluster name, unpinned', epSel({ matchExpressions: [{ key: 'io.cilium.k8s.policy.cluster', operator: 'In', values: ['elsewhere'] }, { key: POD_NS, operator: 'NotIn', values: ['acme-web'] }] }), [], []],
+    ['the cluster name, unpinned', epSel({ matchExpressions: [{ key: 'k8s:io.cilium.k8s.policy.cluster', operator: 'In', values: ['default'] }, { key: POD_NS, operator: 'NotIn', values: ['acme-web'] }] }), [`name -${ABSENT}|-acme-web, owner *`], []],
+    ['NotIn the cluster name beside a negative reserved requirement', epSel({ matchExpressions: [{ key: 'io.cilium.k8s.policy.cluster', operator: 'NotIn', values: ['x', 'default'] }, { key: 'reserved:host', operator: 'DoesNotExist' }] }), [], 'every'],
     // Older Cilium matches every identity for the reserved "all" label.
     ['reserved:all', epSel({ matchLabels: { 'reserved:all': '' } }), ['name *, owner *'], 'every'],
     // Entities.
@@ -80,6 +83,15 @@ describe('peerNamespaces', () => {
     ['a service without a namespace', { kind: 'service', namespace: '' }, ['name *, owner *'], []],
   ])('%s', (_name, peer, cells, reserved) => {
     expect(shape(peerNamespaces(peer, ctx))).toEqual({ cells, reserved, unknown: 0 });
+  });
+
+  it('an empty cilium.clusterName (a cluster mesh): pods may carry any cluster name', () => {
+    const mesh = buildRuleContext('acme-web', makeView(), makeConfig({ cilium: { clusterName: '' } }));
+    const other = epSel({ matchExpressions: [{ key: 'io.cilium.k8s.policy.cluster', operator: 'NotIn', values: ['default'] }, { key: POD_NS, operator: 'NotIn', values: ['acme-web'] }] });
+    expect(shape(peerNamespaces(other, mesh)).cells).toEqual([`name -${ABSENT}|-acme-web, owner *`]);
+    expect(shape(peerNamespaces(other, ctx)).cells).toEqual([]);
+    const named = buildRuleContext('acme-web', makeView(), makeConfig({ cilium: { clusterName: 'prod-eu' } }));
+    expect(shape(peerNamespaces(other, named)).cells).toEqual([`name -${ABSENT}|-acme-web, owner *`]);
   });
 
   it('a selector that is not a mapping cannot be read', () => {

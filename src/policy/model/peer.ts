@@ -42,7 +42,7 @@ export function peerNamespaces(peer: Peer, ctx: RuleContext): NamespaceSet {
       return requirementsSet(namespaceSelectorRequirements(peer.selector, ctx.config.tenantLabel));
     case 'endpointSelector':
       if (!isRecord(peer.selector)) return unknownSet('the endpoint selector is not a label selector');
-      return endpointSelectorNamespaces(peer.selector, ctx.namespace, ctx.config.tenantLabel);
+      return endpointSelectorNamespaces(peer.selector, ctx.namespace, ctx.config.tenantLabel, ctx.config.cilium.clusterName);
     case 'entity':
       return entityNamespaces(peer.entity);
     case 'cidr': {

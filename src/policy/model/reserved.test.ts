@@ -31,9 +31,12 @@ describe('selectors only reserved identities satisfy', () => {
     expect(where(review({ ...from(selector), settings: policySettingsOf(strict) }))).toEqual(['EntityDenied@spec.ingress[0].fromEndpoints[0]', 'EntityDenied@spec.ingress[0].fromEndpoints[0]']);
   });
 
-  it('the cluster label with a value does not narrow the pods: a NotIn on the namespace is still refused', () => {
+  it('the cluster label is the configured cluster name: another name leaves no pod, this one or a mesh (empty) leaves every pod', () => {
     const sel = { matchExpressions: [{ key: CLUSTER, operator: 'In', values: ['elsewhere'] }, { key: POD_NS, operator: 'NotIn', values: ['acme-web'] }] };
-    expect(where(review(from(sel)))).toEqual(['SelectorUnconfined@spec.ingress[0].fromEndpoints[0]']);
+    expect(where(review(from(sel)))).toEqual([]);
+    for (const clusterName of ['elsewhere', '']) {
+      expect(where(review({ ...from(sel), settings: policySettingsOf(makeConfig({ cilium: { clusterName } })) }))).toEqual(['SelectorUnconfined@spec.ingress[0].fromEndpoints[0]']);
+    }
   });
 
   it('a positive reserved requirement is judged as its entity', () => {
