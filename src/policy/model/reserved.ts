@@ -6,7 +6,8 @@
  *
  * They are judged the way the entity rule judges the entity of the same name:
  * an identity is outside what a tenant may reach exactly when
- * `cilium.deniedEntities` names it. So `fromEndpoints` with `reserved:init`,
+ * `cilium.deniedEntities` names it (or names `world`, for `world-ipv4` and
+ * `world-ipv6`). So `fromEndpoints` with `reserved:init`,
  * a selector that only reserved identities can satisfy (a DoesNotExist on the
  * pod's namespace) and `fromEntities: [init]` get one verdict. `all` and
  * `cluster` name no identity: they are unions (every pod included), judged by
@@ -33,7 +34,8 @@ const UNIONS = new Set(['all', 'cluster']);
  * label) includes each denied name that can be an identity.
  */
 export function deniedIdentities(set: NamespaceSet, ctx: RuleContext): string[] {
-  const denied = new Set(ctx.config.cilium.deniedEntities.map((e) => e.toLowerCase()));
+  // Denying the entity world denies the identities it stands for (dual-stack clusters give world-ipv4 and world-ipv6).
+  const denied = new Set(ctx.config.cilium.deniedEntities.flatMap((e) => (e.toLowerCase() === 'world' ? ENTITY_IDENTITIES.world : [e.toLowerCase()])));
   const admitted = set.reserved === 'every' ? [...denied].filter((e) => !UNIONS.has(e)) : [...set.reserved].filter((r) => denied.has(r.toLowerCase()));
   return [...new Set(admitted)].sort();
 }

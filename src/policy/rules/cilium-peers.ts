@@ -3,9 +3,10 @@
  * entities, CIDRs (and CIDR sets, cidr-groups.ts for cidrGroupRef) and
  * toServices. Each is turned into what it can match by the model
  * (model/peer.ts), and the model's answer decides where namespaces are the
- * question; the messages and fixes explain that answer. Entities are refused
- * as cilium.deniedEntities says (the platform team's choice of which entities
- * tenants may name); the model says why such an entity is out of bounds.
+ * question; the messages and fixes explain that answer. An entity is refused
+ * when the model finds it reaches pods outside the tenant and the platform, or
+ * a reserved identity cilium.deniedEntities denies (the platform team's
+ * choice), as a reserved identity in an endpoint selector is.
  */
 import type { RuleContext } from '../context.js';
 import { parseCidr, reachedProtected, type Cidr } from '../cidr.js';
@@ -13,6 +14,7 @@ import { ciliumSelectorFix, cidrFix, worldBlocks } from '../fixes.js';
 import { confinement, type Confinement } from '../model/confinement.js';
 import { judgeName } from '../model/names.js';
 import { peerNamespaces, type Peer } from '../model/peer.js';
+import { deniedIdentities } from '../model/reserved.js';
 import { memoKey } from '../memo-key.js';
 import { APPEND, jsonPointer, type FieldPath } from '../path.js';
 import { isRecord, type Report } from '../report.js';
@@ -59,19 +61,25 @@ export function holdsNonList(rule: Record<string, unknown>, field: string): bool
   return v !== undefined && v !== null && !Array.isArray(v);
 }
 
-/** Why a denied entity is out of bounds, from what the model says it matches. */
-function entityReason(entity: string, ctx: RuleContext): string {
+/**
+ * The model's answer for one entity: refused when what it matches reaches
+ * pods outside the tenant and the platform (`all`, `cluster`, whatever the
+ * configuration lists) or reserved identities the configuration denies; the
+ * reason says which. Undefined: confined.
+ */
+function entityRefusal(entity: string, ctx: RuleContext): string | undefined {
   const set = peerNamespaces({ kind: 'entity', entity }, ctx);
   if (!confinement(set, ctx).confined) return `entity "${entity}" includes the pods of every tenant`;
-  const ids = set.reserved === 'every' ? 'every reserved identity' : [...set.reserved].map((r) => `reserved:${r}`).join(', ');
-  return `entity "${entity}" (${ids}) is one cilium.deniedEntities denies to tenants`;
+  const denied = deniedIdentities(set, ctx);
+  if (denied.length === 0) return undefined;
+  return `entity "${entity}" (${denied.map((r) => `reserved:${r}`).join(', ')}) is one cilium.deniedEntities denies to tenants`;
 }
 
 export function judgeEntities(list: unknown[], path: FieldPath, rule: Record<string, unknown>, rulePath: FieldPath, direction: 'ingress' | 'egress', w: Walk): void {
-  const denied = w.ctx.config.cilium.deniedEntities.map((e) => e.toLowerCase());
-  const isDenied = (e: unknown) => typeof e === 'string' && denied.includes(e.toLowerCase());
+  const reasons = list.map((e) => (typeof e === 'string' ? entityRefusal(e, w.ctx) : undefined));
+  const isDenied = (_e: unknown, i: number) => reasons[i] !== undefined;
   if (!list.some(isDenied)) return;
-  // One suggestion for the whole list: the denied entities go, the tenant's own
+  // One suggestion for the whole list: the refused entities go, the tenant's own
   // endpoints (and, for "all", the world outside the cluster) take their place.
   const p = direction === 'ingress' ? 'from' : 'to';
   const additions: [string, unknown[]][] = [[`${p}Endpoints`, [ownTenantSelector(w.ctx, 'cilium')]]];
@@ -82,10 +90,11 @@ export function judgeEntities(list: unknown[], path: FieldPath, rule: Record<str
     : addAt([...rulePath, field], values));
   const suggestion = additions.some(([field]) => holdsNonList(rule, field))
     ? undefined
-    : [...replaceAt(path, list.filter((e) => !isDenied(e))), ...additions.flatMap(([field, values]) => appendTo(field, values))];
-  list.forEach((e, i) => {
-    if (isDenied(e)) {
-      w.report.violation('EntityDenied', [...path, i], entityReason(String(e), w.ctx),
+    : [...replaceAt(path, list.filter((e, i) => !isDenied(e, i))), ...additions.flatMap(([field, values]) => appendTo(field, values))];
+  list.forEach((_e, i) => {
+    const reason = reasons[i];
+    if (reason !== undefined) {
+      w.report.violation('EntityDenied', [...path, i], reason,
         `select endpoints instead: ${ciliumSelectorFix(w.ctx)}; "world" reaches outside the cluster`, suggestion);
     }
   });
