@@ -3,8 +3,9 @@
  * server standing in for the API server (discovery, list, watch): groups of
  * cilium.io/v2 or (older Cilium) v2alpha1, a group whose CIDRs change or
  * that is deleted while watched, a cluster that serves neither version (no
- * groups: every name absent, not degraded) and that gets the CRD later, and
- * a list the server refuses (unknown, degraded: the engine fails closed).
+ * groups: every name absent, not degraded) and that gets the CRD later, a
+ * CRD removed while watched (unknown until discovery confirms, then absent;
+ * the informer dropped) and installed again, and a list the server refuses (unknown, degraded: the engine fails closed).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -141,6 +142,29 @@ describe('ReflectedCidrGroups', () => {
     expect(informers?.size).toBe(0);
     api.served = ['v2'];
     await until('the CRD to be found and listed', () => c.view().lookup('partners').state === 'found');
+  });
+
+  it('a CRD installed after start and removed later: found while served, then never found (unknown, then absent), and found again when it returns', async () => {
+    const api: Api = { served: [], groups: [group(['203.0.113.0/24'], '5')] };
+    const c = await started(api, 20);
+    api.served = ['v2'];
+    await until('the CRD to be found and watched', () => c.view().lookup('partners').state === 'found' && watchers.length === 1);
+    expect(informers?.size).toBe(1);
+    // The CRD goes: discovery, list and watch answer 404, and the open watch ends.
+    api.served = [];
+    const seen: string[] = [];
+    for (const w of watchers.splice(0)) w.end();
+    await until('no groups, not degraded, the informer dropped', () => {
+      const state = c.view().lookup('partners').state;
+      if (seen.at(-1) !== state) seen.push(state);
+      return state === 'absent' && c.degraded() === undefined && informers?.size === 0;
+    }, 10_000);
+    // Once the watch fails, lookups fail closed until discovery answers; the stale group is not used again.
+    expect(seen.join(',')).toMatch(/^(found,)?(unknown,)?absent$/);
+    expect(seen).toContain('unknown');
+    api.served = ['v2alpha1'];
+    api.groups = [group(['198.51.100.0/24'], '6', 'v2alpha1')];
+    await until('the other version to be found', () => JSON.stringify(c.view().lookup('partners')).includes('198.51.100.0/24'), 10_000);
   });
 
   it('a refused list leaves every lookup unknown, with the reason, and the cache degraded', async () => {

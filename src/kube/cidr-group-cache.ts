@@ -9,7 +9,8 @@
  * else v2alpha1 (Cilium before 1.18). A cluster that serves neither has no
  * groups: every name is absent, so a cidrGroupRef is refused and nothing else
  * is affected; discovery is asked again now and then, in case Cilium is
- * installed later. While the groups cannot be read (discovery failing, the
+ * installed later. A CRD removed later leaves the watch failing: lookups are
+ * unknown until discovery confirms it is gone, then absent again. While the groups cannot be read (discovery failing, the
  * list not done, the watch broken) every lookup is "unknown" and the engine
  * refuses (fail closed).
  */
@@ -53,6 +54,8 @@ function describe(err: unknown): string {
 
 export class ReflectedCidrGroups implements CidrGroupResolver {
   private reflector: Reflector<CidrGroupObject> | undefined;
+  /** The version the reflector watches. */
+  private served: ResourceType | undefined;
   /** `none`: the API serves no CiliumCIDRGroup, so there are none. */
   private state: 'probing' | 'served' | 'none' | 'failed' = 'probing';
   private lastError = 'CiliumCIDRGroup cache not synced yet';
@@ -62,16 +65,19 @@ export class ReflectedCidrGroups implements CidrGroupResolver {
 
   constructor(private readonly rest: KubeRest, private readonly informers: Informers, private readonly log: Log, private readonly probeMs = PROBE_MS) {}
 
+  /** The newest version discovery lists, or undefined when none is served; throws when discovery fails. */
+  private async discover(): Promise<ResourceType | undefined> {
+    for (const version of VERSIONS) {
+      if ((await resourcesOf(this.rest, version.apiVersion)).has(version.plural)) return version;
+    }
+    return undefined;
+  }
+
   /** Asks discovery which version is served; takes that version's shared reflector (started with the others). */
   async start(): Promise<void> {
     let served: ResourceType | undefined;
     try {
-      for (const version of VERSIONS) {
-        if ((await resourcesOf(this.rest, version.apiVersion)).has(version.plural)) {
-          served = version;
-          break;
-        }
-      }
+      served = await this.discover();
     } catch (err) {
       if (this.stopped) return;
       this.failures += 1;
@@ -90,15 +96,51 @@ export class ReflectedCidrGroups implements CidrGroupResolver {
       return;
     }
     this.reflector = this.informers.of<CidrGroupObject>(served, { keepAnnotations: false });
+    this.served = served;
     this.state = 'served';
     this.log.info({ version: served.apiVersion }, 'CiliumCIDRGroups are read from the shared informer');
+    this.schedule(this.probeMs);
+  }
+
+  /**
+   * While served: a reflector that cannot list or watch may be facing a CRD
+   * that was removed (or replaced by another version). Lookups are unknown
+   * meanwhile (fail closed); once discovery confirms it, the reflector is
+   * dropped and the cache starts over (no groups, or the other version).
+   */
+  private async recheck(): Promise<void> {
+    const current = this.served;
+    if (current === undefined || this.reflector?.lastError === undefined) {
+      this.schedule(this.probeMs);
+      return;
+    }
+    let now: ResourceType | undefined;
+    try {
+      now = await this.discover();
+    } catch {
+      // The reflector's own error already says why lookups are unknown; ask again later.
+      this.schedule(this.probeMs);
+      return;
+    }
+    if (this.stopped) return;
+    if (now === current) {
+      this.schedule(this.probeMs);
+      return;
+    }
+    this.log.info({ version: current.apiVersion }, 'CiliumCIDRGroups are no longer served at this version; dropping its informer');
+    this.reflector = undefined;
+    this.served = undefined;
+    this.state = 'probing';
+    this.lastError = 'CiliumCIDRGroup cache not synced yet';
+    await this.informers.drop(current);
+    if (!this.stopped) await this.start();
   }
 
   private schedule(ms: number): void {
     if (this.stopped || this.timer !== undefined) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.start();
+      void (this.state === 'served' ? this.recheck() : this.start());
     }, ms);
     this.timer.unref();
   }
