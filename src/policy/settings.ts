@@ -82,7 +82,7 @@ export const policySettingsProperties = {
   }, { additionalProperties: false }), {}, 'who bypasses every guardrail'),
   protectedCIDRs: withDefault(Type.Array(Type.String({ pattern: CIDR_PATTERN })), ['10.244.0.0/16', '10.96.0.0/12'], 'the cluster\'s pod and service ranges, IPv4 and IPv6'),
   cilium: withDefault(Type.Object({
-    deniedEntities: names('Cilium entities that include every tenant\'s pods', ['all', 'cluster']),
+    deniedEntities: names('Cilium entities tenants may not name, nor select as `reserved:` identities; `all` and `cluster` include every tenant\'s pods and are refused whatever this lists (the outage floor refuses what it lists)', ['all', 'cluster']),
     clusterName: withDefault(Type.String({ pattern: CLUSTER_NAME_PATTERN }), 'default',
       'this cluster\'s name in Cilium (`cluster.name`), which every pod carries as `io.cilium.k8s.policy.cluster`; `""` in a cluster mesh, where pods of the other clusters carry other names'),
   }, { additionalProperties: false }), {}, 'Cilium policy settings'),
