@@ -1,8 +1,10 @@
 // `serve --controller` is one process on one runtime: against a fake API
 // server that counts requests, the webhook's namespace ownership and the
-// baseline controller share one Namespace watch, every metric is on one
-// registry served by the plain-HTTP metrics port (never the webhook's), and
-// no listener opens on controller.port.
+// baseline controller share one Namespace watch, the baseline and share
+// controllers one watch of tenant-guard's policies, the webhook's sharing
+// rules and the share controller one watch of Exports and Imports, every
+// metric is on one registry served by the plain-HTTP metrics port (never the
+// webhook's), and no listener opens on controller.port.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { get as httpGet } from 'node:http';
@@ -53,6 +55,8 @@ function fakeApi(req: IncomingMessage, res: ServerResponse): void {
     count(`${req.method} ${url.pathname}`);
     if (req.method === 'GET' && url.pathname === '/api/v1/namespaces') return json(res, 200, { kind: 'NamespaceList', metadata: { resourceVersion: '20' }, items: NAMESPACES });
     if (req.method === 'GET' && url.pathname === '/apis/networking.k8s.io/v1/networkpolicies') return json(res, 200, { kind: 'NetworkPolicyList', metadata: { resourceVersion: '20' }, items: [] });
+    if (req.method === 'GET' && url.pathname === '/apis/tenant-guard.io/v1alpha1/exports') return json(res, 200, { kind: 'ExportList', metadata: { resourceVersion: '20' }, items: [] });
+    if (req.method === 'GET' && url.pathname === '/apis/tenant-guard.io/v1alpha1/imports') return json(res, 200, { kind: 'ImportList', metadata: { resourceVersion: '20' }, items: [] });
     const ns = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(url.pathname)?.[1];
     if (req.method === 'GET' && ns !== undefined) {
       const found = NAMESPACES.find((n) => n.metadata.name === ns);
@@ -138,7 +142,7 @@ afterAll(async () => {
 });
 
 describe('serve --controller: one runtime', () => {
-  it('runs one watch per resource, shared by the webhook and the controller', async () => {
+  it('runs one watch per resource, shared by the webhook and the controllers', async () => {
     let ready = { status: 0, body: '{}' };
     for (let i = 0; i < 100; i++) {
       ready = await get(server!.port, '/readyz');
@@ -155,7 +159,11 @@ describe('serve --controller: one runtime', () => {
     // whose watch may open a moment after the baseline is ready.
     for (let i = 0; i < 100 && (seen.get('WATCH /apis/networking.k8s.io/v1/networkpolicies') ?? 0) < 2; i++) await new Promise((r) => setTimeout(r, 50));
     expect(seen.get('WATCH /apis/networking.k8s.io/v1/networkpolicies')).toBe(2);
-    expect([...seen.keys()].filter((k) => k.startsWith('WATCH ')).sort()).toEqual(['WATCH /api/v1/namespaces', 'WATCH /apis/networking.k8s.io/v1/networkpolicies']);
+    expect([...seen.keys()].filter((k) => k.startsWith('WATCH ')).sort()).toEqual([
+      'WATCH /api/v1/namespaces', 'WATCH /apis/networking.k8s.io/v1/networkpolicies',
+      'WATCH /apis/tenant-guard.io/v1alpha1/exports', 'WATCH /apis/tenant-guard.io/v1alpha1/imports',
+    ]);
+    for (const k of seen.keys()) if (k.startsWith('WATCH ') && !k.endsWith('/networkpolicies')) expect(seen.get(k), k).toBe(1);
     expect(seen.get('GET /api/v1/namespaces')).toBe(1);
   });
 
@@ -164,7 +172,7 @@ describe('serve --controller: one runtime', () => {
     const metrics = await plainGet(server!.opsPort!, '/metrics');
     expect(metrics.status).toBe(200);
     // Node's process metrics keep their standard names, unprefixed.
-    for (const name of ['tenant_guard_admission_in_flight', 'tenant_guard_controller_leader', 'tenant_guard_controller_api_requests_total', 'tenant_guard_controller_reconciles_total', 'tenant_guard_degraded', 'process_resident_memory_bytes', 'process_cpu_seconds_total', 'nodejs_eventloop_lag_seconds']) {
+    for (const name of ['tenant_guard_admission_in_flight', 'tenant_guard_controller_leader', 'tenant_guard_controller_api_requests_total', 'tenant_guard_controller_reconciles_total', 'tenant_guard_degraded', 'tenant_guard_shares_active', 'process_resident_memory_bytes', 'process_cpu_seconds_total', 'nodejs_eventloop_lag_seconds']) {
       expect(metrics.body.split('\n').filter((l) => l.startsWith(`# TYPE ${name} `)), name).toHaveLength(1);
     }
     expect(metrics.body).toMatch(/tenant_guard_controller_api_requests_total\{verb="watch",resource="namespaces",code="200"\} 1\n/);

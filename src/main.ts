@@ -6,6 +6,8 @@
  *          → baseline controller (the same informers, its own policy informers)
  *            with the audit counts as its periodic job
  *          → PolicyReport controller (the same Namespace informer; config reports)
+ *          → share controller (Exports and Imports on the same informers as
+ *            the webhook's sharing rules; writes under the baseline's lease)
  *
  * with one logger, one metrics registry, the webhook's HTTPS port (admission
  * and probes) when the webhook runs, and a plain-HTTP port for /metrics and
@@ -28,6 +30,8 @@ import { UnavailableNamespaces, type NamespaceResolver } from './kube/namespace-
 import { ReportController } from './reports/controller.js';
 import { startOpsHttp, type RunningHttp } from './server/ops.js';
 import { StartupError, startWebhook, type RunningWebhook, type WebhookSettings } from './server/webhook.js';
+import { ShareCache } from './sharing/cache.js';
+import { ShareController } from './sharing/controller.js';
 import { buildMetrics, type Metrics } from './telemetry/metrics.js';
 
 export { StartupError };
@@ -36,7 +40,7 @@ export interface ProcessOptions {
   kubeconfig?: string | undefined;
   /** Run the webhook with these settings; undefined: no webhook. */
   webhook?: WebhookSettings | undefined;
-  /** Run the baseline controller. */
+  /** Run the baseline controller (and the share controller under its lease). */
   controller?: { identity?: string | undefined } | undefined;
   /** Where /metrics and probes listen (plain HTTP); required without the webhook, optional beside it. */
   ops?: { port: number; host: string } | undefined;
@@ -50,6 +54,7 @@ export interface RunningProcess {
   metrics: Metrics;
   informers: Informers | undefined;
   controller: BaselineController | undefined;
+  shares: ShareController | undefined;
   close(): Promise<void>;
 }
 
@@ -78,6 +83,12 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
       audit: new AuditCounts(kube.rest, config, buildAuditGauges(metrics.registry), log.child({ component: 'controller' })),
     })
     : undefined;
+  // One cache of Exports and Imports for the webhook's rules and the share controller.
+  const shareCache = informers !== undefined ? new ShareCache(informers, config, { log: log.child({ component: 'shares' }) }) : undefined;
+  const shares = kube !== undefined && informers !== undefined && shareCache !== undefined && controller !== undefined
+    ? new ShareController({ config, rest: kube.rest, informers, cache: shareCache, log, registry: metrics.registry, leadership: controller, identity: controller.identity })
+    : undefined;
+  const notReady = (): string[] => [...(controller?.notReady() ?? []), ...(shares?.notReady() ?? [])];
 
   const reports = kube !== undefined && informers !== undefined && opts.controller !== undefined && config.reports.enabled
     ? new ReportController({ config, rest: kube.rest, informers, log, registry: metrics.registry, identity: opts.controller.identity })
@@ -97,15 +108,15 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
       cidrGroups = new ReflectedCidrGroups(kube.rest, informers, log);
       void cidrGroups.start();
     }
-    const components = controller !== undefined ? () => ({ controller: { ready: controller.notReady().length === 0, reasons: controller.notReady(), ...controller.status() } }) : undefined;
-    webhook = await startWebhook(opts.webhook, { config, log, metrics, namespaces, cidrGroups, kube, components });
+    const components = controller !== undefined ? () => ({ controller: { ready: notReady().length === 0, reasons: notReady(), ...controller.status() } }) : undefined;
+    webhook = await startWebhook(opts.webhook, { config, log, metrics, namespaces, cidrGroups, shares: shareCache, kube, components });
     port = webhook.port;
   } else if (controller === undefined || opts.ops === undefined) {
     throw new StartupError('nothing to run: neither the webhook nor the controller');
   }
   if (opts.ops !== undefined) {
     // Beside the webhook without the controller there is nothing else to report: its probes are on the webhook port.
-    const source = controller ?? { notReady: () => [], status: () => ({}) };
+    const source = controller !== undefined ? { notReady, status: () => controller.status() } : { notReady: () => [], status: () => ({}) };
     try {
       ops = await startOpsHttp(metrics.registry, source, opts.ops.port, opts.ops.host);
     } catch (err) {
@@ -118,6 +129,7 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
   // The controller first: its API discovery is asked before the caches list, as before they were shared.
   controller?.start();
   reports?.start();
+  shares?.start();
   informers?.start();
 
   let closing: Promise<void> | undefined;
@@ -131,6 +143,7 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
       // Admission first (the API server retries elsewhere), then the reconciles and the lease, then the watches.
       cidrGroups?.stop();
       await webhook?.close();
+      await shares?.stop();
       await controller?.stop();
       await reports?.stop();
       await ops?.close();
@@ -139,5 +152,5 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
     })();
     return closing;
   };
-  return { port, opsPort: ops?.port, metrics, informers, controller, close };
+  return { port, opsPort: ops?.port, metrics, informers, controller, shares, close };
 }

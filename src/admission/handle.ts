@@ -8,7 +8,8 @@
 import type { PolicySettings } from '../policy/settings.js';
 import type { CidrGroupResolver } from '../kube/cidr-group-cache.js';
 import type { NamespaceResolver } from '../kube/namespace-view.js';
-import { classify, isAdmin, lintObject, referencedNamespaces, renderDenial, renderLint, review, steeringNamespaces, type Verdict } from '../policy/index.js';
+import { classify, isAdmin, lintObject, referencedNamespaces, renderDenial, renderLint, review, steeringNamespaces, type NamespaceView, type SharesView, type Verdict } from '../policy/index.js';
+import { isRecord } from '../policy/report.js';
 import { encodeAdmissionResponse, type AdmissionRequest, type AdmissionResponseBody } from './codec.js';
 
 export type Endpoint = 'mutate' | 'validate';
@@ -26,6 +27,8 @@ export interface HandleDeps {
   namespaces: NamespaceResolver;
   /** The live CiliumCIDRGroups; without them every cidrGroupRef is refused as unknown. */
   cidrGroups?: CidrGroupResolver | undefined;
+  /** The cache of Exports and Imports, as a view for one review; absent: no share is known (Imports are warned, Exports not counted). */
+  shares?: { view(namespaces: NamespaceView): SharesView } | undefined;
 }
 
 /**
@@ -39,6 +42,14 @@ function namespacesToResolve(req: AdmissionRequest, object: unknown, tenantLabel
   if (req.operation === 'CONNECT' || admin) return [];
   if (kind === 'Service' || kind === 'CiliumEnvoyConfig' || kind === 'CiliumLocalRedirectPolicy') {
     return req.operation === 'DELETE' ? [] : steeringNamespaces(kind, req.namespace, object);
+  }
+  if (kind === 'Export' || kind === 'Import') {
+    const names = req.namespace !== undefined && req.namespace !== '' ? [req.namespace] : [];
+    // An Import's exporter namespace decides whether the share is known to be in force.
+    const spec = kind === 'Import' && req.operation !== 'DELETE' && isRecord(object) && isRecord(object.spec) ? object.spec : undefined;
+    const from = spec !== undefined && isRecord(spec.from) ? spec.from.namespace : undefined;
+    if (typeof from === 'string' && from !== '' && !names.includes(from)) names.push(from);
+    return names;
   }
   if (kind !== 'NetworkPolicy' && kind !== 'CiliumNetworkPolicy') return [];
   return referencedNamespaces(req.namespace, req.operation === 'DELETE' ? undefined : object, tenantLabel);
@@ -75,6 +86,7 @@ export async function handleAdmission(req: AdmissionRequest, endpoint: Endpoint,
     phase: endpoint === 'validate' ? 'validating' : 'mutating',
     namespaces: view,
     cidrGroups: deps.cidrGroups?.view(),
+    shares: deps.shares?.view(view),
     settings,
   });
 

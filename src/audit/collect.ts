@@ -1,14 +1,15 @@
 /**
  * Lists what the audit judges, page by page: namespaces, every
  * NetworkPolicy and CiliumNetworkPolicy, and the cluster-wide policies of
- * every served kind.
+ * every served kind, and the Exports and Imports (shares in force are listed).
  */
 import type { Config } from '../config/schema.js';
 import type { AuditInput, AuditObject } from './report.js';
 import { discoverServed, servedClusterPolicyTypes } from '../kube/discovery.js';
 import type { Flavour } from '../baseline/desired.js';
 import type { KubeRest } from '../kube/rest.js';
-import { CILIUM_POLICIES, NAMESPACES, NETWORK_POLICIES, PODS, collectionPath } from '../kube/resources.js';
+import { CILIUM_POLICIES, EXPORTS, IMPORTS, NAMESPACES, NETWORK_POLICIES, PODS, collectionPath } from '../kube/resources.js';
+import { apiStatus } from '../kube/rest.js';
 import type { AuditPod } from './lint.js';
 
 export type Progress = (what: string, count: number) => void;
@@ -26,7 +27,18 @@ export async function collectAuditInput(rest: KubeRest, config: Config, progress
     for (const item of await list(collectionPath(t), `${t.kind}s`, t.plural)) clusterPolicies.push({ apiVersion: t.apiVersion, kind: t.kind, ...item });
   }
   const flavour: Flavour = config.baseline.flavour === 'cilium' && served.ciliumNetworkPolicies ? 'cilium' : 'networkpolicy';
-  return { namespaces, networkPolicies, ciliumPolicies, clusterPolicies, config, flavour };
+  // Exports and Imports: none when their CRDs are not installed.
+  const optional = async (r: typeof EXPORTS, label: string): Promise<AuditObject[]> => {
+    try {
+      return await list(collectionPath(r), label, r.plural);
+    } catch (err) {
+      if (apiStatus(err) === 404) return [];
+      throw err;
+    }
+  };
+  const exports = await optional(EXPORTS, 'Exports');
+  const imports = await optional(IMPORTS, 'Imports');
+  return { namespaces, networkPolicies, ciliumPolicies, clusterPolicies, config, flavour, exports, imports, nowMs: Date.now() };
 }
 
 /** Every pod's namespace and labels, for the audit's lint; nothing else of a pod is kept. */

@@ -23,8 +23,11 @@
  */
 import { policySettingsOf, type Config } from '../config/schema.js';
 import { StaticNamespaces, type NamespaceLike } from '../kube/namespace-view.js';
-import { isManaged, ownerFromLabels, review, storedObjectInput, type NamespaceView, type Verdict, type Violation } from '../policy/index.js';
+import { isManaged, ownerFromLabels, review, storedObjectInput, type NamespaceView, type SharesView, type Verdict, type Violation } from '../policy/index.js';
 import { desiredBaseline, needsWrite, type Flavour } from '../baseline/desired.js';
+import { portText, readExport, readImport } from '../policy/share.js';
+import { evaluateShares } from '../sharing/evaluate.js';
+import { buildSharesView } from '../sharing/view.js';
 
 export interface AuditObject {
   apiVersion?: string;
@@ -53,6 +56,19 @@ export interface AuditInput {
   config: Config;
   /** The flavour the controller would use (cilium falls back to networkpolicy when the CRD is not served). */
   flavour: Flavour;
+  /** Exports and Imports (empty when their CRDs are not served), and the time shares are judged at. */
+  exports?: readonly AuditObject[];
+  imports?: readonly AuditObject[];
+  nowMs?: number;
+}
+
+/** A share in force, as the audit lists it. */
+export interface ShareListing {
+  export: string;
+  import: string;
+  exporterTenant: string;
+  importerTenant: string;
+  ports: string[];
 }
 
 export interface RefusedPolicy {
@@ -87,6 +103,8 @@ export interface AuditReport {
   missingBaseline: MissingBaseline[];
   unlabeledNamespaces: string[];
   platformUnlabeled: string[];
+  /** Every share in force (not a finding: the paths they open are explained by both tenants' consent). */
+  shares: ShareListing[];
   scanned: {
     namespaces: number;
     networkPolicies: number;
@@ -127,13 +145,15 @@ export interface JudgedPolicy {
  * The webhook's verdict on a stored NetworkPolicy or CiliumNetworkPolicy
  * (`kind` when the list left it out); undefined for the platform's own
  * managed policies, which are not judged. Shared by the audit and the
- * PolicyReports, so both say the same.
+ * PolicyReports, so both say the same. `shares`: the shares in force (the
+ * audit passes them; the PolicyReports do not yet, so a path only a share
+ * explains is still reported there).
  */
-export function judgePolicy(obj: AuditObject, kind: 'NetworkPolicy' | 'CiliumNetworkPolicy', view: NamespaceView, config: Config): JudgedPolicy | undefined {
+export function judgePolicy(obj: AuditObject, kind: 'NetworkPolicy' | 'CiliumNetworkPolicy', view: NamespaceView, config: Config, shares?: SharesView): JudgedPolicy | undefined {
   if (isManaged(obj)) return undefined;
   const apiVersion = obj.apiVersion ?? (kind === 'NetworkPolicy' ? 'networking.k8s.io/v1' : 'cilium.io/v2');
   const full = { ...obj, apiVersion, kind: obj.kind ?? kind };
-  const verdict = review(storedObjectInput(full, { operation: 'CREATE', requester: AUDIT_REQUESTER, namespaces: view, settings: policySettingsOf(config) }));
+  const verdict = review({ ...storedObjectInput(full, { operation: 'CREATE', requester: AUDIT_REQUESTER, namespaces: view, settings: policySettingsOf(config) }), shares });
   const md = obj.metadata;
   return { apiVersion, kind: full.kind, namespace: md?.namespace ?? '', name: md?.name ?? '', uid: md?.uid, verdict };
 }
@@ -170,11 +190,18 @@ export function namespaceFinding(ns: AuditObject, config: Config): 'unlabeledNam
 export function auditCluster(input: AuditInput): AuditReport {
   const { config } = input;
   const view = new StaticNamespaces(input.namespaces as readonly NamespaceLike[]).view();
+  // Hand-written policies are judged with the shares in force: a cross-tenant path only a share explains is no finding, any other is.
+  const shareObjects = {
+    synced: true,
+    exports: (input.exports ?? []).flatMap((o) => { const r = readExport(o); return r.ok ? [r.value] : []; }),
+    imports: (input.imports ?? []).flatMap((o) => { const r = readImport(o); return r.ok ? [r.value] : []; }),
+  };
+  const shares = buildSharesView(shareObjects, view, config, input.nowMs ?? 0);
   const refused: RefusedPolicy[] = [];
   let managedSkipped = 0;
 
   const judge = (obj: AuditObject, kind: 'NetworkPolicy' | 'CiliumNetworkPolicy') => {
-    const j = judgePolicy(obj, kind, view, config);
+    const j = judgePolicy(obj, kind, view, config, shares);
     if (j === undefined) managedSkipped += 1;
     else if (!j.verdict.allowed) refused.push({ kind: j.kind, namespace: j.namespace, name: j.name, violations: j.verdict.violations });
   };
@@ -209,6 +236,15 @@ export function auditCluster(input: AuditInput): AuditReport {
     if (missing !== undefined) missingBaseline.push(missing);
   }
 
+  const tenantOf = (n: string) => { const o = ownerFromLabels(n, input.namespaces.find((x) => x.metadata?.name === n)?.metadata?.labels, config); return o.kind === 'tenant' ? o.tenant : undefined; };
+  const listing: ShareListing[] = evaluateShares({ ...shareObjects, previousReason: () => undefined, tenantOf, rules: config.sharing, nowMs: input.nowMs ?? 0 }).active.map((a) => ({
+    export: `${a.export.namespace}/${a.export.name}`,
+    import: `${a.import.namespace}/${a.import.name}`,
+    exporterTenant: a.exporterTenant,
+    importerTenant: a.importerTenant,
+    ports: a.ports.map(portText),
+  }));
+
   refused.sort(byName);
   clusterPolicies.sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`));
   missingBaseline.sort((a, b) => a.namespace.localeCompare(b.namespace));
@@ -220,6 +256,7 @@ export function auditCluster(input: AuditInput): AuditReport {
     missingBaseline,
     unlabeledNamespaces,
     platformUnlabeled,
+    shares: listing,
     scanned: {
       namespaces: input.namespaces.length,
       networkPolicies: input.networkPolicies.length,

@@ -31,16 +31,14 @@ import { KubeApiError, apiStatus, type KubeRest } from '../kube/rest.js';
 import { CILIUM_POLICIES, NETWORK_POLICIES, type ResourceType } from '../kube/resources.js';
 import { matcher, parseSelector } from '../kube/selector.js';
 import { WorkerLoop } from '../kube/worker.js';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../policy/vocabulary.js';
 import type { Flavour } from './desired.js';
 import { BaselineFlavour } from './flavour.js';
 import { FullSync } from './full-sync.js';
 import { buildControllerMetrics, type ControllerMetrics } from './metrics.js';
 import { reconcileNamespace, type Writer } from './reconciler.js';
-import { BaselineState, type Policy } from './state.js';
+import { BaselineState, MANAGED_SELECTOR, isSharePolicy, type Policy } from './state.js';
 import { NotLeaderError, apiWriter } from './writer.js';
 
-const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
 /** Re-check whether the Cilium CRD is served this often. */
 const DISCOVERY_INTERVAL_MS = 60_000;
 /** After this many failures in a row, a Warning Event tells the namespace's owners. */
@@ -89,6 +87,7 @@ export class BaselineController {
   private leading: boolean;
   private readonly audit: PeriodicJob | undefined;
   private readonly selects: ((labels: Readonly<Record<string, string>>) => boolean) | undefined;
+  private readonly leadershipListeners: (() => void)[] = [];
 
   constructor(opts: ControllerOptions) {
     this.config = opts.config;
@@ -164,13 +163,20 @@ export class BaselineController {
     return this.leading && this.ready() && !this.stopped;
   }
 
-  private isLeader(): boolean {
+  /** Whether this replica may write now (the share controller writes under the same lease). */
+  isLeader(): boolean {
     return this.elector === undefined ? true : this.elector.isLeader();
+  }
+
+  /** Told when this replica starts or stops leading (the share controller writes under the same lease). */
+  onLeadershipChange(listener: () => void): void {
+    this.leadershipListeners.push(listener);
   }
 
   private setLeading(on: boolean): void {
     this.leading = on;
     this.metrics.leader.set(on ? 1 : 0);
+    for (const l of this.leadershipListeners) l();
     if (on) {
       if (this.ready()) this.enqueueAll('became leader');
       this.workers.kick();
@@ -179,6 +185,11 @@ export class BaselineController {
 
   flavour(): Flavour {
     return this.baselineFlavour.current();
+  }
+
+  /** Whether the API server serves CiliumNetworkPolicy; undefined until discovery has answered. */
+  ciliumServed(): boolean | undefined {
+    return this.discovery.current?.ciliumNetworkPolicies;
   }
 
   // ------------------------------------------------------------ informers
@@ -193,7 +204,8 @@ export class BaselineController {
 
   private onPolicy(type: ChangeType, obj: Policy, kind: string): void {
     const ns = obj.metadata?.namespace;
-    if (ns === undefined || obj.metadata?.name === undefined) return;
+    // The share controller's policies come on the same watch; they are none of the baseline's business.
+    if (ns === undefined || obj.metadata?.name === undefined || isSharePolicy(obj)) return;
     this.state.policyChanged(type, obj, kind);
     this.enqueue(ns);
   }

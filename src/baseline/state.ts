@@ -6,11 +6,21 @@
  */
 import type { CachedNamespace } from '../kube/informers.js';
 import type { ChangeType, KubeObject, Reflector } from '../kube/reflector.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../policy/vocabulary.js';
+import { SHARE_LABEL } from '../policy/share.js';
 import type { Flavour, LiveObject } from './desired.js';
 import type { ClusterState, NamespaceObject } from './reconciler.js';
 import { RecentWrites } from './recent-writes.js';
 
 export type Policy = KubeObject & LiveObject;
+
+/** The informers of tenant-guard's own policies: the baseline's and the share controller's (one watch per kind, both read it). */
+export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
+
+/** A share policy is managed, but belongs to no baseline (src/sharing writes and removes it). */
+export function isSharePolicy(p: KubeObject): boolean {
+  return p.metadata?.labels?.[SHARE_LABEL] !== undefined;
+}
 
 export function policyKey(kind: string, namespace: string, name: string): string {
   return `${kind}/${namespace}/${name}`;
@@ -49,6 +59,7 @@ export class BaselineState implements ClusterState {
       if (cache === undefined) continue;
       const seen = new Set<string>();
       for (const p of cache.inNamespace(namespace)) {
+        if (isSharePolicy(p)) continue;
         const name = p.metadata?.name ?? '';
         seen.add(name);
         const v = this.recent.view(policyKey(kind, namespace, name), { ...p, kind });

@@ -61,6 +61,10 @@ export function renderAuditText(report: AuditReport, server: string, configurati
     `configuration: ${configuration}`,
     `scanned ${s.namespaces} namespaces, ${s.networkPolicies} NetworkPolicies, ${s.ciliumNetworkPolicies === null ? 'no CiliumNetworkPolicy CRD' : `${s.ciliumNetworkPolicies} CiliumNetworkPolicies`}, ${s.clusterPolicies} cluster-wide policies; ${s.managedSkipped} managed baseline policies not judged`,
   ];
+  if (report.shares.length > 0) {
+    lines.push('', `Shares in force (${report.shares.length}, not findings: both tenants consented):`);
+    for (const sh of report.shares) lines.push(`  Export ${sh.export} (tenant ${sh.exporterTenant}) -> Import ${sh.import} (tenant ${sh.importerTenant}) on ${sh.ports.join(', ')}`);
+  }
   const counts = findingCounts(report);
   for (const c of AUDIT_CATEGORIES) {
     if (counts[c] === 0) continue;

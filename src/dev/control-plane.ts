@@ -2,8 +2,9 @@
  * The control plane of the development cluster: etcd and kube-apiserver from
  * the binaries scripts/build-k8s.sh builds (from Go modules, cached), on free
  * ports of 127.0.0.1, with RBAC, static tokens, the admission plugins the
- * webhook and the outage-safe floor need, the tenants' and the webhook's RBAC
- * and the CRDs of the policy kinds tenant-guard judges.
+ * webhook and the outage-safe floor need, the tenants' and the webhook's RBAC,
+ * the CRDs of the policy kinds tenant-guard judges and tenant-guard's own
+ * (Export, Import), exactly as the chart installs them.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,12 @@ const CRDS = [
   ['ciliumclusterwidenetworkpolicies.yaml', 'ciliumclusterwidenetworkpolicies.cilium.io'],
   ['policy.networking.k8s.io_adminnetworkpolicies.yaml', 'adminnetworkpolicies.policy.networking.k8s.io'],
   ['policy.networking.k8s.io_baselineadminnetworkpolicies.yaml', 'baselineadminnetworkpolicies.policy.networking.k8s.io'],
+] as const;
+
+/** tenant-guard's own CRDs, from the chart's crds/ folder. */
+const OWN_CRDS = [
+  ['exports.tenant-guard.io.yaml', 'exports.tenant-guard.io'],
+  ['imports.tenant-guard.io.yaml', 'imports.tenant-guard.io'],
 ] as const;
 
 /** The binaries' folder (scripts/build-k8s.sh prints it; it builds them on first use, its progress on stderr). */
@@ -100,5 +107,9 @@ export async function applyBasics(l: Layout, c: ClusterEnv, timeoutS: number): P
     // (The Cilium CRDs make the API server warn about an unknown string format.)
     await admin(l, c, ['apply', '--server-side', '--force-conflicts', '-f', join(l.shared, 'crds', file)], `applying ${join(l.shared, 'crds', file)}`);
   }
-  await admin(l, c, ['wait', '--for=condition=Established', `--timeout=${timeoutS}s`, ...CRDS.map(([, name]) => `crd/${name}`)], 'waiting for the CRDs');
+  for (const [file] of OWN_CRDS) {
+    const path = join(REPO, 'charts', 'tenant-guard', 'crds', file);
+    await admin(l, c, ['apply', '--server-side', '--force-conflicts', '-f', path], `applying ${path}`);
+  }
+  await admin(l, c, ['wait', '--for=condition=Established', `--timeout=${timeoutS}s`, ...[...CRDS, ...OWN_CRDS].map(([, name]) => `crd/${name}`)], 'waiting for the CRDs');
 }

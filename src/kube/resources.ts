@@ -53,3 +53,6 @@ export function discoveryPath(apiVersion: string): string {
 export function resourceOfKind(kind: string): ResourceType | undefined {
   return [NETWORK_POLICIES, CILIUM_POLICIES].find((r) => r.kind === kind);
 }
+
+export const EXPORTS: ResourceType = { apiVersion: 'tenant-guard.io/v1alpha1', kind: 'Export', plural: 'exports', namespaced: true };
+export const IMPORTS: ResourceType = { apiVersion: 'tenant-guard.io/v1alpha1', kind: 'Import', plural: 'imports', namespaced: true };

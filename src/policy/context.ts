@@ -4,7 +4,7 @@
  */
 import type { PolicySettings } from './settings.js';
 import { ownerOf, type Owner } from './tenancy.js';
-import type { CidrGroupView, NamespaceView } from './types.js';
+import type { CidrGroupView, NamespaceView, SharesView } from './types.js';
 
 export interface RuleContext {
   config: PolicySettings;
@@ -20,9 +20,11 @@ export interface RuleContext {
   knownTenants: readonly string[];
   /** The live CiliumCIDRGroups (rules/cidr-groups.ts); unset: every cidrGroupRef is unknown. */
   cidrGroups?: CidrGroupView | undefined;
+  /** The shares in force, for peers that name another tenant's namespace (rules within a share are allowed). */
+  shares?: SharesView | undefined;
 }
 
-export function buildRuleContext(namespace: string, view: NamespaceView, config: PolicySettings): RuleContext {
+export function buildRuleContext(namespace: string, view: NamespaceView, config: PolicySettings, shares?: SharesView): RuleContext {
   const owner = ownerOf(namespace, view, config);
   const tenant = owner.kind === 'tenant' ? owner.tenant : owner.kind === 'platform' ? config.platform.value : undefined;
   const allowedValues = new Set<string>([config.platform.value]);
@@ -35,5 +37,6 @@ export function buildRuleContext(namespace: string, view: NamespaceView, config:
     tenant,
     allowedValues,
     knownTenants: config.tenants.map((t) => t.name),
+    shares,
   };
 }

@@ -9,6 +9,7 @@ export { CILIUM_NAMESPACE_LABELS, CILIUM_POD_NAMESPACE, ciliumNamespaceLabelKey,
 export { parseSelectorKey, type SelectorKey } from './model/selector-key.js';
 export { steeringNamespaces } from './rules/steering.js';
 export { isAdmin, tenantsOf, ownerFromLabels } from './tenancy.js';
-export type { CidrGroupLookup, CidrGroupView, JsonPatchOp, NamespaceLookup, NamespaceView, Operation, Requester, ReviewInput, Verdict, Violation, ViolationCode } from './types.js';
+export * from './share.js';
+export type { CidrGroupLookup, CidrGroupView, JsonPatchOp, NamespaceLookup, NamespaceView, Operation, Requester, ReviewInput, SharesView, Verdict, Violation, ViolationCode } from './types.js';
 export { lintObject, lintPolicy, renderLint, WELL_KNOWN_DNS_SERVERS, type KnownPod, type Lint, type LintCode, type LintInput, type LintOptions } from './lint/index.js';
 export { fieldPathText, type FieldPath } from './path.js';

@@ -7,6 +7,10 @@ describe('classify', () => {
     ['', 'Namespace', 'Namespace'],
     ['networking.k8s.io', 'NetworkPolicy', 'NetworkPolicy'],
     ['cilium.io', 'CiliumNetworkPolicy', 'CiliumNetworkPolicy'],
+    ['tenant-guard.io', 'Export', 'Export'],
+    ['tenant-guard.io', 'Import', 'Import'],
+    // Sharing kinds only in tenant-guard's own group.
+    ['example.com', 'Export', 'Unjudged'],
     ['cilium.io', 'CiliumClusterwideNetworkPolicy', 'ClusterScopedPolicy'],
     ['policy.networking.k8s.io', 'AdminNetworkPolicy', 'ClusterScopedPolicy'],
     ['policy.networking.k8s.io', 'BaselineAdminNetworkPolicy', 'ClusterScopedPolicy'],

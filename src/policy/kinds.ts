@@ -8,6 +8,9 @@ export type JudgedKind =
   | 'Service'
   | 'CiliumLocalRedirectPolicy'
   | 'CiliumEnvoyConfig'
+  /** Sharing between tenants (rules/sharing.ts). */
+  | 'Export'
+  | 'Import'
   | 'Unjudged';
 
 const CLUSTER_SCOPED: Record<string, readonly string[]> = {
@@ -23,6 +26,7 @@ export function classify(group: string, kind: string): JudgedKind {
   if (group === '' && kind === 'Service') return 'Service';
   if (group === 'cilium.io' && kind === 'CiliumLocalRedirectPolicy') return 'CiliumLocalRedirectPolicy';
   if (group === 'cilium.io' && kind === 'CiliumEnvoyConfig') return 'CiliumEnvoyConfig';
+  if (group === 'tenant-guard.io' && (kind === 'Export' || kind === 'Import')) return kind;
   // Own keys only: a group such as "constructor" must not reach Object.prototype.
   if (Object.hasOwn(CLUSTER_SCOPED, group) && CLUSTER_SCOPED[group]?.includes(kind) === true) return 'ClusterScopedPolicy';
   return 'Unjudged';

@@ -10,6 +10,7 @@ import { validateManaged } from './rules/managed.js';
 import { validateNamespace } from './rules/namespace.js';
 import { validateNetworkPolicy } from './rules/networkpolicy.js';
 import { ownershipUnknown, reviewSteering } from './rules/steering.js';
+import { validateShare } from './rules/sharing.js';
 import { describeOwner, isAdmin, isSystemDeleter } from './tenancy.js';
 import type { JsonPatchOp, ReviewInput, Verdict } from './types.js';
 
@@ -70,6 +71,33 @@ export function review(input: ReviewInput): Verdict {
       }
       return verdict(report);
 
+    case 'Export':
+    case 'Import': {
+      if (admin) return verdict(report);
+      const md = metadataOf(object ?? oldObject);
+      const namespace = input.namespace ?? (typeof md.namespace === 'string' ? md.namespace : undefined);
+      if (namespace === undefined || namespace === '') {
+        report.violation('MalformedObject', ['metadata', 'namespace'], `an ${label} must belong to a namespace`, 'set metadata.namespace (or apply with -n)');
+        return verdict(report);
+      }
+      const ns = input.namespaces.lookup(namespace);
+      const terminating = ns.state === 'absent' || (ns.state === 'found' && ns.terminating === true);
+      validateShare({
+        kind,
+        operation: input.operation,
+        namespace,
+        name: input.name ?? (typeof md.name === 'string' ? md.name : ''),
+        object,
+        oldObject,
+        requester: input.requester,
+        namespaces: input.namespaces,
+        shares: input.shares,
+        config: input.settings,
+        cleanup: isSystemDeleter(input.requester) || terminating,
+      }, report);
+      return verdict(report);
+    }
+
     case 'NetworkPolicy':
     case 'CiliumNetworkPolicy': {
       if (admin) return verdict(report);
@@ -92,7 +120,7 @@ export function review(input: ReviewInput): Verdict {
       }
       // An object on its way out may lose finalizers without being judged again.
       if (input.operation === 'UPDATE' && metadataOf(object).deletionTimestamp !== undefined) return verdict(report);
-      const ctx = { ...buildRuleContext(namespace, input.namespaces, input.settings), cidrGroups: input.cidrGroups };
+      const ctx = { ...buildRuleContext(namespace, input.namespaces, input.settings, input.shares), cidrGroups: input.cidrGroups };
       if (ctx.owner.kind === 'unknown') {
         ownershipUnknown(namespace, ctx.owner.reason, report);
         // Every other judgement depends on whose namespace this is: guessing would only add misleading lines.

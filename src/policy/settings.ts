@@ -89,6 +89,14 @@ export const policySettingsProperties = {
   allowSameTenantAcrossNamespaces: withDefault(Type.Boolean(), true, 'a tenant\'s namespaces may reach each other; `false`: only the policy\'s own namespace and the platform'),
   allowOpenEgress: withDefault(Type.Boolean(), false, 'allow egress rules without `to` (ingress rules without `from` are always refused)'),
   namespacePrefix: withDefault(Type.Boolean(), false, 'tenant namespaces must be named `<tenant>-…`; recommended (see "Names change hands")'),
+  sharing: withDefault(Type.Object({
+    enabled: withDefault(Type.Boolean(), true, 'accept Exports and Imports; `false` refuses them and the controller writes no share policies'),
+    maxExportsPerNamespace: withDefault(Type.Integer({ minimum: 0, maximum: 1000 }), 20, 'Exports one namespace may hold'),
+    allowedPairs: withDefault(Type.Array(Type.Object({
+      exporter: Type.String({ pattern: DNS_LABEL_PATTERN, description: 'the tenant that offers' }),
+      importer: Type.String({ pattern: DNS_LABEL_PATTERN, description: 'the tenant that consumes' }),
+    }, { additionalProperties: false })), [], 'exporter → importer tenant pairs that may share; empty: any two tenants'),
+  }, { additionalProperties: false }), {}, 'sharing between tenants with Export and Import ([Sharing between tenants](#sharing-between-tenants))'),
 };
 
 export const policySettingsSchema = Type.Object(policySettingsProperties, { additionalProperties: false });

@@ -5,6 +5,7 @@
  */
 import type { FieldPath } from './path.js';
 import type { PolicySettings } from './settings.js';
+import type { ActiveShare, ExportFacts } from './share.js';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 
@@ -72,6 +73,13 @@ export type ViolationCode =
   | 'ClusterScopedPolicy'
   | 'ManagedPolicy'
   | 'OwnershipUnknown'
+  | 'ShareNotOwner'
+  | 'ShareDisabled'
+  | 'ShareTenant'
+  | 'SharePorts'
+  | 'SharePairNotAllowed'
+  | 'ShareLimit'
+  | 'ShareSelf'
   | 'MalformedObject';
 
 export interface Violation {
@@ -103,6 +111,21 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
+/**
+ * The shares as the webhook's cache knows them (Exports, and the shares in
+ * force computed from Exports, Imports and namespace owners). The engine
+ * never fetches; without a view it knows no share.
+ */
+export interface SharesView {
+  /** False while the cache of Exports and Imports is not synced: nothing below can be trusted. */
+  known: boolean;
+  /** The Exports of one namespace. */
+  exportsIn(namespace: string): readonly ExportFacts[];
+  exportNamed(namespace: string, name: string): ExportFacts | undefined;
+  /** The shares in force in which this namespace is the exporter or the importer. */
+  activeIn(namespace: string): readonly ActiveShare[];
+}
+
 export interface ReviewInput {
   /** API group/version/kind of the request (from the AdmissionReview `kind`, or the object). */
   kind: { group: string; version: string; kind: string };
@@ -123,6 +146,8 @@ export interface ReviewInput {
   namespaces: NamespaceView;
   /** The live CiliumCIDRGroups, for `cidrGroupRef`; without it every reference is unknown (refused). */
   cidrGroups?: CidrGroupView | undefined;
+  /** Exports, Imports and the shares in force; absent: none are known. */
+  shares?: SharesView | undefined;
   /** The engine's own settings (policySettingsOf), never the whole process configuration. */
   settings: PolicySettings;
 }

@@ -39,6 +39,8 @@ export interface AppDeps {
   config: Config;
   namespaces: NamespaceResolver;
   cidrGroups?: CidrGroupResolver | undefined;
+  /** Exports and Imports for the sharing rules (see admission/handle.ts). */
+  shares?: HandleDeps['shares'];
   metrics: Metrics;
   state?: ServerState;
   https?: { key: string; cert: string } | undefined;

@@ -21,6 +21,7 @@ import type { Config, TlsConfig } from '../config/schema.js';
 import type { Kube } from '../kube/client.js';
 import type { NamespaceResolver } from '../kube/namespace-view.js';
 import type { CidrGroupResolver } from '../kube/cidr-group-cache.js';
+import type { HandleDeps } from '../admission/handle.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { buildApp, type ServerState } from './app.js';
 import { buildHealthMetrics } from './health-metrics.js';
@@ -46,6 +47,8 @@ export interface WebhookDeps {
   namespaces: NamespaceResolver;
   /** The live CiliumCIDRGroups, for cidrGroupRef (absent without a Kubernetes API: every reference is refused). */
   cidrGroups?: CidrGroupResolver | undefined;
+  /** Exports and Imports for the sharing rules (absent without a Kubernetes API: no share is known). */
+  shares?: HandleDeps['shares'];
   kube: Kube | undefined;
   /** What other parts of the process add to /readyz and /healthz (the baseline controller). */
   components?: ServerState['components'];
@@ -146,7 +149,7 @@ export async function startWebhook(s: WebhookSettings, deps: WebhookDeps): Promi
   const health = buildHealthMetrics(deps.metrics.registry, { namespaces: deps.namespaces, cidrGroups: deps.cidrGroups });
   // The throwaway certificate of self mode is not reported: it is never what the API server trusts.
   if (rotator === undefined) health.served(material.cert);
-  const app = buildApp({ config, namespaces: deps.namespaces, cidrGroups: deps.cidrGroups, metrics: deps.metrics, state, https: material, log });
+  const app = buildApp({ config, namespaces: deps.namespaces, cidrGroups: deps.cidrGroups, shares: deps.shares, metrics: deps.metrics, state, https: material, log });
   // Node's TLS server swaps certificates for new connections; open ones keep theirs.
   function setMaterial(m: TlsMaterial): void {
     (app.server as unknown as { setSecureContext(o: object): void }).setSecureContext({ ...m, minVersion: 'TLSv1.2' });

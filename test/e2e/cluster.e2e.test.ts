@@ -78,12 +78,16 @@ spec:
 describe("the webhook's identity", () => {
   const asWebhook = ['--as', WEBHOOK_USER, '--as-group', 'system:serviceaccounts', '--as-group', 'system:serviceaccounts:tenant-guard-system'];
 
-  it('may get, list and watch namespaces, and nothing else', async () => {
+  it('may get, list and watch namespaces, list and watch shares, and nothing else', async () => {
     for (const verb of ['get', 'list', 'watch']) {
       const res = await kubectl('admin', ['auth', 'can-i', verb, 'namespaces', ...asWebhook]);
       expect(res.stdout.trim(), `${verb} namespaces`).toBe('yes');
     }
-    for (const [verb, resource] of [['create', 'namespaces'], ['patch', 'namespaces'], ['create', 'networkpolicies'], ['get', 'secrets'], ['create', 'ciliumnetworkpolicies.cilium.io']] as const) {
+    for (const [verb, resource] of [['list', 'exports.tenant-guard.io'], ['watch', 'exports.tenant-guard.io'], ['list', 'imports.tenant-guard.io'], ['watch', 'imports.tenant-guard.io']] as const) {
+      const res = await kubectl('admin', ['auth', 'can-i', verb, resource, '-A', ...asWebhook]);
+      expect(res.stdout.trim(), `${verb} ${resource}`).toBe('yes');
+    }
+    for (const [verb, resource] of [['create', 'namespaces'], ['patch', 'namespaces'], ['create', 'networkpolicies'], ['get', 'secrets'], ['create', 'ciliumnetworkpolicies.cilium.io'], ['create', 'exports.tenant-guard.io']] as const) {
       const res = await kubectl('admin', ['auth', 'can-i', verb, resource, '-A', ...asWebhook]);
       expect(res.stdout.trim(), `${verb} ${resource}`).toBe('no');
     }

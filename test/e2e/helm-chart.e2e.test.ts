@@ -309,12 +309,14 @@ describe('chart: default values', () => {
       { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch', 'patch'] },
       // The webhook reads the CIDR groups a tenant's cidrGroupRef names.
       { apiGroups: ['cilium.io'], resources: ['ciliumcidrgroups'], verbs: ['list', 'watch'] },
+      { apiGroups: ['tenant-guard.io'], resources: ['exports', 'imports'], verbs: ['list', 'watch'] },
       { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'], resourceNames: ['tg-tenant-guard'], verbs: ['get', 'patch'] },
       { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['list', 'watch', 'create', 'patch', 'delete'] },
       { apiGroups: ['cilium.io'], resources: ['ciliumnetworkpolicies'], verbs: ['list', 'watch', 'delete'] },
       { apiGroups: [''], resources: ['events'], verbs: ['create'] },
       // PolicyReports: informers on its own, server-side apply, deletes where no report belongs.
       { apiGroups: ['wgpolicyk8s.io'], resources: ['policyreports', 'clusterpolicyreports'], verbs: ['list', 'watch', 'create', 'patch', 'delete'] },
+      { apiGroups: ['tenant-guard.io'], resources: ['exports/status', 'imports/status'], verbs: ['patch'] },
       { apiGroups: ['cilium.io'], resources: ['ciliumclusterwidenetworkpolicies'], verbs: ['list'] },
       { apiGroups: ['policy.networking.k8s.io'], resources: ['adminnetworkpolicies', 'baselineadminnetworkpolicies', 'clusternetworkpolicies'], verbs: ['list'] },
     ]);
@@ -337,6 +339,7 @@ describe('chart: default values', () => {
     expect(resources).toEqual([
       'cilium.io/ciliumcidrgroups', 'cilium.io/ciliumclusterwidenetworkpolicies', 'cilium.io/ciliumenvoyconfigs', 'cilium.io/ciliumlocalredirectpolicies', 'cilium.io/ciliumnetworkpolicies',
       'networking.k8s.io/networkpolicies', 'policy.networking.k8s.io/adminnetworkpolicies', 'policy.networking.k8s.io/baselineadminnetworkpolicies', 'policy.networking.k8s.io/clusternetworkpolicies',
+      'tenant-guard.io/exports', 'tenant-guard.io/imports',
     ]);
     expect(policyHook.rules.every((r) => r.operations.join() === 'CREATE,UPDATE,DELETE')).toBe(true);
     // Services only when they set external IPs, so an outage never blocks an ordinary Service; the same test as the floor's.

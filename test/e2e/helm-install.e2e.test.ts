@@ -427,6 +427,8 @@ describe('helm install with the server on 127.0.0.1 in self certificate mode', (
       ['create', 'networkpolicies.networking.k8s.io', '-n', 'default'], ['patch', 'networkpolicies.networking.k8s.io', '-n', 'default'], ['delete', 'networkpolicies.networking.k8s.io', '-n', 'default'],
       ['list', 'ciliumnetworkpolicies.cilium.io', '--all-namespaces'], ['watch', 'ciliumnetworkpolicies.cilium.io', '--all-namespaces'], ['delete', 'ciliumnetworkpolicies.cilium.io', '-n', 'default'],
       ['create', 'events', '-n', 'default'],
+      ['list', 'exports.tenant-guard.io', '--all-namespaces'], ['watch', 'imports.tenant-guard.io', '--all-namespaces'],
+      ['patch', 'exports.tenant-guard.io', '--subresource', 'status', '-n', 'default'], ['patch', 'imports.tenant-guard.io', '--subresource', 'status', '-n', 'default'],
       ['get', 'lease/tenant-guard-controller', '-n', ns], ['update', 'lease/tenant-guard-controller', '-n', ns], ['create', 'leases', '-n', ns],
       ['list', 'ciliumclusterwidenetworkpolicies.cilium.io'], ['list', 'adminnetworkpolicies.policy.networking.k8s.io'],
       ['list', 'baselineadminnetworkpolicies.policy.networking.k8s.io'],
@@ -438,6 +440,8 @@ describe('helm install with the server on 127.0.0.1 in self certificate mode', (
       // The networkpolicy flavour (the default) writes no CiliumNetworkPolicy.
       ['create', 'ciliumnetworkpolicies.cilium.io', '-n', 'default'], ['patch', 'ciliumnetworkpolicies.cilium.io', '-n', 'default'],
       ['patch', 'events', '-n', 'default'], ['delete', 'events', '-n', 'default'],
+      // Tenants write the shares; the controller writes only their status.
+      ['create', 'exports.tenant-guard.io', '-n', 'default'], ['patch', 'imports.tenant-guard.io', '-n', 'default'], ['delete', 'exports.tenant-guard.io', '-n', 'default'],
       ['update', 'lease/other', '-n', ns], ['get', 'lease/tenant-guard-controller', '-n', 'default'], ['create', 'leases', '-n', 'default'],
       ['create', 'ciliumclusterwidenetworkpolicies.cilium.io'], ['delete', 'adminnetworkpolicies.policy.networking.k8s.io'],
       ['create', 'validatingadmissionpolicies.admissionregistration.k8s.io'],

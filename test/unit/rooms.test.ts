@@ -28,8 +28,9 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   admission: ['config', 'kube', 'policy'],
   server: ['admission', 'certs', 'config', 'kube', 'policy', 'telemetry'],
   baseline: ['config', 'kube', 'policy'],
-  audit: ['baseline', 'config', 'kube', 'policy'],
+  audit: ['baseline', 'config', 'kube', 'policy', 'sharing'],
   reports: ['audit', 'baseline', 'config', 'kube', 'policy'],
+  sharing: ['baseline', 'config', 'kube', 'policy'],
   reach: ['policy'],
   // The development cluster: its certificates from certs, the name label from the vocabulary.
   dev: ['certs', 'policy'],

@@ -13,6 +13,7 @@ import { confinement } from '../model/confinement.js';
 import { namespaceKeySubject, namespaceSelectorRequirements } from '../model/namespace-selector.js';
 import { peerNamespaces } from '../model/peer.js';
 import type { FieldPath } from '../path.js';
+import { coveredWarning, shareCoverage, type PeerScope } from '../share-reach.js';
 import { isRecord, listAt, type Report } from '../report.js';
 import { addAt, confinedSelector, exceptSuggestion, replaceAt, safePeersNetworkPolicy } from '../suggest.js';
 import { valueText } from '../text.js';
@@ -21,7 +22,7 @@ import { valueText } from '../text.js';
 export const selectorRequirements = namespaceSelectorRequirements;
 const subjectOf = namespaceKeySubject;
 
-function judgePeer(peer: unknown, path: FieldPath, ctx: RuleContext, report: Report, protectedRanges: Cidr[]): void {
+function judgePeer(peer: unknown, path: FieldPath, ctx: RuleContext, report: Report, protectedRanges: Cidr[], scope: PeerScope): void {
   if (!isRecord(peer)) {
     report.violation('MalformedObject', path, 'must be a peer object (podSelector, namespaceSelector or ipBlock)', 'write the peer as a mapping');
     return;
@@ -35,11 +36,16 @@ function judgePeer(peer: unknown, path: FieldPath, ctx: RuleContext, report: Rep
       const label = ctx.config.tenantLabel;
       const result = judgeNamespaceReach(selectorRequirements(nsSel, label), ctx);
       for (const w of result.warnings) report.warnAt(selPath, w);
-      if (result.findings.length > 0) {
+      // A name of another tenant's namespace may be allowed by a share in force (and otherwise the fix names the share that would be).
+      const share = result.findings.length > 0 && result.findings.every((f) => f.code === 'SelectorOtherTenant') ? shareCoverage(peer, nsSel, scope, ctx) : undefined;
+      if (share?.covered === true) {
+        report.warnAt(selPath, coveredWarning(share.share));
+      } else if (result.findings.length > 0) {
         const fixed = confinedSelector(nsSel, (k) => subjectOf(k, label), (s) => selectorRequirements(s, label), ctx, 'networkpolicy');
         const suggestion = fixed === undefined ? undefined : replaceAt(selPath, fixed);
         for (const f of result.findings) {
-          report.violation(f.code, selPath, f.message, namespaceSelectorFix(ctx) + (suggestion === undefined ? noSafeChange(f.code) : ''), suggestion);
+          const otherwise = share !== undefined ? `; ${share.fix}` : suggestion === undefined ? noSafeChange(f.code) : '';
+          report.violation(f.code, selPath, f.message, namespaceSelectorFix(ctx) + otherwise, suggestion);
         }
       }
     }
@@ -105,7 +111,8 @@ export function validateNetworkPolicy(obj: Record<string, unknown>, ctx: RuleCon
             addAt([...rulePath, peersKey], safePeersNetworkPolicy(ctx)));
         }
       }
-      peers?.forEach((peer, j) => judgePeer(peer, [...rulePath, peersKey, j], ctx, report, protectedRanges));
+      const scope: PeerScope = { podSelector: spec.podSelector, ports: rule.ports, direction };
+      peers?.forEach((peer, j) => judgePeer(peer, [...rulePath, peersKey, j], ctx, report, protectedRanges, scope));
     });
   }
 }

@@ -1,0 +1,102 @@
+/**
+ * A tenant's own NetworkPolicy naming another tenant's namespace: allowed
+ * only inside a share in force (the other namespace by name alone, pods and
+ * ports inside the Export and the Import), refused otherwise with a fix that
+ * names the share that would make it legal.
+ */
+import { describe, expect, it } from 'vitest';
+import { makeView, npInput, people, where } from '../../test/unit/fixtures.js';
+import { review } from './review.js';
+import { judgeImport, readExport, readImport, type ActiveShare } from './share.js';
+import { selectorWithin } from './share-reach.js';
+import type { SharesView } from './types.js';
+
+// globex-web offers app=db on TCP 5432 to acme-web; acme-web imports it for app=api.
+function share(): ActiveShare {
+  const e = readExport({ metadata: { namespace: 'globex-web', name: 'db' }, spec: { podSelector: { matchLabels: { app: 'db' } }, ports: [{ port: 5432 }], to: [{ tenant: 'acme', namespaces: ['acme-web'] }] } });
+  const i = readImport({ metadata: { namespace: 'acme-web', name: 'db' }, spec: { from: { namespace: 'globex-web', export: 'db' }, podSelector: { matchLabels: { app: 'api' } } } });
+  if (!e.ok || !i.ok) throw new Error('fixture');
+  const j = judgeImport(i.value, e.value, (ns) => ({ 'globex-web': 'globex', 'acme-web': 'acme' })[ns], { enabled: true, allowedPairs: [] }, 0);
+  if (j.state !== 'active') throw new Error('fixture not active');
+  return j.share;
+}
+
+const shares: SharesView = {
+  known: true,
+  exportsIn: () => [],
+  exportNamed: () => undefined,
+  activeIn: (ns) => [share()].filter((s) => s.export.namespace === ns || s.import.namespace === ns),
+};
+
+const byName = (ns: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } });
+
+function egress(to: unknown, ports: unknown, podSelector: unknown = { matchLabels: { app: 'api' } }) {
+  return { podSelector, policyTypes: ['Egress'], egress: [{ to: [to], ...(ports === undefined ? {} : { ports }) }] };
+}
+
+describe('egress from the importer within the share', () => {
+  it('allowed: the exporter namespace by name, its pods, the shared port', () => {
+    const v = review({ ...npInput(egress({ ...byName('globex-web'), podSelector: { matchLabels: { app: 'db' } } }, [{ port: 5432, protocol: 'TCP' }])), shares });
+    expect(v.allowed).toBe(true);
+    expect(v.warnings).toContain('spec.egress[0].to[0].namespaceSelector: allowed within the share of Export globex-web/db and Import acme-web/db; once the share ends, this rule is refused on its next change and reported by tenant-guard audit');
+  });
+
+  it.each<[string, unknown, unknown, unknown, string]>([
+    ['another port', { ...byName('globex-web'), podSelector: { matchLabels: { app: 'db' } } }, [{ port: 5433 }], undefined, 'its ports must be inside the share\'s (TCP 5432)'],
+    ['no ports at all', { ...byName('globex-web'), podSelector: { matchLabels: { app: 'db' } } }, undefined, undefined, 'the rule must list its ports'],
+    ['every pod of the exporter namespace', byName('globex-web'), [{ port: 5432 }], undefined, 'the peer\'s podSelector must carry every requirement of the Export\'s podSelector'],
+    ['every pod of this namespace', { ...byName('globex-web'), podSelector: { matchLabels: { app: 'db' } } }, [{ port: 5432 }], {}, 'spec.podSelector must carry every requirement of the Import\'s podSelector'],
+  ])('refused: %s, with what is wider than the share', (_what, peer, ports, podSelector, reason) => {
+    const v = review({ ...npInput(egress(peer, ports, podSelector)), shares });
+    expect(where(v)).toEqual(['SelectorOtherTenant@spec.egress[0].to[0].namespaceSelector']);
+    expect(v.violations[0]!.fix).toContain('wider than the share of Export globex-web/db and Import acme-web/db: ');
+    expect(v.violations[0]!.fix).toContain(reason);
+  });
+
+  it('refused without a share, with the Export and Import that would make it legal', () => {
+    const v = review(npInput(egress({ ...byName('globex-web'), podSelector: { matchLabels: { app: 'db' } } }, [{ port: 5432 }])));
+    expect(where(v)).toEqual(['SelectorOtherTenant@spec.egress[0].to[0].namespaceSelector']);
+    expect(v.violations[0]!.fix).toContain('to call pods of namespace "globex-web" (tenant globex), tenant globex creates an Export in "globex-web" listing tenant acme (namespace "acme-web") with those pods and ports, you create an Import in "acme-web" with from {namespace: globex-web, export: <its name>}');
+  });
+
+  it('refused for another namespace of the same tenant, not in the share', () => {
+    const v = review({ ...npInput(egress({ ...byName('globex-web'), podSelector: { matchLabels: { app: 'db' } } }, [{ port: 5432 }]), { namespace: 'acme-api' }), shares });
+    expect(v.allowed).toBe(false);
+  });
+
+  it('refused for a third tenant: the share is not theirs', () => {
+    const v = review({ ...npInput(egress({ ...byName('globex-web'), podSelector: { matchLabels: { app: 'db' } } }, [{ port: 5432 }]), { namespace: 'acme-prod-db', requester: { username: 'p', groups: ['acme-prod-devs'] } }), shares });
+    expect(v.allowed).toBe(false);
+  });
+
+  it('refused when the namespace is selected by anything but its name', () => {
+    const v = review({ ...npInput(egress({ namespaceSelector: { matchLabels: { 'tenant-guard.io/tenant': 'globex' } }, podSelector: { matchLabels: { app: 'db' } } }, [{ port: 5432 }])), shares });
+    expect(v.allowed).toBe(false);
+  });
+});
+
+describe('ingress in the exporter within the share', () => {
+  it('allowed for the exporter\'s own rule admitting the importer\'s pods on the shared port', () => {
+    const spec = { podSelector: { matchLabels: { app: 'db' } }, policyTypes: ['Ingress'], ingress: [{ from: [{ ...byName('acme-web'), podSelector: { matchLabels: { app: 'api', tier: 'x' } } }], ports: [{ port: 5432 }] }] };
+    const v = review({ ...npInput(spec, { namespace: 'globex-web', requester: people.gina, view: makeView() }), shares });
+    expect(v.allowed).toBe(true);
+  });
+});
+
+describe('selectorWithin', () => {
+  const sel = (matchLabels: Record<string, string>, matchExpressions: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values: string[] }[] = []) => ({ matchLabels, matchExpressions });
+  it.each([
+    [sel({ app: 'db' }), sel({ app: 'db' }), true],
+    [sel({ app: 'db', tier: 'a' }), sel({ app: 'db' }), true],
+    [sel({}), sel({ app: 'db' }), false],
+    [sel({ app: 'db' }), sel({}), true],
+    [sel({ app: 'web' }), sel({ app: 'db' }), false],
+    [sel({}, [{ key: 'app', operator: 'In', values: ['db'] }]), sel({ app: 'db' }), true],
+    [sel({}, [{ key: 'app', operator: 'In', values: ['db', 'web'] }]), sel({ app: 'db' }), false],
+    [sel({ app: 'db' }), sel({}, [{ key: 'app', operator: 'In', values: ['db', 'web'] }]), true],
+    [sel({ app: 'db' }), sel({}, [{ key: 'app', operator: 'Exists', values: [] }]), true],
+    [sel({}), sel({}, [{ key: 'app', operator: 'NotIn', values: ['x'] }]), false],
+  ])('%j within %j: %s', (inner, outer, expected) => {
+    expect(selectorWithin(inner, outer)).toBe(expected);
+  });
+});

@@ -1,0 +1,111 @@
+/**
+ * A tenant's own NetworkPolicy may reach another tenant's namespace only
+ * within a share in force: the other namespace named by its immutable name
+ * (`kubernetes.io/metadata.name`, and nothing else), the pods on both sides
+ * inside the Export's and the Import's selectors, and explicit ports inside
+ * the share's. Anything wider keeps the refusal, and its fix then says which
+ * Export and Import would make the rule legal.
+ *
+ * "Inside" is judged on the selectors as written: a selector is inside
+ * another when it carries every requirement of the other (so it can only
+ * select fewer pods). That is sound, never exact: a selector that happens to
+ * select the same pods by other labels is refused.
+ */
+import type { RuleContext } from './context.js';
+import { isRecord } from './report.js';
+import { portsOutside, readPodSelector, readPorts, type ActiveShare, type PodSelector, type Problem } from './share.js';
+import { ownerOf } from './tenancy.js';
+import { NAME_LABEL } from './vocabulary.js';
+
+export type Direction = 'ingress' | 'egress';
+
+/** What a peer is judged against: the policy's own pods, the rule's ports, the rule's direction. */
+export interface PeerScope {
+  podSelector: unknown;
+  ports: unknown;
+  direction: Direction;
+}
+
+export type Coverage = { covered: true; share: ActiveShare } | { covered: false; fix: string };
+
+/** The one namespace a selector names by `kubernetes.io/metadata.name` and nothing else, if it is that. */
+function onlyName(nsSel: Record<string, unknown>): string | undefined {
+  const ml = isRecord(nsSel.matchLabels) ? nsSel.matchLabels : {};
+  const me = Array.isArray(nsSel.matchExpressions) ? nsSel.matchExpressions : [];
+  const keys = Object.keys(ml);
+  if (keys.length === 1 && keys[0] === NAME_LABEL && me.length === 0 && typeof ml[NAME_LABEL] === 'string') return ml[NAME_LABEL];
+  if (keys.length === 0 && me.length === 1 && isRecord(me[0]) && me[0].key === NAME_LABEL && me[0].operator === 'In'
+    && Array.isArray(me[0].values) && me[0].values.length === 1 && typeof me[0].values[0] === 'string') return me[0].values[0];
+  return undefined;
+}
+
+/** Does `inner` carry every requirement of `outer` (so it selects a subset of its pods)? */
+export function selectorWithin(inner: PodSelector, outer: PodSelector): boolean {
+  const innerValues = (key: string): string[] | undefined => {
+    if (Object.hasOwn(inner.matchLabels, key)) return [inner.matchLabels[key]!];
+    const e = inner.matchExpressions.find((x) => x.key === key && x.operator === 'In');
+    return e?.values;
+  };
+  for (const [k, v] of Object.entries(outer.matchLabels)) {
+    const vs = innerValues(k);
+    if (vs === undefined || vs.some((x) => x !== v)) return false;
+  }
+  for (const e of outer.matchExpressions) {
+    const vs = innerValues(e.key);
+    if (e.operator === 'In' && (vs === undefined || vs.some((x) => !e.values.includes(x)))) return false;
+    if (e.operator === 'Exists' && vs === undefined && !inner.matchExpressions.some((x) => x.key === e.key && x.operator === 'Exists')) return false;
+    if ((e.operator === 'NotIn' || e.operator === 'DoesNotExist')
+      && !inner.matchExpressions.some((x) => x.key === e.key && x.operator === e.operator && e.values.every((v) => x.values.includes(v)))) return false;
+  }
+  return true;
+}
+
+function hint(ctx: RuleContext, other: string, otherTenant: string, direction: Direction): string {
+  const me = ctx.tenant ?? '?';
+  return direction === 'egress'
+    ? `to call pods of namespace "${other}" (tenant ${otherTenant}), tenant ${otherTenant} creates an Export in "${other}" listing tenant ${me} (namespace "${ctx.namespace}") with those pods and ports, you create an Import in "${ctx.namespace}" with from {namespace: ${other}, export: <its name>}, and this rule names "${other}" by ${NAME_LABEL} alone, with pods and ports inside both`
+    : `to admit pods of namespace "${other}" (tenant ${otherTenant}), you create an Export in "${ctx.namespace}" listing tenant ${otherTenant} (namespace "${other}") with this policy's pods and the ports, tenant ${otherTenant} creates an Import in "${other}" naming it, and this rule names "${other}" by ${NAME_LABEL} alone, with pods and ports inside both`;
+}
+
+function shareName(s: ActiveShare): string {
+  return `Export ${s.export.namespace}/${s.export.name} and Import ${s.import.namespace}/${s.import.name}`;
+}
+
+/**
+ * Is this peer of a rule inside a share in force? `nsSel` is the peer's
+ * namespaceSelector, already found to reach another tenant.
+ */
+export function shareCoverage(peer: Record<string, unknown>, nsSel: Record<string, unknown>, scope: PeerScope, ctx: RuleContext): Coverage | undefined {
+  const other = onlyName(nsSel);
+  const fallback = (): Coverage | undefined => undefined;
+  if (other === undefined || ctx.tenant === undefined || ctx.owner.kind !== 'tenant') return fallback();
+  const owner = ownerOf(other, ctx.view, ctx.config);
+  if (owner.kind !== 'tenant' || owner.tenant === ctx.tenant) return fallback();
+  const fix = hint(ctx, other, owner.tenant, scope.direction);
+  const shares = ctx.shares?.known === true ? ctx.shares.activeIn(ctx.namespace) : [];
+  const candidates = shares.filter((s) => (scope.direction === 'ingress'
+    ? s.export.namespace === ctx.namespace && s.import.namespace === other
+    : s.import.namespace === ctx.namespace && s.export.namespace === other));
+  if (candidates.length === 0) return { covered: false, fix };
+  const problems: Problem[] = [];
+  const local = readPodSelector(scope.podSelector ?? {}, ['spec', 'podSelector'], problems);
+  const remote = readPodSelector(peer.podSelector ?? {}, ['podSelector'], problems);
+  const ports = scope.ports === undefined || scope.ports === null ? undefined : readPorts(scope.ports, ['ports'], problems);
+  const wider: string[] = [];
+  for (const s of candidates) {
+    const [mine, theirs] = scope.direction === 'ingress' ? [s.export.podSelector, s.import.podSelector] : [s.import.podSelector, s.export.podSelector];
+    const why: string[] = [];
+    if (problems.length > 0) why.push('its pods and ports must be plain selectors and port numbers');
+    if (!selectorWithin(local, mine)) why.push(`spec.podSelector must carry every requirement of the ${scope.direction === 'ingress' ? 'Export' : 'Import'}'s podSelector`);
+    if (!selectorWithin(remote, theirs)) why.push(`the peer's podSelector must carry every requirement of the ${scope.direction === 'ingress' ? 'Import' : 'Export'}'s podSelector`);
+    if (ports === undefined) why.push('the rule must list its ports (the share covers only its own)');
+    else if (portsOutside(ports, s.ports).length > 0) why.push(`its ports must be inside the share's (${s.ports.map((p) => (p.endPort === p.port ? `${p.protocol} ${p.port}` : `${p.protocol} ${p.port}-${p.endPort}`)).join(', ')})`);
+    if (why.length === 0) return { covered: true, share: s };
+    wider.push(`wider than the share of ${shareName(s)}: ${why.join('; ')}`);
+  }
+  return { covered: false, fix: `${wider.join('. ')}` };
+}
+
+export function coveredWarning(s: ActiveShare): string {
+  return `allowed within the share of ${shareName(s)}; once the share ends, this rule is refused on its next change and reported by tenant-guard audit`;
+}

@@ -1,0 +1,155 @@
+/**
+ * The policies that make one share work, as data. For each share in force:
+ *
+ * - in the exporter's namespace, an ingress policy on the exported pods that
+ *   admits the importer's consumer pods, in the importer's namespace only,
+ *   on the shared ports;
+ * - in the importer's namespace, the matching egress policy on the consumer
+ *   pods.
+ *
+ * Each only where the baseline isolates that direction: a policy isolates
+ * the pods it selects, so writing an egress policy into a namespace that is
+ * open for egress would cut the consumers off from everything else (and the
+ * same for ingress on the exporter's side).
+ *
+ * The other namespace is selected by `kubernetes.io/metadata.name` (the API
+ * server sets it; a tenant cannot) or, in the Cilium flavour, by
+ * `k8s:io.kubernetes.pod.namespace` (Cilium derives it from the pod). Every
+ * selector written by a tenant is ANDed with that one, so nothing in an
+ * Export or Import can widen the peer beyond the named namespace.
+ *
+ * The policies carry the managed-by label (the webhook refuses tenants'
+ * changes to them) and the share label with a hash of the pair, which the
+ * baseline controller leaves alone and the share controller owns.
+ */
+import { createHash } from 'node:crypto';
+import { CILIUM_NETWORK_POLICY, NETWORK_POLICY, type BaselinePolicy, type Flavour } from '../baseline/desired.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAME_LABEL } from '../policy/vocabulary.js';
+import { SHARE_LABEL, type ActiveShare, type PodSelector, type PortRange } from '../policy/share.js';
+
+export { SHARE_LABEL };
+
+/** Which half of the share a policy is. */
+export const SHARE_ROLE_LABEL = 'tenant-guard.io/share-role';
+/** Human-readable origin: `<export namespace>/<export> -> <import namespace>/<import>`. */
+export const SHARE_ANNOTATION = 'tenant-guard.io/share';
+
+const CILIUM_NAMESPACE_KEY = 'k8s:io.kubernetes.pod.namespace';
+
+export interface SharePolicy extends BaselinePolicy {
+  metadata: BaselinePolicy['metadata'] & { annotations: Record<string, string> };
+}
+
+export function pairId(share: ActiveShare): string {
+  const text = `${share.export.namespace}/${share.export.name}/${share.import.namespace}/${share.import.name}`;
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+export function describePair(share: ActiveShare): string {
+  return `${share.export.namespace}/${share.export.name} -> ${share.import.namespace}/${share.import.name}`;
+}
+
+function selector(s: PodSelector): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (Object.keys(s.matchLabels).length > 0) out.matchLabels = { ...s.matchLabels };
+  if (s.matchExpressions.length > 0) {
+    out.matchExpressions = s.matchExpressions.map((e) => (e.operator === 'In' || e.operator === 'NotIn' ? { key: e.key, operator: e.operator, values: [...e.values] } : { key: e.key, operator: e.operator }));
+  }
+  return out;
+}
+
+/** A pod selector ANDed with "in this namespace", as a Cilium endpoint selector. */
+function ciliumPeer(namespace: string, s: PodSelector): Record<string, unknown> {
+  const sel = selector(s);
+  return { ...sel, matchLabels: { ...(sel.matchLabels as Record<string, string> | undefined), [CILIUM_NAMESPACE_KEY]: namespace } };
+}
+
+function npPorts(ports: readonly PortRange[]): Record<string, unknown>[] {
+  return ports.map((p) => (p.endPort !== p.port ? { protocol: p.protocol, port: p.port, endPort: p.endPort } : { protocol: p.protocol, port: p.port }));
+}
+
+function ciliumPorts(ports: readonly PortRange[]): Record<string, unknown>[] {
+  return [{ ports: ports.map((p) => (p.endPort !== p.port ? { port: String(p.port), endPort: p.endPort, protocol: p.protocol } : { port: String(p.port), protocol: p.protocol })) }];
+}
+
+function metadata(share: ActiveShare, role: 'ingress' | 'egress', namespace: string): SharePolicy['metadata'] {
+  const id = pairId(share);
+  return {
+    name: `tenant-guard-share-${role === 'ingress' ? 'in' : 'out'}-${id}`,
+    namespace,
+    labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [SHARE_LABEL]: id, [SHARE_ROLE_LABEL]: role },
+    annotations: { [SHARE_ANNOTATION]: describePair(share) },
+  };
+}
+
+function ingressPolicy(share: ActiveShare, flavour: Flavour): SharePolicy {
+  const md = metadata(share, 'ingress', share.export.namespace);
+  if (flavour === 'cilium') {
+    return {
+      ...CILIUM_NETWORK_POLICY,
+      metadata: md,
+      spec: {
+        endpointSelector: selector(share.export.podSelector),
+        ingress: [{ fromEndpoints: [ciliumPeer(share.import.namespace, share.import.podSelector)], toPorts: ciliumPorts(share.ports) }],
+      },
+    };
+  }
+  return {
+    ...NETWORK_POLICY,
+    metadata: md,
+    spec: {
+      podSelector: selector(share.export.podSelector),
+      policyTypes: ['Ingress'],
+      ingress: [{
+        from: [{ namespaceSelector: { matchLabels: { [NAME_LABEL]: share.import.namespace } }, podSelector: selector(share.import.podSelector) }],
+        ports: npPorts(share.ports),
+      }],
+    },
+  };
+}
+
+function egressPolicy(share: ActiveShare, flavour: Flavour): SharePolicy {
+  const md = metadata(share, 'egress', share.import.namespace);
+  if (flavour === 'cilium') {
+    return {
+      ...CILIUM_NETWORK_POLICY,
+      metadata: md,
+      spec: {
+        endpointSelector: selector(share.import.podSelector),
+        egress: [{ toEndpoints: [ciliumPeer(share.export.namespace, share.export.podSelector)], toPorts: ciliumPorts(share.ports) }],
+      },
+    };
+  }
+  return {
+    ...NETWORK_POLICY,
+    metadata: md,
+    spec: {
+      podSelector: selector(share.import.podSelector),
+      policyTypes: ['Egress'],
+      egress: [{
+        to: [{ namespaceSelector: { matchLabels: { [NAME_LABEL]: share.export.namespace } }, podSelector: selector(share.export.podSelector) }],
+        ports: npPorts(share.ports),
+      }],
+    },
+  };
+}
+
+/** Which directions the baseline isolates (config baseline.isolate.enabled, baseline.egress.enabled). */
+export interface Isolation {
+  ingress: boolean;
+  egress: boolean;
+}
+
+/**
+ * Every policy the shares in force need, in a fixed order. A direction the
+ * baseline does not isolate gets no policy: there the share needs none, and
+ * one would isolate the pods it selects.
+ */
+export function desiredSharePolicies(active: readonly ActiveShare[], flavour: Flavour, isolation: Isolation): SharePolicy[] {
+  const out: SharePolicy[] = [];
+  for (const s of active) {
+    if (isolation.ingress) out.push(ingressPolicy(s, flavour));
+    if (isolation.egress) out.push(egressPolicy(s, flavour));
+  }
+  return out;
+}
