@@ -69,6 +69,22 @@ describe('egress from the importer within the share', () => {
     expect(v.allowed).toBe(false);
   });
 
+  it('allowed: the name as an In expression, narrowed by another namespace label (the model reads it as that one name)', () => {
+    const peer = { namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['globex-web'] }], matchLabels: { team: 'db' } }, podSelector: { matchLabels: { app: 'db' } } };
+    expect(review({ ...npInput(egress(peer, [{ port: 5432 }])), shares }).allowed).toBe(true);
+  });
+
+  it('allowed: an own namespace and the shared one in one In list; refused when the list adds a name no share covers', () => {
+    const names = (values: string[]) => ({ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values }] }, podSelector: { matchLabels: { app: 'db' } } });
+    expect(review({ ...npInput(egress(names(['acme-web', 'globex-web']), [{ port: 5432 }])), shares }).allowed).toBe(true);
+    expect(review({ ...npInput(egress(names(['globex-web', 'globex-api']), [{ port: 5432 }])), shares }).allowed).toBe(false);
+  });
+
+  it('refused when a name is only excluded (NotIn): that reaches every other namespace', () => {
+    const peer = { namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['acme-web'] }] }, podSelector: { matchLabels: { app: 'db' } } };
+    expect(review({ ...npInput(egress(peer, [{ port: 5432 }])), shares }).allowed).toBe(false);
+  });
+
   it('refused when the namespace is selected by anything but its name', () => {
     const v = review({ ...npInput(egress({ namespaceSelector: { matchLabels: { 'tenant-guard.io/tenant': 'globex' } }, podSelector: { matchLabels: { app: 'db' } } }, [{ port: 5432 }])), shares });
     expect(v.allowed).toBe(false);

@@ -6,13 +6,23 @@
  * the share's. Anything wider keeps the refusal, and its fix then says which
  * Export and Import would make the rule legal.
  *
- * "Inside" is judged on the selectors as written: a selector is inside
- * another when it carries every requirement of the other (so it can only
- * select fewer pods). That is sound, never exact: a selector that happens to
- * select the same pods by other labels is refused.
+ * Which namespaces a peer reaches is the engine's semantic model
+ * (peerNamespaces, confinement): a peer is inside shares when every namespace
+ * it can match, now or later, is either confined to the tenant and the
+ * platform or one of finitely many names, each another tenant's namespace in
+ * a share in force with this one. A label other than the name (which a
+ * tenant may set on its namespaces) never makes a name.
+ *
+ * "Inside" for pods is judged on the selectors as written: a selector is
+ * inside another when it carries every requirement of the other (so it can
+ * only select fewer pods). That is sound, never exact: a selector that
+ * happens to select the same pods by other labels is refused.
  */
 import type { RuleContext } from './context.js';
-import { isRecord } from './report.js';
+import { ABSENT, admits, finiteValues } from './model/choice.js';
+import { confinement } from './model/confinement.js';
+import { cellSet, type NamespaceSet } from './model/namespace-set.js';
+import { peerNamespaces } from './model/peer.js';
 import { portsOutside, readPodSelector, readPorts, type ActiveShare, type PodSelector, type Problem } from './share.js';
 import { ownerOf } from './tenancy.js';
 import { NAME_LABEL } from './vocabulary.js';
@@ -28,15 +38,21 @@ export interface PeerScope {
 
 export type Coverage = { covered: true; share: ActiveShare } | { covered: false; fix: string };
 
-/** The one namespace a selector names by `kubernetes.io/metadata.name` and nothing else, if it is that. */
-function onlyName(nsSel: Record<string, unknown>): string | undefined {
-  const ml = isRecord(nsSel.matchLabels) ? nsSel.matchLabels : {};
-  const me = Array.isArray(nsSel.matchExpressions) ? nsSel.matchExpressions : [];
-  const keys = Object.keys(ml);
-  if (keys.length === 1 && keys[0] === NAME_LABEL && me.length === 0 && typeof ml[NAME_LABEL] === 'string') return ml[NAME_LABEL];
-  if (keys.length === 0 && me.length === 1 && isRecord(me[0]) && me[0].key === NAME_LABEL && me[0].operator === 'In'
-    && Array.isArray(me[0].values) && me[0].values.length === 1 && typeof me[0].values[0] === 'string') return me[0].values[0];
-  return undefined;
+/**
+ * The names outside the tenant and the platform that a set reaches, when it
+ * reaches them only by name; undefined when it reaches anything else outside
+ * (a tenant's label, any name, reserved identities, what cannot be read).
+ */
+export function foreignNames(set: NamespaceSet, ctx: RuleContext): string[] | undefined {
+  if (set.unknown.length > 0 || set.reserved === 'every' || set.reserved.size > 0) return undefined;
+  const out = new Set<string>();
+  for (const cell of set.cells) {
+    if (confinement(cellSet(cell.name, cell.owner), ctx).confined) continue;
+    const names = finiteValues(cell.name);
+    if (names === undefined || admits(cell.name, ABSENT)) return undefined;
+    for (const n of names) if (!confinement(cellSet({ only: new Set([n]) }, cell.owner), ctx).confined) out.add(n);
+  }
+  return [...out].sort();
 }
 
 /** Does `inner` carry every requirement of `outer` (so it selects a subset of its pods)? */
@@ -63,8 +79,8 @@ export function selectorWithin(inner: PodSelector, outer: PodSelector): boolean 
 function hint(ctx: RuleContext, other: string, otherTenant: string, direction: Direction): string {
   const me = ctx.tenant ?? '?';
   return direction === 'egress'
-    ? `to call pods of namespace "${other}" (tenant ${otherTenant}), tenant ${otherTenant} creates an Export in "${other}" listing tenant ${me} (namespace "${ctx.namespace}") with those pods and ports, you create an Import in "${ctx.namespace}" with from {namespace: ${other}, export: <its name>}, and this rule names "${other}" by ${NAME_LABEL} alone, with pods and ports inside both`
-    : `to admit pods of namespace "${other}" (tenant ${otherTenant}), you create an Export in "${ctx.namespace}" listing tenant ${otherTenant} (namespace "${other}") with this policy's pods and the ports, tenant ${otherTenant} creates an Import in "${other}" naming it, and this rule names "${other}" by ${NAME_LABEL} alone, with pods and ports inside both`;
+    ? `to call pods of namespace "${other}" (tenant ${otherTenant}), tenant ${otherTenant} creates an Export in "${other}" listing tenant ${me} (namespace "${ctx.namespace}") with those pods and ports, you create an Import in "${ctx.namespace}" with from {namespace: ${other}, export: <its name>}, and this rule names "${other}" by its name (${NAME_LABEL}), with pods and ports inside both`
+    : `to admit pods of namespace "${other}" (tenant ${otherTenant}), you create an Export in "${ctx.namespace}" listing tenant ${otherTenant} (namespace "${other}") with this policy's pods and the ports, tenant ${otherTenant} creates an Import in "${other}" naming it, and this rule names "${other}" by its name (${NAME_LABEL}), with pods and ports inside both`;
 }
 
 function shareName(s: ActiveShare): string {
@@ -72,15 +88,28 @@ function shareName(s: ActiveShare): string {
 }
 
 /**
- * Is this peer of a rule inside a share in force? `nsSel` is the peer's
- * namespaceSelector, already found to reach another tenant.
+ * Is this NetworkPolicy peer inside shares in force? `nsSel` is the peer's
+ * namespaceSelector, already found to reach another tenant. Undefined: it
+ * reaches more than named namespaces of other tenants, so no share can
+ * cover it (the usual refusal stands).
  */
 export function shareCoverage(peer: Record<string, unknown>, nsSel: Record<string, unknown>, scope: PeerScope, ctx: RuleContext): Coverage | undefined {
-  const other = onlyName(nsSel);
-  const fallback = (): Coverage | undefined => undefined;
-  if (other === undefined || ctx.tenant === undefined || ctx.owner.kind !== 'tenant') return fallback();
+  if (ctx.tenant === undefined || ctx.owner.kind !== 'tenant') return undefined;
+  const names = foreignNames(peerNamespaces({ kind: 'namespaceSelector', selector: nsSel }, ctx), ctx);
+  if (names === undefined || names.length === 0) return undefined;
+  let covering: ActiveShare | undefined;
+  for (const other of names) {
+    const c = nameCoverage(other, peer, scope, ctx);
+    if (c === undefined || !c.covered) return c;
+    covering ??= c.share;
+  }
+  return covering === undefined ? undefined : { covered: true, share: covering };
+}
+
+/** One named namespace of another tenant: inside a share in force with this one, in this direction? */
+function nameCoverage(other: string, peer: Record<string, unknown>, scope: PeerScope, ctx: RuleContext): Coverage | undefined {
   const owner = ownerOf(other, ctx.view, ctx.config);
-  if (owner.kind !== 'tenant' || owner.tenant === ctx.tenant) return fallback();
+  if (owner.kind !== 'tenant' || owner.tenant === ctx.tenant) return undefined;
   const fix = hint(ctx, other, owner.tenant, scope.direction);
   const shares = ctx.shares?.known === true ? ctx.shares.activeIn(ctx.namespace) : [];
   const candidates = shares.filter((s) => (scope.direction === 'ingress'
