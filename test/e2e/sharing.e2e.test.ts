@@ -6,11 +6,11 @@
 // share policies and statuses. Every wait is bounded; names are unique.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './helm-tools.js';
 import { deleteNamespaces, eventually, kubeconfigOf, kubectl, repo, uniqueName, WEBHOOK_DENIED, type User } from './kube.js';
 
 const RUN_LABEL = 'e2e.tenant-guard.io/run';
@@ -21,18 +21,6 @@ const C = uniqueName('initech-cp');
 const SHARE_SELECTOR = 'app.kubernetes.io/managed-by=tenant-guard,tenant-guard.io/share';
 const scratch = mkdtempSync(join(tmpdir(), 'tg-sharing-e2e-'));
 let controller: { child: ChildProcess; logs: string[]; exited: Promise<number | null> } | undefined;
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolvePort(port));
-    });
-  });
-}
 
 function apply(user: User, object: unknown) {
   return kubectl(user, ['apply', '-f', '-'], { input: JSON.stringify(object) });
