@@ -144,7 +144,8 @@ afterAll(async () => {
 describe('serve --controller: one runtime', () => {
   it('runs one watch per resource, shared by the webhook and the controllers', async () => {
     let ready = { status: 0, body: '{}' };
-    for (let i = 0; i < 100; i++) {
+    // Up to 20 s: four caches to list, on a machine that may be busy.
+    for (let i = 0; i < 400; i++) {
       ready = await get(server!.port, '/readyz');
       const body = JSON.parse(ready.body) as { controller?: { ready?: boolean; fullSyncs?: number } };
       if (body.controller?.ready === true && (body.controller.fullSyncs ?? 0) > 0) break;
