@@ -155,6 +155,9 @@ describe('serve --controller: one runtime', () => {
     expect(body.controller).toMatchObject({ ready: true, reasons: [] });
     // The webhook's ownership view reads the same cache: synced, so not degraded.
     expect(body.status).toBe('ok');
+    // A cache is synced once listed; its watch request may still be on its way.
+    const watches = () => [...seen.keys()].filter((k) => k.startsWith('WATCH '));
+    for (let i = 0; i < 100 && watches().length < 4; i++) await new Promise((r) => setTimeout(r, 50));
     expect(seen.get('WATCH /api/v1/namespaces')).toBe(1);
     // Two on NetworkPolicies: the baseline's (its managed policies, by label) and the PolicyReports' (every policy),
     // whose watch may open a moment after the baseline is ready.
