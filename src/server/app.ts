@@ -55,6 +55,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     dnsAllowedElsewhere: config.baseline.egress.enabled && config.baseline.egress.dns,
     namespaces: deps.namespaces,
     cidrGroups: deps.cidrGroups,
+    shares: deps.shares,
   };
   const state: ServerState = deps.state ?? { shuttingDown: false, notReady: () => [], degraded: () => [] };
   const opts: FastifyServerOptions & { https?: object } = {
