@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { StaticNamespaces } from '../../src/kube/namespace-view.js';
-import { readExport, type ExportFacts } from '../../src/policy/share.js';
+import { readExport, readImport, type ExportFacts, type ImportFacts } from '../../src/policy/share.js';
 import { buildApp } from '../../src/server/app.js';
 import { buildSharesView } from '../../src/sharing/view.js';
 import { buildMetrics } from '../../src/telemetry/metrics.js';
@@ -17,18 +17,22 @@ const exportSpec = { podSelector: { matchLabels: { app: 'db' } }, ports: [{ port
 const offered = readExport({ metadata: { namespace: 'globex-db', name: 'db' }, spec: exportSpec });
 if (!offered.ok) throw new Error('fixture invalid');
 
-function appWith(exports: ExportFacts[]) {
+const imported = readImport({ metadata: { namespace: 'acme-web', name: 'db' }, spec: { from: { namespace: 'globex-db', export: 'db' }, podSelector: { matchLabels: { app: 'api' } } } });
+if (!imported.ok) throw new Error('fixture invalid');
+
+function appWith(exports: ExportFacts[], imports: ImportFacts[] = []) {
   return buildApp({
     config,
     namespaces: new StaticNamespaces(NAMESPACES),
-    shares: { view: (ns) => buildSharesView({ synced: true, exports, imports: [] }, ns, config, Date.now()) },
+    shares: { view: (ns) => buildSharesView({ synced: true, exports, imports }, ns, config, Date.now()) },
     metrics: buildMetrics({ defaults: false }),
   });
 }
 
 const empty = appWith([]);
 const withExport = appWith([offered.value]);
-afterAll(async () => { await Promise.all([empty.close(), withExport.close()]); });
+const inForce = appWith([offered.value], [imported.value]);
+afterAll(async () => { await Promise.all([empty.close(), withExport.close(), inForce.close()]); });
 
 function shareReview(kind: 'Export' | 'Import', namespace: string, user: { username: string; groups: string[] }, spec: unknown, operation = 'CREATE') {
   return {
@@ -104,5 +108,52 @@ describe('Import over HTTP', () => {
   it('deleting your own Import is allowed; deleting another tenant\'s is not', async () => {
     expect(reviewOf(await post(withExport, '/validate', shareReview('Import', 'acme-web', alice, undefined, 'DELETE'))).response.allowed).toBe(true);
     expect(reviewOf(await post(withExport, '/validate', shareReview('Import', 'acme-web', bob, undefined, 'DELETE'))).response.allowed).toBe(false);
+  });
+});
+
+// The tenant's own policy within the share, as kubectl sends it: the review
+// must reach the engine with the app's shares (a lost wiring refuses it).
+describe('a tenant\'s NetworkPolicy within a share in force, over HTTP', () => {
+  function callDb(namespace: string, port: number) {
+    return {
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      request: {
+        uid: `uid-np-${namespace}-${port}`,
+        kind: { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy' },
+        resource: { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies' },
+        name: 'call-db',
+        namespace,
+        operation: 'CREATE',
+        userInfo: alice,
+        object: {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicy',
+          metadata: { name: 'call-db', namespace },
+          spec: {
+            podSelector: { matchLabels: { app: 'api' } },
+            policyTypes: ['Egress'],
+            egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'globex-db' } }, podSelector: { matchLabels: { app: 'db' } } }], ports: [{ protocol: 'TCP', port }] }],
+          },
+        },
+        oldObject: null,
+      },
+    };
+  }
+
+  it('allowed on the shared port, with the warning that names the share', async () => {
+    const body = reviewOf(await post(inForce, '/validate', callDb('acme-web', 5432)));
+    expect(body.response.allowed).toBe(true);
+    expect(body.response.warnings).toContain('spec.egress[0].to[0].namespaceSelector: allowed within the share of Export globex-db/db and Import acme-web/db; once the share ends, this rule is refused on its next change and reported by tenant-guard audit');
+  });
+
+  it('refused on another port, from a namespace without the Import, and before the Import exists', async () => {
+    const otherPort = reviewOf(await post(inForce, '/validate', callDb('acme-web', 5433)));
+    expect(otherPort.response.allowed).toBe(false);
+    expect(otherPort.response.status?.message).toContain('its ports must be inside the share\'s (TCP 5432)');
+    const otherNamespace = reviewOf(await post(inForce, '/validate', callDb('acme-api', 5432)));
+    expect(otherNamespace.response.status?.details?.causes.map((c) => c.reason)).toEqual(['SelectorOtherTenant']);
+    const exportOnly = reviewOf(await post(withExport, '/validate', callDb('acme-web', 5432)));
+    expect(exportOnly.response.allowed).toBe(false);
   });
 });
