@@ -15,14 +15,12 @@
  *
  * Prints one JSON line per setting on stdout and a Markdown table at the end.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cluster, clusterEnv, freePort, repo, userClient } from './local-cluster.mjs';
 
-const repo = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 const flag = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
@@ -37,53 +35,15 @@ const SHARE_SELECTOR = encodeURIComponent('app.kubernetes.io/managed-by=tenant-g
 const log = (s) => process.stderr.write(`[bench] ${s}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function cluster(cmd) {
-  const r = spawnSync('bash', [join(repo, 'scripts', 'cluster.sh'), cmd], { cwd: repo, env: { ...process.env, TG_CLUSTER_DIR: CLUSTER_DIR }, stdio: ['ignore', 'inherit', 'inherit'], timeout: 30 * 60_000 });
-  if (r.status !== 0) throw new Error(`scripts/cluster.sh ${cmd} failed (${r.status})`);
-}
-
-function clusterEnv() {
-  const env = {};
-  for (const line of readFileSync(join(CLUSTER_DIR, 'env'), 'utf8').split('\n')) {
-    const m = /^export (\w+)=(.*)$/.exec(line);
-    if (m) env[m[1]] = m[2].replace(/^'(.*)'$/, '$1');
-  }
-  return env;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
+/** The admin's JSON client, and a watch that stamps each event when its bytes arrive. */
 function adminClient(env) {
-  const kubeconfig = readFileSync(join(env.TG_E2E_KUBECONFIG_DIR, 'admin'), 'utf8');
-  const token = /token: (\S+)/.exec(kubeconfig)[1];
+  const client = userClient(env, 'admin');
+  const token = /token: (\S+)/.exec(readFileSync(join(env.TG_E2E_KUBECONFIG_DIR, 'admin'), 'utf8'))[1];
   const url = new URL(env.TG_APISERVER_URL);
-  const agent = new https.Agent({ keepAlive: true, maxSockets: 32, ca: readFileSync(env.TG_CA_FILE) });
-  const headers = { authorization: `Bearer ${token}`, accept: 'application/json' };
-  const request = (method, path, body) => new Promise((resolve, reject) => {
-    const req = https.request({ host: url.hostname, port: url.port, method, path, agent, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => {
-        if (res.statusCode >= 200 && res.statusCode < 300) resolve(JSON.parse(text));
-        else reject(new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 300)}`));
-      });
-    });
-    req.on('error', reject);
-    req.end(body ? JSON.stringify(body) : undefined);
-  });
+  const agent = new https.Agent({ keepAlive: true, ca: readFileSync(env.TG_CA_FILE) });
   /** Watch from resourceVersion; calls onEvent(type, object, receivedAt) until stopped. */
   const watch = (path, onEvent) => {
-    const req = https.request({ host: url.hostname, port: url.port, method: 'GET', path, agent, headers }, (res) => {
+    const req = https.request({ host: url.hostname, port: url.port, method: 'GET', path, agent, headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }, (res) => {
       let buf = '';
       res.setEncoding('utf8');
       res.on('data', (c) => {
@@ -104,7 +64,7 @@ function adminClient(env) {
     req.end();
     return () => req.destroy();
   };
-  return { request, watch, close: () => agent.destroy() };
+  return { request: client.request, watch, close: () => { client.close(); agent.destroy(); } };
 }
 
 const ns = (name, tenant) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'tenant-guard.io/tenant': tenant } } });
@@ -171,9 +131,9 @@ async function runSetting(api, env, background) {
 
 async function main() {
   mkdirSync(STATE, { recursive: true });
-  cluster('down');
-  cluster('up');
-  const env = clusterEnv();
+  cluster(CLUSTER_DIR, 'down');
+  cluster(CLUSTER_DIR, 'up');
+  const env = clusterEnv(CLUSTER_DIR);
   const api = adminClient(env);
   const port = await freePort();
   const base = readFileSync(join(repo, 'test', 'cluster', 'config.yaml'), 'utf8');
@@ -191,7 +151,7 @@ async function main() {
   } finally {
     child.kill('SIGTERM');
     api.close();
-    cluster('down');
+    cluster(CLUSTER_DIR, 'down');
   }
   console.log('\n| shares in force besides the one revoked | rounds | p50 | p90 | p99 | max |\n|---:|---:|---:|---:|---:|---:|');
   for (const r of results) console.log(`| ${r.background} | ${r.rounds} | ${r.p50} ms | ${r.p90} ms | ${r.p99} ms | ${r.max} ms |`);

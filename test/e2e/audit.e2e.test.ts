@@ -142,11 +142,14 @@ describe('tenant-guard audit', () => {
       missingBaseline: { namespace: string; tenant: string; missing: string[]; drifted: string[] }[];
       unlabeledNamespaces: string[];
       platformUnlabeled: string[];
+      shares: unknown[];
       scanned: Record<string, number | null>;
     };
-    expect(Object.keys(report).sort()).toEqual(['apiServer', 'clusterPolicies', 'configuration', 'counts', 'findings', 'missingBaseline', 'platformUnlabeled', 'refusedPolicies', 'scanned', 'unlabeledNamespaces', 'warnings']);
+    expect(Object.keys(report).sort()).toEqual(['apiServer', 'clusterPolicies', 'configuration', 'counts', 'findings', 'missingBaseline', 'platformUnlabeled', 'refusedPolicies', 'scanned', 'shares', 'unlabeledNamespaces', 'warnings']);
     expect(Object.keys(report.counts).sort()).toEqual(['clusterPolicies', 'missingBaseline', 'platformUnlabeled', 'refusedPolicies', 'unlabeledNamespaces']);
     expect(report.findings).toBe(Object.values(report.counts).reduce((a, b) => a + b, 0));
+    // The shares in force are listed, never counted as findings.
+    expect(Array.isArray(report.shares)).toBe(true);
     const mine = report.refusedPolicies.find((p) => p.namespace === acme && p.name === crossTenant);
     expect(mine).toEqual({
       kind: 'NetworkPolicy',
