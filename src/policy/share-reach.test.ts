@@ -5,9 +5,10 @@
  * names the share that would make it legal.
  */
 import { describe, expect, it } from 'vitest';
-import { makeView, npInput, people, where } from '../../test/unit/fixtures.js';
+import { cnpInput, makeView, npInput, people, where } from '../../test/unit/fixtures.js';
 import { review } from './review.js';
 import { judgeImport, readExport, readImport, type ActiveShare } from './share.js';
+import { ciliumPorts } from './share-reach-cilium.js';
 import { selectorWithin } from './share-reach.js';
 import type { SharesView } from './types.js';
 
@@ -96,6 +97,62 @@ describe('ingress in the exporter within the share', () => {
     const spec = { podSelector: { matchLabels: { app: 'db' } }, policyTypes: ['Ingress'], ingress: [{ from: [{ ...byName('acme-web'), podSelector: { matchLabels: { app: 'api', tier: 'x' } } }], ports: [{ port: 5432 }] }] };
     const v = review({ ...npInput(spec, { namespace: 'globex-web', requester: people.gina, view: makeView() }), shares });
     expect(v.allowed).toBe(true);
+  });
+});
+
+// The same share for a CiliumNetworkPolicy: the namespace by its name (io.kubernetes.pod.namespace), pod labels, toPorts.
+describe('a CiliumNetworkPolicy within the share', () => {
+  const toDb = (labels: Record<string, string>, toPorts: unknown, endpointSelector: unknown = { matchLabels: { app: 'api' } }) => ({
+    spec: { endpointSelector, egress: [{ toEndpoints: [{ matchLabels: labels }], ...(toPorts === undefined ? {} : { toPorts }) }] },
+  });
+  const tcp5432 = [{ ports: [{ port: '5432', protocol: 'TCP' }] }];
+
+  it.each([
+    ['k8s: keys', { 'k8s:io.kubernetes.pod.namespace': 'globex-web', 'k8s:app': 'db' }],
+    ['any-source keys', { 'io.kubernetes.pod.namespace': 'globex-web', app: 'db', tier: 'x' }],
+  ])('allowed: egress from the importer to the exporter\'s pods on the shared port (%s)', (_what, labels) => {
+    const v = review({ ...cnpInput(toDb(labels, tcp5432)), shares });
+    expect(v.violations).toEqual([]);
+    expect(v.warnings).toContain('spec.egress[0].toEndpoints[0]: allowed within the share of Export globex-web/db and Import acme-web/db; once the share ends, this rule is refused on its next change and reported by tenant-guard audit');
+  });
+
+  it('allowed: ingress in the exporter from the importer\'s pods', () => {
+    const body = { spec: { endpointSelector: { matchLabels: { app: 'db' } }, ingress: [{ fromEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'acme-web', app: 'api' } }], toPorts: tcp5432 }] } };
+    expect(review({ ...cnpInput(body, { namespace: 'globex-web', requester: people.gina, view: makeView() }), shares }).violations).toEqual([]);
+  });
+
+  it.each<[string, Record<string, string>, unknown, unknown, string]>([
+    ['another port', { 'k8s:io.kubernetes.pod.namespace': 'globex-web', app: 'db' }, [{ ports: [{ port: '5433', protocol: 'TCP' }] }], undefined, 'its ports must be inside the share\'s (TCP 5432)'],
+    ['protocol ANY (TCP, UDP and SCTP)', { 'k8s:io.kubernetes.pod.namespace': 'globex-web', app: 'db' }, [{ ports: [{ port: '5432' }] }], undefined, 'its ports must be inside the share\'s'],
+    ['no toPorts', { 'k8s:io.kubernetes.pod.namespace': 'globex-web', app: 'db' }, undefined, undefined, 'the rule must list its ports'],
+    ['a named port', { 'k8s:io.kubernetes.pod.namespace': 'globex-web', app: 'db' }, [{ ports: [{ port: 'postgres', protocol: 'TCP' }] }], undefined, 'a named port cannot be compared with a share'],
+    ['every pod of the exporter namespace', { 'k8s:io.kubernetes.pod.namespace': 'globex-web' }, tcp5432, undefined, 'the endpoint selector\'s pod labels must carry every requirement of the Export\'s podSelector'],
+    ['every pod of this namespace', { 'k8s:io.kubernetes.pod.namespace': 'globex-web', app: 'db' }, tcp5432, {}, 'the endpointSelector must carry every requirement of the Import\'s podSelector'],
+  ])('refused: %s, with what is wider than the share', (_what, labels, toPorts, endpointSelector, reason) => {
+    const v = review({ ...cnpInput(toDb(labels, toPorts, endpointSelector)), shares });
+    expect(where(v)).toEqual(['SelectorOtherTenant@spec.egress[0].toEndpoints[0]']);
+    expect(v.violations[0]!.fix).toContain('wider than the share of Export globex-web/db and Import acme-web/db: ');
+    expect(v.violations[0]!.fix).toContain(reason);
+  });
+
+  it('refused without a share, by a namespace label, in a requirement, and in a third tenant\'s namespace', () => {
+    const none = review(cnpInput(toDb({ 'k8s:io.kubernetes.pod.namespace': 'globex-web', app: 'db' }, tcp5432)));
+    expect(none.violations[0]!.fix).toContain('this rule names "globex-web" by its name (k8s:io.kubernetes.pod.namespace)');
+    const byTenant = review({ ...cnpInput(toDb({ 'k8s:io.cilium.k8s.namespace.labels.tenant-guard.io/tenant': 'globex', app: 'db' }, tcp5432)), shares });
+    expect(byTenant.allowed).toBe(false);
+    const required = { spec: { endpointSelector: { matchLabels: { app: 'api' } }, egress: [{ toRequires: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'globex-web', app: 'db' } }], toPorts: tcp5432 }] } };
+    expect(review({ ...cnpInput(required), shares }).allowed).toBe(false);
+    const third = review({ ...cnpInput(toDb({ 'k8s:io.kubernetes.pod.namespace': 'globex-web', app: 'db' }, tcp5432), { namespace: 'acme-prod-db', requester: { username: 'p', groups: ['acme-prod-devs'] } }), shares });
+    expect(third.allowed).toBe(false);
+  });
+
+  it('reads ports as Cilium does: ANY or none is TCP, UDP and SCTP; 0 or an entry without ports is every port; ICMP is outside', () => {
+    expect(ciliumPorts({ toPorts: [{ ports: [{ port: '53' }] }] })).toEqual({ ports: ['TCP', 'UDP', 'SCTP'].map((protocol) => ({ protocol, port: 53, endPort: 53 })) });
+    expect(ciliumPorts({ toPorts: [{ ports: [{ port: '8000', endPort: 8010, protocol: 'UDP' }] }] })).toEqual({ ports: [{ protocol: 'UDP', port: 8000, endPort: 8010 }] });
+    expect(ciliumPorts({ toPorts: [{ ports: [{ port: '0', protocol: 'TCP' }] }] })).toEqual({ ports: undefined });
+    expect(ciliumPorts({ toPorts: [{ rules: { http: [{}] } }] })).toEqual({ ports: undefined });
+    expect(ciliumPorts({ toPorts: tcp5432, icmps: [{ fields: [{ type: 8 }] }] })).toHaveProperty('unreadable');
+    expect(ciliumPorts({ toPorts: [{ ports: [{ port: '5432', protocol: 'VRRP' }] }] })).toHaveProperty('unreadable');
   });
 });
 

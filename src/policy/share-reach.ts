@@ -1,10 +1,12 @@
 /**
- * A tenant's own NetworkPolicy may reach another tenant's namespace only
+ * A tenant's own NetworkPolicy or CiliumNetworkPolicy may reach another tenant's namespace only
  * within a share in force: the other namespace named by its immutable name
  * (`kubernetes.io/metadata.name`, and nothing else), the pods on both sides
  * inside the Export's and the Import's selectors, and explicit ports inside
  * the share's. Anything wider keeps the refusal, and its fix then says which
- * Export and Import would make the rule legal.
+ * Export and Import would make the rule legal. This file judges a peer once it
+ * is read into a PeerScope; the NetworkPolicy reading is here, the Cilium one
+ * in share-reach-cilium.ts.
  *
  * Which namespaces a peer reaches is the engine's semantic model
  * (peerNamespaces, confinement): a peer is inside shares when every namespace
@@ -22,18 +24,27 @@ import type { RuleContext } from './context.js';
 import { ABSENT, admits, finiteValues } from './model/choice.js';
 import { confinement } from './model/confinement.js';
 import { cellSet, type NamespaceSet } from './model/namespace-set.js';
-import { peerNamespaces } from './model/peer.js';
-import { portsOutside, readPodSelector, readPorts, type ActiveShare, type PodSelector, type Problem } from './share.js';
+import { portsOutside, portText, readPodSelector, readPorts, type ActiveShare, type PodSelector, type PortRange, type Problem } from './share.js';
 import { ownerOf } from './tenancy.js';
 import { NAME_LABEL } from './vocabulary.js';
 
 export type Direction = 'ingress' | 'egress';
 
-/** What a peer is judged against: the policy's own pods, the rule's ports, the rule's direction. */
+/**
+ * One peer as the share rules judge it: the policy's own pods, the peer's
+ * pods, the rule's ports (undefined: the rule lists none, so it allows every
+ * port), in one direction. `unreadable` is set when the pods or ports are not
+ * plain selectors and port numbers (no share covers what cannot be read).
+ */
 export interface PeerScope {
-  podSelector: unknown;
-  ports: unknown;
+  local: PodSelector;
+  remote: PodSelector;
+  ports: PortRange[] | undefined;
   direction: Direction;
+  /** Why the pods or ports cannot be compared with a share; undefined: they can. */
+  unreadable?: string | undefined;
+  /** How this kind names a namespace by its name, and its pods on each side, for the messages. */
+  words: { nameKey: string; local: string; remote: string };
 }
 
 export type Coverage = { covered: true; share: ActiveShare } | { covered: false; fix: string };
@@ -76,11 +87,11 @@ export function selectorWithin(inner: PodSelector, outer: PodSelector): boolean 
   return true;
 }
 
-function hint(ctx: RuleContext, other: string, otherTenant: string, direction: Direction): string {
+function hint(ctx: RuleContext, other: string, otherTenant: string, scope: PeerScope): string {
   const me = ctx.tenant ?? '?';
-  return direction === 'egress'
-    ? `to call pods of namespace "${other}" (tenant ${otherTenant}), tenant ${otherTenant} creates an Export in "${other}" listing tenant ${me} (namespace "${ctx.namespace}") with those pods and ports, you create an Import in "${ctx.namespace}" with from {namespace: ${other}, export: <its name>}, and this rule names "${other}" by its name (${NAME_LABEL}), with pods and ports inside both`
-    : `to admit pods of namespace "${other}" (tenant ${otherTenant}), you create an Export in "${ctx.namespace}" listing tenant ${otherTenant} (namespace "${other}") with this policy's pods and the ports, tenant ${otherTenant} creates an Import in "${other}" naming it, and this rule names "${other}" by its name (${NAME_LABEL}), with pods and ports inside both`;
+  return scope.direction === 'egress'
+    ? `to call pods of namespace "${other}" (tenant ${otherTenant}), tenant ${otherTenant} creates an Export in "${other}" listing tenant ${me} (namespace "${ctx.namespace}") with those pods and ports, you create an Import in "${ctx.namespace}" with from {namespace: ${other}, export: <its name>}, and this rule names "${other}" by its name (${scope.words.nameKey}), with pods and ports inside both`
+    : `to admit pods of namespace "${other}" (tenant ${otherTenant}), you create an Export in "${ctx.namespace}" listing tenant ${otherTenant} (namespace "${other}") with this policy's pods and the ports, tenant ${otherTenant} creates an Import in "${other}" naming it, and this rule names "${other}" by its name (${scope.words.nameKey}), with pods and ports inside both`;
 }
 
 function shareName(s: ActiveShare): string {
@@ -88,18 +99,17 @@ function shareName(s: ActiveShare): string {
 }
 
 /**
- * Is this NetworkPolicy peer inside shares in force? `nsSel` is the peer's
- * namespaceSelector, already found to reach another tenant. Undefined: it
- * reaches more than named namespaces of other tenants, so no share can
- * cover it (the usual refusal stands).
+ * Is a peer that reaches `set` (found to reach another tenant) inside shares
+ * in force? Undefined: it reaches more than named namespaces of other
+ * tenants, so no share can cover it (the usual refusal stands).
  */
-export function shareCoverage(peer: Record<string, unknown>, nsSel: Record<string, unknown>, scope: PeerScope, ctx: RuleContext): Coverage | undefined {
+export function shareCoverage(set: NamespaceSet, scope: PeerScope, ctx: RuleContext): Coverage | undefined {
   if (ctx.tenant === undefined || ctx.owner.kind !== 'tenant') return undefined;
-  const names = foreignNames(peerNamespaces({ kind: 'namespaceSelector', selector: nsSel }, ctx), ctx);
+  const names = foreignNames(set, ctx);
   if (names === undefined || names.length === 0) return undefined;
   let covering: ActiveShare | undefined;
   for (const other of names) {
-    const c = nameCoverage(other, peer, scope, ctx);
+    const c = nameCoverage(other, scope, ctx);
     if (c === undefined || !c.covered) return c;
     covering ??= c.share;
   }
@@ -107,32 +117,39 @@ export function shareCoverage(peer: Record<string, unknown>, nsSel: Record<strin
 }
 
 /** One named namespace of another tenant: inside a share in force with this one, in this direction? */
-function nameCoverage(other: string, peer: Record<string, unknown>, scope: PeerScope, ctx: RuleContext): Coverage | undefined {
+function nameCoverage(other: string, scope: PeerScope, ctx: RuleContext): Coverage | undefined {
   const owner = ownerOf(other, ctx.view, ctx.config);
   if (owner.kind !== 'tenant' || owner.tenant === ctx.tenant) return undefined;
-  const fix = hint(ctx, other, owner.tenant, scope.direction);
+  const fix = hint(ctx, other, owner.tenant, scope);
   const shares = ctx.shares?.known === true ? ctx.shares.activeIn(ctx.namespace) : [];
   const candidates = shares.filter((s) => (scope.direction === 'ingress'
     ? s.export.namespace === ctx.namespace && s.import.namespace === other
     : s.import.namespace === ctx.namespace && s.export.namespace === other));
   if (candidates.length === 0) return { covered: false, fix };
-  const problems: Problem[] = [];
-  const local = readPodSelector(scope.podSelector ?? {}, ['spec', 'podSelector'], problems);
-  const remote = readPodSelector(peer.podSelector ?? {}, ['podSelector'], problems);
-  const ports = scope.ports === undefined || scope.ports === null ? undefined : readPorts(scope.ports, ['ports'], problems);
   const wider: string[] = [];
   for (const s of candidates) {
     const [mine, theirs] = scope.direction === 'ingress' ? [s.export.podSelector, s.import.podSelector] : [s.import.podSelector, s.export.podSelector];
     const why: string[] = [];
-    if (problems.length > 0) why.push('its pods and ports must be plain selectors and port numbers');
-    if (!selectorWithin(local, mine)) why.push(`spec.podSelector must carry every requirement of the ${scope.direction === 'ingress' ? 'Export' : 'Import'}'s podSelector`);
-    if (!selectorWithin(remote, theirs)) why.push(`the peer's podSelector must carry every requirement of the ${scope.direction === 'ingress' ? 'Import' : 'Export'}'s podSelector`);
-    if (ports === undefined) why.push('the rule must list its ports (the share covers only its own)');
-    else if (portsOutside(ports, s.ports).length > 0) why.push(`its ports must be inside the share's (${s.ports.map((p) => (p.endPort === p.port ? `${p.protocol} ${p.port}` : `${p.protocol} ${p.port}-${p.endPort}`)).join(', ')})`);
+    if (scope.unreadable !== undefined) why.push(scope.unreadable);
+    if (!selectorWithin(scope.local, mine)) why.push(`${scope.words.local} must carry every requirement of the ${scope.direction === 'ingress' ? 'Export' : 'Import'}'s podSelector`);
+    if (!selectorWithin(scope.remote, theirs)) why.push(`${scope.words.remote} must carry every requirement of the ${scope.direction === 'ingress' ? 'Import' : 'Export'}'s podSelector`);
+    if (scope.ports === undefined) why.push('the rule must list its ports (the share covers only its own)');
+    else if (portsOutside(scope.ports, s.ports).length > 0) why.push(`its ports must be inside the share's (${s.ports.map(portText).join(', ')})`);
     if (why.length === 0) return { covered: true, share: s };
     wider.push(`wider than the share of ${shareName(s)}: ${why.join('; ')}`);
   }
   return { covered: false, fix: `${wider.join('. ')}` };
+}
+
+const NETWORK_POLICY_WORDS = { nameKey: NAME_LABEL, local: 'spec.podSelector', remote: 'the peer\'s podSelector' };
+
+/** A NetworkPolicy peer (namespaceSelector and podSelector) in a rule with these ports, of a policy with this podSelector. */
+export function networkPolicyScope(peer: Record<string, unknown>, podSelector: unknown, ports: unknown, direction: Direction): PeerScope {
+  const problems: Problem[] = [];
+  const local = readPodSelector(podSelector ?? {}, ['spec', 'podSelector'], problems);
+  const remote = readPodSelector(peer.podSelector ?? {}, ['podSelector'], problems);
+  const read = ports === undefined || ports === null ? undefined : readPorts(ports, ['ports'], problems);
+  return { local, remote, ports: read, direction, words: NETWORK_POLICY_WORDS, unreadable: problems.length > 0 ? 'its pods and ports must be plain selectors and port numbers' : undefined };
 }
 
 export function coveredWarning(s: ActiveShare): string {

@@ -103,12 +103,14 @@ describe('endpoint selectors', () => {
     }
   });
 
-  it('the fix names the Cilium selectors for the tenant and the platform', () => {
+  it('the fix names the Cilium selectors for the tenant and the platform, and the share that would allow the name', () => {
     const v = judge(ingressFrom('fromEndpoints', [{ matchLabels: { [POD_NS]: 'globex-web' } }]));
     expect(v.violations[0]).toMatchObject({
       message: 'names namespace "globex-web", which belongs to tenant globex',
-      fix: `leave namespace labels out to stay in this namespace, select your tenant with matchLabels {"k8s:${NS_LABELS}${TENANT_LABEL}": "acme"}, or platform endpoints with matchLabels {"k8s:${NS_LABELS}${TENANT_LABEL}": "platform"}; no automatic change keeps this intent: to reach another tenant, ask that tenant to expose the service through the platform, or ask the platform team`,
+      fix: `leave namespace labels out to stay in this namespace, select your tenant with matchLabels {"k8s:${NS_LABELS}${TENANT_LABEL}": "acme"}, or platform endpoints with matchLabels {"k8s:${NS_LABELS}${TENANT_LABEL}": "platform"}; to admit pods of namespace "globex-web" (tenant globex), you create an Export in "acme-web" listing tenant globex (namespace "globex-web") with this policy's pods and the ports, tenant globex creates an Import in "globex-web" naming it, and this rule names "globex-web" by its name (k8s:${POD_NS}), with pods and ports inside both`,
     });
+    // Outside a share the requirement form has no share to point at: no automatic change keeps that intent.
+    expect(judge(ingressFrom('fromRequires', [{ matchLabels: { [POD_NS]: 'globex-web' } }])).violations[0]!.fix).toContain('no automatic change keeps this intent');
     // Another tenant's namespace named outright: no patch can keep that intent.
     expect(v.violations[0]!.suggestion).toBeUndefined();
   });

@@ -25,6 +25,8 @@ import { isRecord, listAt, type Report } from '../report.js';
 import { meaningOf, parseSelectorKey } from '../model/selector-key.js';
 import { selectorReadings } from '../model/selector-readings.js';
 import { NAME_LABEL } from '../vocabulary.js';
+import { ciliumShareCoverage, type CiliumRuleScope } from '../share-reach-cilium.js';
+import { coveredWarning } from '../share-reach.js';
 import { judgeKeySpelling } from './cilium-keys.js';
 import { holdsNonList, judgeCidr, judgeCidrSets, judgeEntities, judgeServices, type Walk } from './cilium-peers.js';
 
@@ -77,6 +79,8 @@ export interface SelectorJudgement {
   findings: readonly Finding[];
   /** A replacement the model judges confined in every reading, when there are findings. */
   fixed: Record<string, unknown> | undefined;
+  /** The readings with findings (for the shares in force, which may cover them where the selector stands). */
+  outside: readonly Record<string, unknown>[];
 }
 
 function judgeSelector(sel: Record<string, unknown>, ctx: RuleContext): SelectorJudgement {
@@ -85,6 +89,7 @@ function judgeSelector(sel: Record<string, unknown>, ctx: RuleContext): Selector
   // The model decides each (pin, reserved labels, sources, every namespace that is or could be); the findings explain.
   const findings: Finding[] = [];
   const warnings = new Set<string>();
+  const outside: Record<string, unknown>[] = [];
   for (const reading of selectorReadings(sel)) {
     const { namespaces, denied } = judgeReading(reading, ctx);
     const reqs = endpointNamespaceRequirements(reading, label);
@@ -95,9 +100,10 @@ function judgeSelector(sel: Record<string, unknown>, ctx: RuleContext): Selector
     }
     const found = [...(namespaces ? [] : [...reservedFindings(reading), ...(result?.findings ?? [])]), ...deniedFindings(denied)];
     if (found.length === 0) found.push({ code: 'SelectorUnconfined', message: 'can match endpoints outside this tenant and the platform' });
+    outside.push(reading);
     for (const f of found) if (!findings.some((g) => g.code === f.code && g.message === f.message)) findings.push(f);
   }
-  if (findings.length === 0) return { warnings, findings, fixed: undefined }; // pinned to the policy's own namespace, or confined
+  if (findings.length === 0) return { warnings, findings, fixed: undefined, outside }; // pinned to the policy's own namespace, or confined
   const classify = (k: string) => namespaceSubject(k, label) ?? (isReservedKey(k) ? 'reserved' as const : undefined);
   const fixed = confinedSelector(suggestionBase(sel), classify, (s) => endpointNamespaceRequirements(s, label), ctx, 'cilium');
   // Only a replacement the model judges confined in every reading is suggested.
@@ -105,10 +111,11 @@ function judgeSelector(sel: Record<string, unknown>, ctx: RuleContext): Selector
     const j = judgeReading(r, ctx);
     return j.namespaces && j.denied.length === 0;
   });
-  return { warnings, findings, fixed: fixes ? fixed : undefined };
+  return { warnings, findings, fixed: fixes ? fixed : undefined, outside };
 }
 
-function judgeSelectors(list: unknown[], path: FieldPath, w: Walk): void {
+/** `share`: the rule these selectors are peers of, when a share may allow them (fromEndpoints/toEndpoints of an allow rule). */
+function judgeSelectors(list: unknown[], path: FieldPath, w: Walk, share?: CiliumRuleScope): void {
   list.forEach((sel, i) => {
     const p = [...path, i];
     if (!isRecord(sel)) {
@@ -125,8 +132,15 @@ function judgeSelectors(list: unknown[], path: FieldPath, w: Walk): void {
     }
     for (const warning of judged.warnings) w.report.warnAt(p, warning);
     if (judged.findings.length === 0) return;
+    // A name of another tenant's namespace may be allowed by a share in force (and otherwise the fix names the share that would be).
+    const covering = share !== undefined && judged.findings.every((f) => f.code === 'SelectorOtherTenant') ? ciliumShareCoverage(judged.outside, share, w.ctx) : undefined;
+    if (covering?.covered === true) {
+      w.report.warnAt(p, coveredWarning(covering.share));
+      return;
+    }
     const suggestion = judged.fixed !== undefined ? replaceAt(p, judged.fixed) : undefined;
-    for (const f of judged.findings) w.report.violation(f.code, p, f.message, ciliumSelectorFix(w.ctx) + (suggestion === undefined ? noSafeChange(f.code) : ''), suggestion);
+    const tail = (code: Finding['code']): string => (covering !== undefined ? `; ${covering.fix}` : suggestion === undefined ? noSafeChange(code) : '');
+    for (const f of judged.findings) w.report.violation(f.code, p, f.message, ciliumSelectorFix(w.ctx) + tail(f.code), suggestion);
   });
 }
 
@@ -181,7 +195,9 @@ function judgeRules(spec: Record<string, unknown>, specPath: FieldPath, w: Walk,
     const sel = direction === 'ingress' ? ['fromEndpoints', 'fromRequires'] : ['toEndpoints', 'toRequires'];
     for (const key of sel) {
       const list = listAt(w.report, rule, key, [...rp, key]);
-      if (list !== undefined) judgeSelectors(list, [...rp, key], walk);
+      // Only endpoints of an allow rule open a path a share can cover; a requirement (fromRequires) is not a peer.
+      const share = !deny && key.endsWith('Endpoints') ? { endpointSelector: spec.endpointSelector, rule, direction } : undefined;
+      if (list !== undefined) judgeSelectors(list, [...rp, key], walk, share);
     }
     // Node selectors match nodes, never a tenant's pods: only their spelling is judged.
     const nodes = direction === 'ingress' ? 'fromNodes' : 'toNodes';

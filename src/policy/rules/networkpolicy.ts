@@ -13,7 +13,7 @@ import { confinement } from '../model/confinement.js';
 import { namespaceKeySubject, namespaceSelectorRequirements } from '../model/namespace-selector.js';
 import { peerNamespaces } from '../model/peer.js';
 import type { FieldPath } from '../path.js';
-import { coveredWarning, shareCoverage, type PeerScope } from '../share-reach.js';
+import { coveredWarning, networkPolicyScope, shareCoverage, type Direction } from '../share-reach.js';
 import { isRecord, listAt, type Report } from '../report.js';
 import { addAt, confinedSelector, exceptSuggestion, replaceAt, safePeersNetworkPolicy } from '../suggest.js';
 import { valueText } from '../text.js';
@@ -22,7 +22,14 @@ import { valueText } from '../text.js';
 export const selectorRequirements = namespaceSelectorRequirements;
 const subjectOf = namespaceKeySubject;
 
-function judgePeer(peer: unknown, path: FieldPath, ctx: RuleContext, report: Report, protectedRanges: Cidr[], scope: PeerScope): void {
+/** What a peer is judged with besides itself (for shares): the policy's pods, the rule's ports and direction. */
+interface RuleScope {
+  podSelector: unknown;
+  ports: unknown;
+  direction: Direction;
+}
+
+function judgePeer(peer: unknown, path: FieldPath, ctx: RuleContext, report: Report, protectedRanges: Cidr[], scope: RuleScope): void {
   if (!isRecord(peer)) {
     report.violation('MalformedObject', path, 'must be a peer object (podSelector, namespaceSelector or ipBlock)', 'write the peer as a mapping');
     return;
@@ -37,7 +44,7 @@ function judgePeer(peer: unknown, path: FieldPath, ctx: RuleContext, report: Rep
       const result = judgeNamespaceReach(selectorRequirements(nsSel, label), ctx);
       for (const w of result.warnings) report.warnAt(selPath, w);
       // A name of another tenant's namespace may be allowed by a share in force (and otherwise the fix names the share that would be).
-      const share = result.findings.length > 0 && result.findings.every((f) => f.code === 'SelectorOtherTenant') ? shareCoverage(peer, nsSel, scope, ctx) : undefined;
+      const share = result.findings.length > 0 && result.findings.every((f) => f.code === 'SelectorOtherTenant') ? shareCoverage(peerNamespaces({ kind: 'namespaceSelector', selector: nsSel }, ctx), networkPolicyScope(peer, scope.podSelector, scope.ports, scope.direction), ctx) : undefined;
       if (share?.covered === true) {
         report.warnAt(selPath, coveredWarning(share.share));
       } else if (result.findings.length > 0) {
@@ -111,7 +118,7 @@ export function validateNetworkPolicy(obj: Record<string, unknown>, ctx: RuleCon
             addAt([...rulePath, peersKey], safePeersNetworkPolicy(ctx)));
         }
       }
-      const scope: PeerScope = { podSelector: spec.podSelector, ports: rule.ports, direction };
+      const scope: RuleScope = { podSelector: spec.podSelector, ports: rule.ports, direction };
       peers?.forEach((peer, j) => judgePeer(peer, [...rulePath, peersKey, j], ctx, report, protectedRanges, scope));
     });
   }
