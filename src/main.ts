@@ -91,7 +91,7 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
   const notReady = (): string[] => [...(controller?.notReady() ?? []), ...(shares?.notReady() ?? [])];
 
   const reports = kube !== undefined && informers !== undefined && opts.controller !== undefined && config.reports.enabled
-    ? new ReportController({ config, rest: kube.rest, informers, log, registry: metrics.registry, identity: opts.controller.identity })
+    ? new ReportController({ config, rest: kube.rest, informers, log, registry: metrics.registry, identity: opts.controller.identity, shares: shareCache })
     : undefined;
 
   let webhook: RunningWebhook | undefined;

@@ -27,7 +27,7 @@ import { isManaged, ownerFromLabels, review, storedObjectInput, type NamespaceVi
 import { desiredBaseline, needsWrite, type Flavour } from '../baseline/desired.js';
 import { portText, readExport, readImport } from '../policy/share.js';
 import { evaluateShares } from '../sharing/evaluate.js';
-import { buildSharesView } from '../sharing/view.js';
+import { buildSharesView, type ShareObjects } from '../sharing/view.js';
 
 export interface AuditObject {
   apiVersion?: string;
@@ -145,9 +145,9 @@ export interface JudgedPolicy {
  * The webhook's verdict on a stored NetworkPolicy or CiliumNetworkPolicy
  * (`kind` when the list left it out); undefined for the platform's own
  * managed policies, which are not judged. Shared by the audit and the
- * PolicyReports, so both say the same. `shares`: the shares in force (the
- * audit passes them; the PolicyReports do not yet, so a path only a share
- * explains is still reported there).
+ * PolicyReports, so both say the same. `shares`: the shares in force (a path
+ * only a share explains is allowed; one that relied on a share that ended is
+ * refused).
  */
 export function judgePolicy(obj: AuditObject, kind: 'NetworkPolicy' | 'CiliumNetworkPolicy', view: NamespaceView, config: Config, shares?: SharesView): JudgedPolicy | undefined {
   if (isManaged(obj)) return undefined;
@@ -187,16 +187,25 @@ export function namespaceFinding(ns: AuditObject, config: Config): 'unlabeledNam
   return ownerFromLabels(name, labels, policySettingsOf(config)).kind === 'none' ? 'unlabeledNamespaces' : undefined;
 }
 
-export function auditCluster(input: AuditInput): AuditReport {
-  const { config } = input;
-  const view = new StaticNamespaces(input.namespaces as readonly NamespaceLike[]).view();
-  // Hand-written policies are judged with the shares in force: a cross-tenant path only a share explains is no finding, any other is.
-  const shareObjects = {
+/** The listed Exports and Imports that read (the others are for the API server's schema to refuse). */
+function auditShareObjects(input: AuditInput): ShareObjects {
+  return {
     synced: true,
     exports: (input.exports ?? []).flatMap((o) => { const r = readExport(o); return r.ok ? [r.value] : []; }),
     imports: (input.imports ?? []).flatMap((o) => { const r = readImport(o); return r.ok ? [r.value] : []; }),
   };
-  const shares = buildSharesView(shareObjects, view, config, input.nowMs ?? 0);
+}
+
+/** The shares in force in a listing, as the audit and `audit -o policyreport` judge policies with them. */
+export function auditShares(input: AuditInput, view: NamespaceView): SharesView {
+  return buildSharesView(auditShareObjects(input), view, input.config, input.nowMs ?? 0);
+}
+
+export function auditCluster(input: AuditInput): AuditReport {
+  const { config } = input;
+  const view = new StaticNamespaces(input.namespaces as readonly NamespaceLike[]).view();
+  // Hand-written policies are judged with the shares in force: a cross-tenant path only a share explains is no finding, any other is.
+  const shares = auditShares(input, view);
   const refused: RefusedPolicy[] = [];
   let managedSkipped = 0;
 
@@ -237,7 +246,7 @@ export function auditCluster(input: AuditInput): AuditReport {
   }
 
   const tenantOf = (n: string) => { const o = ownerFromLabels(n, input.namespaces.find((x) => x.metadata?.name === n)?.metadata?.labels, config); return o.kind === 'tenant' ? o.tenant : undefined; };
-  const listing: ShareListing[] = evaluateShares({ ...shareObjects, previousReason: () => undefined, tenantOf, rules: config.sharing, nowMs: input.nowMs ?? 0 }).active.map((a) => ({
+  const listing: ShareListing[] = evaluateShares({ ...auditShareObjects(input), previousReason: () => undefined, tenantOf, rules: config.sharing, nowMs: input.nowMs ?? 0 }).active.map((a) => ({
     export: `${a.export.namespace}/${a.export.name}`,
     import: `${a.import.namespace}/${a.import.name}`,
     exporterTenant: a.exporterTenant,

@@ -32,7 +32,7 @@ import type { Reflector } from '../kube/reflector.js';
 import { apiStatus, type KubeRest } from '../kube/rest.js';
 import { CILIUM_POLICIES, CLUSTER_POLICY_REPORTS, NETWORK_POLICIES, POLICY_REPORTS, collectionPath, objectPath } from '../kube/resources.js';
 import { WorkerLoop } from '../kube/worker.js';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, ownerFromLabels, type NamespaceView } from '../policy/index.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, ownerFromLabels, type NamespaceView, type SharesView } from '../policy/index.js';
 import { desiredClusterReport, desiredNamespaceReport, type ClusterFindings, type PolicyReport } from './desired.js';
 import { reconcileReport, type ReportWriter, type StoredReport } from './reconcile.js';
 
@@ -52,6 +52,15 @@ export interface ReportControllerOptions {
   log: Logger;
   registry: Registry;
   identity?: string | undefined;
+  /** The process's cache of Exports and Imports: policies are judged with the shares in force, and judged again when they change. */
+  shares?: ReportShares | undefined;
+}
+
+/** What the reports need of the share cache (src/sharing/cache.ts). */
+export interface ReportShares {
+  readonly synced: boolean;
+  view(namespaces: NamespaceView): SharesView;
+  onChange(listener: () => void): void;
 }
 
 export class ReportController {
@@ -76,6 +85,7 @@ export class ReportController {
   private resync: NodeJS.Timeout | undefined;
   /** controller.namespaceSelector: the tenant namespaces that get a report, as they get a baseline. */
   private readonly selects: ((labels: Readonly<Record<string, string>>) => boolean) | undefined;
+  private readonly shares: ReportShares | undefined;
 
   constructor(opts: ReportControllerOptions) {
     this.config = opts.config;
@@ -91,6 +101,9 @@ export class ReportController {
     this.namespaces = this.informers.namespaces();
     this.namespaces.subscribe({ onChange: (_t, obj) => this.onNamespace(obj), onSynced: () => this.enqueueAll() });
     this.networkPolicies = this.policyInformer(NETWORK_POLICIES);
+    this.shares = opts.shares;
+    // A share that starts or ends changes the verdict on policies of both namespaces: every report is looked at again after a pause.
+    this.shares?.onChange(() => this.settleThenAll());
     this.discovery = new DiscoveryPoll(this.rest, DISCOVERY_INTERVAL_MS, (served) => this.onServed(served), this.log);
     this.workers = new WorkerLoop({
       queue: this.queue,
@@ -127,7 +140,8 @@ export class ReportController {
 
   private ready(): boolean {
     return this.reports !== undefined && this.reports.hasSynced && this.clusterReports?.hasSynced === true
-      && this.namespaces.hasSynced && this.networkPolicies.hasSynced && (this.cilium === undefined || this.cilium.hasSynced);
+      && this.namespaces.hasSynced && this.networkPolicies.hasSynced && (this.cilium === undefined || this.cilium.hasSynced)
+      && this.shares?.synced !== false;
   }
 
   private setLeading(on: boolean): void {
@@ -159,6 +173,10 @@ export class ReportController {
 
   private onNamespace(obj: CachedNamespace): void {
     this.enqueue(obj.metadata?.name);
+    this.settleThenAll();
+  }
+
+  private settleThenAll(): void {
     this.settle ??= setTimeout(() => {
       this.settle = undefined;
       this.enqueueAll();
@@ -199,11 +217,12 @@ export class ReportController {
     const owner = ownerFromLabels(key, ns.metadata?.labels, this.config);
     if (owner.kind !== 'tenant' || this.selects?.(ns.metadata?.labels ?? {}) === false) return undefined;
     const view = this.view();
+    const shares = this.shares?.view(view);
     const live: AuditObject[] = [];
     const policies: JudgedPolicy[] = [];
     const judge = (o: AuditObject, kind: 'NetworkPolicy' | 'CiliumNetworkPolicy') => {
       live.push({ ...o, kind });
-      const j = judgePolicy(o, kind, view, this.config);
+      const j = judgePolicy(o, kind, view, this.config, shares);
       if (j !== undefined) policies.push(j);
     };
     for (const np of this.networkPolicies.inNamespace(key)) judge(np, 'NetworkPolicy');

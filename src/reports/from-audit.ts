@@ -5,7 +5,7 @@
  */
 import { StaticNamespaces, type NamespaceLike } from '../kube/namespace-view.js';
 import { ownerFromLabels } from '../policy/index.js';
-import { auditCluster, judgePolicy, type AuditInput, type AuditObject, type JudgedPolicy } from '../audit/report.js';
+import { auditCluster, auditShares, judgePolicy, type AuditInput, type AuditObject, type JudgedPolicy } from '../audit/report.js';
 import { desiredClusterReport, desiredNamespaceReport, type PolicyReport } from './desired.js';
 
 function terminating(o: AuditObject): boolean {
@@ -17,9 +17,10 @@ export function reportsOfAudit(input: AuditInput): PolicyReport[] {
   const { config } = input;
   const view = new StaticNamespaces(input.namespaces as readonly NamespaceLike[]).view();
   const audit = auditCluster(input);
+  const shares = auditShares(input, view);
   const judged = new Map<string, JudgedPolicy[]>();
   const add = (o: AuditObject, kind: 'NetworkPolicy' | 'CiliumNetworkPolicy') => {
-    const j = judgePolicy(o, kind, view, config);
+    const j = judgePolicy(o, kind, view, config, shares);
     if (j === undefined) return;
     const list = judged.get(j.namespace) ?? [];
     list.push(j);
