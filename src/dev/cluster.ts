@@ -27,7 +27,9 @@
  * scripts/build-k8s.sh), TG_WEBHOOK_CMD (a command run with bash -c in the
  * repository that starts the webhook; it gets TG_WEBHOOK_PORT, _CERT, _KEY,
  * _CA, _CONFIG, _CERT_DIR and _KUBECONFIG, the webhook's own identity; default:
- * the built tenant-guard, else test/cluster/trivial-webhook.mjs),
+ * the built tenant-guard with its controller, as the chart runs it, else
+ * test/cluster/trivial-webhook.mjs), TG_DEV_CONTROLLER (`off`: the webhook
+ * without the controller, as the end-to-end tests and benches run it),
  * TG_WEBHOOK_CONFIG (default test/cluster/config.yaml), TG_UP_TIMEOUT (seconds
  * per component, 120), TG_LOCK_TIMEOUT (seconds to wait for another command on
  * the same state folder, 1800: covers a cold build), TG_CLUSTER_OWNER (recorded
@@ -37,11 +39,11 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync,
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applyBasics, buildBinaries, checkCrds, startApiServer, startEtcd } from './control-plane.js';
+import { applyBasics, applyControllerRbac, buildBinaries, checkCrds, startApiServer, startEtcd } from './control-plane.js';
 import { writePki, writeTokensAndKubeconfigs } from './credentials.js';
 import { clusterEnvOf, envFileText, layoutOf, parseEnvFile, pidFile, REPO, USERS, type ClusterEnv, type Layout } from './layout.js';
 import { acquireLock, ClusterError, freePorts, httpsGet, log, pidAlive, pidOf, stopDaemon } from './processes.js';
-import { kc, launchWebhook, prepareWebhook, recordConfig, recordedConfig, registerWebhook, waitWebhookAnswering, webhookRecorded } from './webhook.js';
+import { devController, kc, launchWebhook, prepareWebhook, recordConfig, recordedConfig, registerWebhook, waitWebhookAnswering, webhookRecorded } from './webhook.js';
 
 const DAEMONS = ['webhook', 'kube-apiserver', 'etcd'] as const;
 
@@ -96,11 +98,13 @@ async function startEverything(l: Layout, t0: number): Promise<void> {
   await startApiServer(l, c, l.timeoutS);
   await applyBasics(l, c, l.timeoutS);
   c.webhookKind = prepareWebhook(l);
+  const controller = c.webhookKind === 'tenant-guard' && devController();
+  if (controller) await applyControllerRbac(l, c);
   await launchWebhook(l, webhookPort, l.timeoutS);
   await registerWebhook(l, c);
   await waitWebhookAnswering(l, c, l.timeoutS);
   writeFileSync(l.envFile, envFileText(l, c));
-  log(`up in ${Math.floor((Date.now() - t0) / 1000)}s: ${c.apiUrl}, webhook (${c.webhookKind}) https://127.0.0.1:${webhookPort}`);
+  log(`up in ${Math.floor((Date.now() - t0) / 1000)}s: ${c.apiUrl}, webhook (${c.webhookKind}${controller ? ', with the controller' : ''}) https://127.0.0.1:${webhookPort}`);
   log(`kubeconfigs: ${l.kubeconfigs}/{${USERS.map((u) => u.name).join(',')}}; kubectl: ${join(l.state, 'bin', 'kubectl')}`);
   log('load the environment with: eval "$(npm run --silent cluster env)"');
 }

@@ -113,3 +113,8 @@ export async function applyBasics(l: Layout, c: ClusterEnv, timeoutS: number): P
   }
   await admin(l, c, ['wait', '--for=condition=Established', `--timeout=${timeoutS}s`, ...[...CRDS, ...OWN_CRDS].map(([, name]) => `crd/${name}`)], 'waiting for the CRDs');
 }
+
+/** What the controller beside the webhook may do (the chart's controller rules), for the webhook's identity. */
+export async function applyControllerRbac(l: Layout, c: ClusterEnv): Promise<void> {
+  await admin(l, c, ['apply', '-f', join(l.manifests, 'controller-rbac.yaml')], "applying the controller's RBAC");
+}

@@ -35,6 +35,16 @@ function webhookEnv(l: Layout, port: number, config: string): NodeJS.ProcessEnv 
   };
 }
 
+/**
+ * Whether the built tenant-guard runs the controller beside the webhook
+ * (`serve --controller`), as the chart does by default. TG_DEV_CONTROLLER=off
+ * runs the webhook alone: the end-to-end tests and the benches start the
+ * controllers they test, scoped to their own namespaces.
+ */
+export function devController(): boolean {
+  return process.env.TG_DEV_CONTROLLER !== 'off';
+}
+
 /** Chooses the webhook command, issues its certificate and records both; returns the webhook's kind. */
 export function prepareWebhook(l: Layout): string {
   writeWebhookCerts(l, certDir(l));
@@ -45,7 +55,7 @@ export function prepareWebhook(l: Layout): string {
     cmd = process.env.TG_WEBHOOK_CMD;
   } else if (existsSync(join(REPO, 'dist', 'cli', 'main.js'))) {
     kind = 'tenant-guard';
-    cmd = 'node dist/cli/main.js serve --config "$TG_WEBHOOK_CONFIG" --port "$TG_WEBHOOK_PORT" --cert "$TG_WEBHOOK_CERT" --key "$TG_WEBHOOK_KEY" --kubeconfig "$TG_WEBHOOK_KUBECONFIG"';
+    cmd = `node dist/cli/main.js serve --config "$TG_WEBHOOK_CONFIG" --port "$TG_WEBHOOK_PORT" --cert "$TG_WEBHOOK_CERT" --key "$TG_WEBHOOK_KEY" --kubeconfig "$TG_WEBHOOK_KUBECONFIG"${devController() ? ' --controller' : ''}`;
   } else {
     kind = 'trivial';
     log('dist/cli/main.js not built: using the trivial test webhook (test/cluster/trivial-webhook.mjs)');

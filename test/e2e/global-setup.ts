@@ -36,7 +36,8 @@ function run(args: string[], timeoutMs: number, opts: { quiet?: boolean; env?: N
       stdio: ['ignore', opts.quiet === true ? 'ignore' : 'inherit', opts.quiet === true ? 'ignore' : 'inherit'],
       timeout: timeoutMs,
       killSignal: 'SIGTERM',
-      env: { ...process.env, ...opts.env },
+      // The tests start the controllers they test, scoped to their own namespaces: the cluster's webhook runs alone.
+      env: { ...process.env, TG_DEV_CONTROLLER: 'off', ...opts.env },
     });
     child.on('error', reject);
     child.on('exit', (code, signal) => resolvePromise(code ?? (signal ? 128 : 1)));
@@ -102,6 +103,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
     let stateDir: string;
     ({ stateDir, kubeconfigDir, kubectl } = clusterEnv());
+    const cmdFile = join(stateDir, 'webhook', 'cmd');
+    if (existsSync(cmdFile) && readFileSync(cmdFile, 'utf8').includes('--controller')) {
+      throw new Error(`the running cluster (${stateDir}) runs the controller beside the webhook, which would write in the tests' namespaces: 'npm run cluster down' first, or start it with TG_DEV_CONTROLLER=off`);
+    }
     // Only the run whose token `up` recorded started the cluster (another run
     // may have started it meanwhile, or `up` may only have restarted the webhook).
     const ownerFile = join(stateDir, 'owner');

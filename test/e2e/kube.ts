@@ -124,7 +124,7 @@ interface ScriptResult {
 
 function script(stateDir: string, args: string[], timeoutMs: number, extraEnv: NodeJS.ProcessEnv = {}): Promise<ScriptResult> {
   return new Promise((resolvePromise, reject) => {
-    const env = childEnv({ ...extraEnv, TG_CLUSTER_DIR: stateDir });
+    const env = childEnv({ TG_DEV_CONTROLLER: 'off', ...extraEnv, TG_CLUSTER_DIR: stateDir });
     delete env.TG_CLUSTER_OWNER;
     const child = spawn(node, [...clusterArgs, ...args], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGTERM' });
     let output = '';
