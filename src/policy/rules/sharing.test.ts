@@ -91,7 +91,7 @@ describe('Export', () => {
 
   it('refuses "all ports" (no ports field) with the fix that lists them', () => {
     const v = review(exportInput({ podSelector: {}, to: [{ tenant: 'acme' }] }));
-    expect(v.violations).toEqual([{ code: 'SharePorts', path: 'spec.ports', message: 'is required: list the ports explicitly (there is no "all ports")', fix: 'list each port as {port: <number>, protocol: TCP|UDP|SCTP}, or a range with endPort' }]);
+    expect(v.violations).toEqual([{ code: 'SharePorts', path: 'spec.ports', segments: ['spec', 'ports'], message: 'is required: list the ports explicitly (there is no "all ports")', fix: 'list each port as {port: <number>, protocol: TCP|UDP|SCTP}, or a range with endPort' }]);
   });
 
   it('refuses a tenant that is not configured when tenants exist only by configuration', () => {
@@ -117,7 +117,7 @@ describe('Export', () => {
   it('refuses pairs outside sharing.allowedPairs, in the direction given', () => {
     const config = makeConfig({ sharing: { allowedPairs: [{ exporter: 'acme', importer: 'globex' }] } });
     const v = review(exportInput(exportSpec, { config }));
-    expect(v.violations).toEqual([{ code: 'SharePairNotAllowed', path: 'spec.to[0].tenant', message: 'tenant globex may not share with tenant acme (sharing.allowedPairs)', fix: 'ask the platform team to allow this pair' }]);
+    expect(v.violations).toEqual([{ code: 'SharePairNotAllowed', path: 'spec.to[0].tenant', segments: ['spec', 'to', 0, 'tenant'], message: 'tenant globex may not share with tenant acme (sharing.allowedPairs)', fix: 'ask the platform team to allow this pair' }]);
     const back = makeConfig({ sharing: { allowedPairs: [{ exporter: 'globex', importer: 'acme' }] } });
     expect(review(exportInput(exportSpec, { config: back })).allowed).toBe(true);
   });
