@@ -7,9 +7,10 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { NAME_LABEL } from '../policy/vocabulary.js';
 import { writeWebhookCerts } from './credentials.js';
-import { kubeconfigOf, logFile, pidFile, REPO, type ClusterEnv, type Layout } from './layout.js';
+import { kubeconfigOf, logFile, pidFile, REPO, WEBHOOK_USER, type ClusterEnv, type Layout } from './layout.js';
 import { httpsGet, log, run, startDaemon, waitFor, type RunResult } from './processes.js';
 
 /** kubectl as one of the cluster's users. */
@@ -45,6 +46,19 @@ export function devController(): boolean {
   return process.env.TG_DEV_CONTROLLER !== 'off';
 }
 
+/**
+ * The config with the webhook's own identity among the admins, as the chart
+ * writes it: the controller beside the webhook writes the managed policies,
+ * which the webhook refuses to anyone else.
+ */
+function withControllerAdmin(l: Layout, file: string): string {
+  const doc = (parseYaml(readFileSync(file, 'utf8')) ?? {}) as { admins?: { users?: string[]; groups?: string[] } };
+  const users = doc.admins?.users ?? [];
+  const out = join(l.webhookDir, 'config.yaml');
+  writeFileSync(out, stringifyYaml({ ...doc, admins: { ...doc.admins, users: users.includes(WEBHOOK_USER.name) ? users : [...users, WEBHOOK_USER.name] } }));
+  return out;
+}
+
 /** Chooses the webhook command, issues its certificate and records both; returns the webhook's kind. */
 export function prepareWebhook(l: Layout): string {
   writeWebhookCerts(l, certDir(l));
@@ -61,9 +75,11 @@ export function prepareWebhook(l: Layout): string {
     log('dist/cli/main.js not built: using the trivial test webhook (test/cluster/trivial-webhook.mjs)');
     cmd = 'node test/cluster/trivial-webhook.mjs --port "$TG_WEBHOOK_PORT" --cert "$TG_WEBHOOK_CERT" --key "$TG_WEBHOOK_KEY"';
   }
+  let config = process.env.TG_WEBHOOK_CONFIG ?? join(REPO, 'test', 'cluster', 'config.yaml');
+  if (kind === 'tenant-guard' && devController()) config = withControllerAdmin(l, config);
   writeFileSync(recorded(l, 'cmd'), `${cmd}\n`);
   writeFileSync(recorded(l, 'kind'), `${kind}\n`);
-  writeFileSync(recorded(l, 'config'), `${process.env.TG_WEBHOOK_CONFIG ?? join(REPO, 'test', 'cluster', 'config.yaml')}\n`);
+  writeFileSync(recorded(l, 'config'), `${config}\n`);
   return kind;
 }
 
