@@ -24,7 +24,7 @@
  */
 import { createHash } from 'node:crypto';
 import { CILIUM_NETWORK_POLICY, NETWORK_POLICY, type BaselinePolicy, type Flavour } from '../baseline/desired.js';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAME_LABEL } from '../policy/vocabulary.js';
+import { CILIUM_POD_NAMESPACE_KEY, MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAME_LABEL } from '../policy/vocabulary.js';
 import { SHARE_LABEL, type ActiveShare, type PodSelector, type PortRange } from '../policy/share.js';
 
 export { SHARE_LABEL };
@@ -33,8 +33,6 @@ export { SHARE_LABEL };
 export const SHARE_ROLE_LABEL = 'tenant-guard.io/share-role';
 /** Human-readable origin: `<export namespace>/<export> -> <import namespace>/<import>`. */
 export const SHARE_ANNOTATION = 'tenant-guard.io/share';
-
-const CILIUM_NAMESPACE_KEY = 'k8s:io.kubernetes.pod.namespace';
 
 export interface SharePolicy extends BaselinePolicy {
   metadata: BaselinePolicy['metadata'] & { annotations: Record<string, string> };
@@ -61,7 +59,7 @@ function selector(s: PodSelector): Record<string, unknown> {
 /** A pod selector ANDed with "in this namespace", as a Cilium endpoint selector. */
 function ciliumPeer(namespace: string, s: PodSelector): Record<string, unknown> {
   const sel = selector(s);
-  return { ...sel, matchLabels: { ...(sel.matchLabels as Record<string, string> | undefined), [CILIUM_NAMESPACE_KEY]: namespace } };
+  return { ...sel, matchLabels: { ...(sel.matchLabels as Record<string, string> | undefined), [CILIUM_POD_NAMESPACE_KEY]: namespace } };
 }
 
 function npPorts(ports: readonly PortRange[]): Record<string, unknown>[] {
@@ -82,54 +80,22 @@ function metadata(share: ActiveShare, role: 'ingress' | 'egress', namespace: str
   };
 }
 
-function ingressPolicy(share: ActiveShare, flavour: Flavour): SharePolicy {
-  const md = metadata(share, 'ingress', share.export.namespace);
+/** One half of a share: in the namespace of `role`'s side, on that side's pods, with the other side's pods as the peer. */
+function sharePolicy(share: ActiveShare, role: 'ingress' | 'egress', flavour: Flavour): SharePolicy {
+  const [own, other] = role === 'ingress' ? [share.export, share.import] : [share.import, share.export];
+  const md = metadata(share, role, own.namespace);
   if (flavour === 'cilium') {
-    return {
-      ...CILIUM_NETWORK_POLICY,
-      metadata: md,
-      spec: {
-        endpointSelector: selector(share.export.podSelector),
-        ingress: [{ fromEndpoints: [ciliumPeer(share.import.namespace, share.import.podSelector)], toPorts: ciliumPorts(share.ports) }],
-      },
-    };
+    const rule = { [role === 'ingress' ? 'fromEndpoints' : 'toEndpoints']: [ciliumPeer(other.namespace, other.podSelector)], toPorts: ciliumPorts(share.ports) };
+    return { ...CILIUM_NETWORK_POLICY, metadata: md, spec: { endpointSelector: selector(own.podSelector), [role]: [rule] } };
   }
+  const peer = { namespaceSelector: { matchLabels: { [NAME_LABEL]: other.namespace } }, podSelector: selector(other.podSelector) };
   return {
     ...NETWORK_POLICY,
     metadata: md,
     spec: {
-      podSelector: selector(share.export.podSelector),
-      policyTypes: ['Ingress'],
-      ingress: [{
-        from: [{ namespaceSelector: { matchLabels: { [NAME_LABEL]: share.import.namespace } }, podSelector: selector(share.import.podSelector) }],
-        ports: npPorts(share.ports),
-      }],
-    },
-  };
-}
-
-function egressPolicy(share: ActiveShare, flavour: Flavour): SharePolicy {
-  const md = metadata(share, 'egress', share.import.namespace);
-  if (flavour === 'cilium') {
-    return {
-      ...CILIUM_NETWORK_POLICY,
-      metadata: md,
-      spec: {
-        endpointSelector: selector(share.import.podSelector),
-        egress: [{ toEndpoints: [ciliumPeer(share.export.namespace, share.export.podSelector)], toPorts: ciliumPorts(share.ports) }],
-      },
-    };
-  }
-  return {
-    ...NETWORK_POLICY,
-    metadata: md,
-    spec: {
-      podSelector: selector(share.import.podSelector),
-      policyTypes: ['Egress'],
-      egress: [{
-        to: [{ namespaceSelector: { matchLabels: { [NAME_LABEL]: share.export.namespace } }, podSelector: selector(share.export.podSelector) }],
-        ports: npPorts(share.ports),
-      }],
+      podSelector: selector(own.podSelector),
+      policyTypes: [role === 'ingress' ? 'Ingress' : 'Egress'],
+      [role]: [{ [role === 'ingress' ? 'from' : 'to']: [peer], ports: npPorts(share.ports) }],
     },
   };
 }
@@ -148,8 +114,8 @@ export interface Isolation {
 export function desiredSharePolicies(active: readonly ActiveShare[], flavour: Flavour, isolation: Isolation): SharePolicy[] {
   const out: SharePolicy[] = [];
   for (const s of active) {
-    if (isolation.ingress) out.push(ingressPolicy(s, flavour));
-    if (isolation.egress) out.push(egressPolicy(s, flavour));
+    if (isolation.ingress) out.push(sharePolicy(s, 'ingress', flavour));
+    if (isolation.egress) out.push(sharePolicy(s, 'egress', flavour));
   }
   return out;
 }

@@ -33,23 +33,17 @@ function sharesOf(exports: ExportFacts[], active: ActiveShare[] = []): SharesVie
 
 interface Opts { operation?: Operation; requester?: Requester; namespace?: string; config?: Config; shares?: SharesView; oldObject?: unknown }
 
-function exportInput(spec: unknown, o: Opts = {}): ReviewInput {
-  const namespace = o.namespace ?? 'globex-web';
+function shareInput(kind: 'Export' | 'Import', spec: unknown, o: Opts): ReviewInput {
+  const namespace = o.namespace ?? (kind === 'Export' ? 'globex-web' : 'acme-web');
   return {
-    kind: EXPORT_KIND, operation: o.operation ?? 'CREATE', namespace, name: 'auth',
-    object: o.operation === 'DELETE' ? undefined : { apiVersion: 'tenant-guard.io/v1alpha1', kind: 'Export', metadata: { name: 'auth', namespace }, spec },
-    oldObject: o.oldObject, requester: o.requester ?? people.gina, namespaces: makeView(), shares: o.shares ?? sharesOf([]), settings: policySettingsOf(o.config ?? CONFIG),
+    kind: kind === 'Export' ? EXPORT_KIND : IMPORT_KIND, operation: o.operation ?? 'CREATE', namespace, name: 'auth',
+    object: o.operation === 'DELETE' ? undefined : { apiVersion: 'tenant-guard.io/v1alpha1', kind, metadata: { name: 'auth', namespace }, spec },
+    oldObject: o.oldObject, requester: o.requester ?? (kind === 'Export' ? people.gina : people.alice), namespaces: makeView(), shares: o.shares ?? sharesOf([]), settings: policySettingsOf(o.config ?? CONFIG),
   };
 }
 
-function importInput(spec: unknown, o: Opts = {}): ReviewInput {
-  const namespace = o.namespace ?? 'acme-web';
-  return {
-    kind: IMPORT_KIND, operation: o.operation ?? 'CREATE', namespace, name: 'auth',
-    object: o.operation === 'DELETE' ? undefined : { apiVersion: 'tenant-guard.io/v1alpha1', kind: 'Import', metadata: { name: 'auth', namespace }, spec },
-    oldObject: o.oldObject, requester: o.requester ?? people.alice, namespaces: makeView(), shares: o.shares ?? sharesOf([]), settings: policySettingsOf(o.config ?? CONFIG),
-  };
-}
+const exportInput = (spec: unknown, o: Opts = {}): ReviewInput => shareInput('Export', spec, o);
+const importInput = (spec: unknown, o: Opts = {}): ReviewInput => shareInput('Import', spec, o);
 
 describe('Export', () => {
   it('the issue example is allowed for a member of the exporting tenant', () => {
