@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { formatConfigErrors, loadConfigFile } from '../config/load.js';
-import { generateFloor } from '../floor/generate.js';
+import { floorSettingsOf, generateFloor } from '../floor/generate.js';
 import { collect, outputOption, UsageError, type Io, type ActionWrapper } from './args.js';
 
 interface FloorFlags {
@@ -30,7 +30,7 @@ async function runFloor(values: FloorFlags, out: (s: string) => void): Promise<n
   if (!cfg.ok) throw new UsageError(formatConfigErrors(cfg.errors));
   const output = values.output;
   const namespace = values.namespace;
-  const objects = generateFloor(cfg.config, {
+  const objects = generateFloor(floorSettingsOf(cfg.config), {
     namespace,
     exemptUsers: values.exemptUser ?? [],
     excludedNamespaces: values.excludeNamespace ?? ['kube-system', namespace],

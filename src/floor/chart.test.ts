@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../config/load.js';
 import { floorTemplate } from './chart.js';
-import { generateFloor } from './generate.js';
+import { floorSettingsOf, generateFloor } from './generate.js';
 
 describe('floorTemplate', () => {
   const text = floorTemplate();
@@ -24,7 +24,7 @@ describe('floorTemplate', () => {
   });
 
   it('has one document per object the generator makes', () => {
-    const objects = generateFloor(defaultConfig(), { namespace: 'ns' });
+    const objects = generateFloor(floorSettingsOf(defaultConfig()), { namespace: 'ns' });
     expect(text.split('\n').filter((l) => l === '---')).toHaveLength(objects.length);
   });
 });

@@ -11,7 +11,7 @@ import { configFromObject } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../policy/rules/managed.js';
 import { list, str } from './cel.js';
-import { encodeMember, EXTERNAL_IPS_SET, generateFloor, membershipParams, type FloorOptions } from './generate.js';
+import { encodeMember, EXTERNAL_IPS_SET, floorSettingsOf, generateFloor, membershipParams, type FloorOptions } from './generate.js';
 
 interface Expr { name?: string; expression: string; messageExpression?: string; reason?: string }
 interface ResourceRule { apiGroups: string[]; apiVersions: string[]; resources: string[]; operations: string[] }
@@ -54,7 +54,7 @@ function config(overrides: Record<string, unknown> = {}): Config {
 const OPTS: FloorOptions = { namespace: 'tenant-guard-system', exemptUsers: ['system:serviceaccount:tenant-guard-system:tenant-guard'] };
 
 function floor(c: Config = config(), opts: FloorOptions = OPTS): Obj[] {
-  return generateFloor(c, opts) as unknown as Obj[];
+  return generateFloor(floorSettingsOf(c), opts) as unknown as Obj[];
 }
 
 const ofKind = (objs: Obj[], kind: string) => objs.filter((o) => o.kind === kind);
@@ -359,5 +359,19 @@ describe('what the rules are made of', () => {
     const v = mp.spec.validations[0]!.expression;
     expect(v).toContain(`object.metadata.labels['${MANAGED_BY_LABEL}'] == '${MANAGED_BY_VALUE}'`);
     expect(v).toContain(`oldObject.metadata.labels['${MANAGED_BY_LABEL}'] == '${MANAGED_BY_VALUE}'`);
+  });
+});
+
+describe('floorSettingsOf: the floor is given only its own settings', () => {
+  it('keeps the owner, membership, exemption and entity settings and nothing else', () => {
+    const s = floorSettingsOf(config());
+    expect(Object.keys(s).sort()).toEqual(['admins', 'cilium', 'platform', 'tenantGroupPrefix', 'tenantLabel', 'tenants']);
+    expect(Object.keys(s.cilium)).toEqual(['deniedEntities']);
+  });
+
+  it('a change elsewhere in the configuration leaves the floor as it is; a change in its settings does not', () => {
+    const elsewhere = config({ protectedCIDRs: ['10.0.0.0/8'], allowOpenEgress: true, namespacePrefix: true, baseline: { isolate: { name: 'base' } } });
+    expect(floor(elsewhere)).toEqual(floor());
+    expect(floor(config({ tenantLabel: 'example.com/owner' }))).not.toEqual(floor());
   });
 });

@@ -30,13 +30,12 @@
  * configuration therefore goes through the CelText, never through string
  * methods of its own.
  */
-import type { PolicySettings } from '../policy/settings.js';
 import { CILIUM_NAMESPACE_LABELS, CILIUM_POD_NAMESPACE, CILIUM_SOURCE_ANY, CILIUM_SOURCE_K8S, MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAME_LABEL, PART_OF_LABEL } from '../policy/vocabulary.js';
 import { SYSTEM_DELETERS } from '../policy/tenancy.js';
 import { allOf, celText, nonEmpty, type CelText } from './cel.js';
-import { floorInputs, type FloorInputs, type FloorOptions } from './inputs.js';
+import { floorInputs, type FloorInputs, type FloorOptions, type FloorSettings } from './inputs.js';
 
-export { encodeMember, externalIPRanges, floorInputs, membershipParams, type FloorInputs, type FloorOptions } from './inputs.js';
+export { encodeMember, externalIPRanges, floorInputs, floorSettingsOf, membershipParams, type FloorInputs, type FloorOptions, type FloorSettings } from './inputs.js';
 
 type Obj = Record<string, unknown>;
 
@@ -76,7 +75,8 @@ function celEncode(expr: string): string {
   return `${expr}.replace('%', '%25').replace(',', '%2C')`;
 }
 
-export function generateFloor(config: PolicySettings, opts: FloorOptions): Obj[] {
+/** The floor of one installation: only its floor settings (floorSettingsOf), never the whole configuration. */
+export function generateFloor(config: FloorSettings, opts: FloorOptions): Obj[] {
   return floorObjects(floorInputs(config, opts), celText, opts.prefix);
 }
 

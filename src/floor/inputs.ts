@@ -17,6 +17,27 @@ export interface FloorOptions {
   prefix?: string;
 }
 
+/**
+ * The settings the floor is generated from, and nothing else of the
+ * configuration: who owns a namespace (the tenant label, the platform, the
+ * tenants and the group prefix), who is exempt, and the denied entities.
+ */
+export type FloorSettings = Pick<PolicySettings, 'tenantLabel' | 'platform' | 'tenants' | 'tenantGroupPrefix' | 'admins'> & {
+  cilium: Pick<PolicySettings['cilium'], 'deniedEntities'>;
+};
+
+/** Only the floor's settings of a configuration (a copy: the rest of the configuration stays behind). */
+export function floorSettingsOf(s: FloorSettings): FloorSettings {
+  return {
+    tenantLabel: s.tenantLabel,
+    platform: s.platform,
+    tenants: s.tenants,
+    tenantGroupPrefix: s.tenantGroupPrefix,
+    admins: s.admins,
+    cilium: { deniedEntities: s.cilium.deniedEntities },
+  };
+}
+
 /** What the floor reads: the settings, the namespaces and the exempt users of one installation. */
 export interface FloorInputs {
   tenantLabel: string;
@@ -67,8 +88,8 @@ export function externalIPRanges(tenants: PolicySettings['tenants']): string {
   return `${withRanges.map((t) => `variables.nsTenant == ${str(t.name)} ? ${list(t.externalIPs)} : (`).join('')}[]${')'.repeat(withRanges.length)}`;
 }
 
-/** The inputs of one installation, from its configuration and options. */
-export function floorInputs(config: PolicySettings, opts: FloorOptions): FloorInputs {
+/** The inputs of one installation, from its floor settings and options. */
+export function floorInputs(config: FloorSettings, opts: FloorOptions): FloorInputs {
   return {
     tenantLabel: config.tenantLabel,
     platformValue: config.platform.value,

@@ -21,7 +21,7 @@ import { readObjects } from '../../src/cli/documents.js';
 import { configFromObject } from '../../src/config/load.js';
 import { policySettingsOf, type Config } from '../../src/config/schema.js';
 import { StaticNamespaces, type NamespaceLike } from '../../src/kube/namespace-view.js';
-import { generateFloor } from '../../src/floor/generate.js';
+import { floorSettingsOf, generateFloor } from '../../src/floor/generate.js';
 import { classify } from '../../src/policy/kinds.js';
 import { review } from '../../src/policy/review.js';
 import type { NamespaceView, Requester } from '../../src/policy/types.js';
@@ -553,7 +553,7 @@ async function usePass(pass: Pass): Promise<Config> {
   expect(del.code, del.stderr).toBe(0);
   await cluster.webhookStop();
   await cluster.webhookStart(file);
-  const objects = generateFloor(parsed.config, { namespace: 'tenant-guard-system', exemptUsers: [WEBHOOK_USER], prefix: pass.prefix });
+  const objects = generateFloor(floorSettingsOf(parsed.config), { namespace: 'tenant-guard-system', exemptUsers: [WEBHOOK_USER], prefix: pass.prefix });
   const res = await cluster.kubectl('admin', ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }) });
   expect(res.code, res.stderr).toBe(0);
   const probe = np('probe', 'acme-web', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {} }] }] });
