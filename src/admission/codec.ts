@@ -87,13 +87,17 @@ export const MAX_WARNINGS = 12;
 export const MAX_WARNING_RUNES = 512;
 export const MAX_WARNINGS_RUNES = 3072;
 
+/** Code points, as Go counts runes; text without surrogates (nearly all) has one per UTF-16 unit. */
 function runes(s: string): number {
+  if (!/[\uD800-\uDFFF]/.test(s)) return s.length;
   let n = 0;
   for (const _ of s) n++;
   return n;
 }
 
 function cut(w: string): string {
+  // Never more runes than UTF-16 units: a short warning needs no splitting.
+  if (w.length <= MAX_WARNING_RUNES) return w;
   const r = [...w];
   return r.length > MAX_WARNING_RUNES ? `${r.slice(0, MAX_WARNING_RUNES - 1).join('')}…` : w;
 }
