@@ -16,7 +16,7 @@ export const version = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8
  * resident size of an idle replica under 100 MiB; the garbage a request leaves
  * is small and short-lived, so scavenges stay cheap. --optimize-for-size makes
  * V8 give pages of the old generation back instead of growing it under load
- * (about 75 instead of about 100-185 MiB resident under the bench's load, at no
+ * (116 instead of 187 MiB at most under the bench's load in our runs, at no
  * measurable cost per request; bench/README.md measures both).
  */
 export const IMAGE_NODE_FLAGS = ['--max-semi-space-size=2', '--optimize-for-size'];
