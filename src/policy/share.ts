@@ -19,6 +19,8 @@ export const SHARING_API_VERSION = `${SHARING_GROUP}/${SHARING_VERSION}`;
  * with it alone.
  */
 export const SHARE_LABEL = 'tenant-guard.io/share';
+/** On a share's policies: `<export namespace>/<export> -> <import namespace>/<import>`, the pair it makes work. */
+export const SHARE_ANNOTATION = 'tenant-guard.io/share';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 const PROTOCOLS: readonly string[] = ['TCP', 'UDP', 'SCTP'];

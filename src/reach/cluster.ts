@@ -7,7 +7,8 @@
  * errors, all of them, with where they came from.
  */
 import { isRecord } from '../policy/report.js';
-import { NAME_LABEL } from '../policy/vocabulary.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAME_LABEL } from '../policy/vocabulary.js';
+import { SHARE_ANNOTATION, SHARE_LABEL } from '../policy/share.js';
 import { clusterwideIn, parseCiliumClusterwidePolicy, parseCiliumNetworkPolicy, type ClusterwideSpec } from './cilium.js';
 import { matches } from '../policy/label-selector.js';
 import { parseNetworkPolicy, type InputError, type Policy } from './networkpolicy.js';
@@ -58,6 +59,22 @@ export interface Unevaluated {
 
 export type ClusterResult = { ok: true; cluster: Cluster } | { ok: false; errors: InputError[] };
 
+/**
+ * The Export a managed share policy makes work (`namespace/name`), from its
+ * annotation `<export namespace>/<export> -> <import namespace>/<import>`;
+ * undefined for any other policy. Only the managed-by label makes it one:
+ * the webhook keeps tenants from writing or changing policies so labelled.
+ */
+function shareOf(md: Record<string, unknown>): string | undefined {
+  const labels = isRecord(md.labels) ? md.labels : {};
+  const annotations = isRecord(md.annotations) ? md.annotations : {};
+  if (labels[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE || typeof labels[SHARE_LABEL] !== 'string') return undefined;
+  const origin = annotations[SHARE_ANNOTATION];
+  if (typeof origin !== 'string') return undefined;
+  const exported = origin.split(' -> ')[0] ?? '';
+  return /^[a-z0-9-]+\/[a-z0-9.-]+$/.test(exported) ? exported : undefined;
+}
+
 const IGNORED_EFFECT_KINDS = new Set(['AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy']);
 
 function group(apiVersion: unknown): string {
@@ -98,7 +115,8 @@ export function buildCluster(objects: readonly SourceObject[]): ClusterResult {
       const local: InputError[] = [];
       const p = parseNetworkPolicy(object, namespace, name, local);
       for (const e of local) errors.push({ path: `${where} ${e.path}`, message: e.message });
-      if (p !== undefined) policies.push(p);
+      const share = shareOf(md);
+      if (p !== undefined) policies.push(share === undefined ? p : { ...p, share });
       policySources.push({ kind: 'NetworkPolicy', namespace, name, object, where });
     } else if ((WORKLOAD_KINDS as readonly string[]).includes(kind)) {
       workloadObjects.push({ kind, object, where });
@@ -124,7 +142,8 @@ export function buildCluster(objects: readonly SourceObject[]): ClusterResult {
   // After the Namespaces: a Cilium endpoint selector may name its own namespace's labels.
   for (const c of ciliumPolicies) {
     const read = parseCiliumNetworkPolicy(c.object, c.namespace, c.name, namespaces.get(c.namespace) ?? { [NAME_LABEL]: c.namespace });
-    policies.push(...read.policies);
+    const share = shareOf(isRecord(c.object.metadata) ? c.object.metadata : {});
+    policies.push(...(share === undefined ? read.policies : read.policies.map((p) => ({ ...p, share }))));
     if (read.unevaluated.length > 0) unevaluated.push({ kind: c.kind, namespace: c.namespace, name: c.name, what: read.unevaluated });
     for (const w of read.widened) notes.push(`${c.where}: CiliumNetworkPolicy ${c.namespace}/${c.name}: ${w}; connections may be shown that Cilium does not allow`);
   }

@@ -2,7 +2,8 @@
  * The tenant matrix as text (for a terminal or a CI log) and JSON (for
  * tools). The picture is in matrix-svg.ts.
  */
-import { cellConnText, type Cell, type Matrix, type PathRef } from './matrix.js';
+import { connText } from './connections.js';
+import { cellConnText, type Cell, type CellShare, type Matrix, type PathRef } from './matrix.js';
 import { partyName } from './tenancy.js';
 
 export function pathText(p: PathRef): string {
@@ -28,7 +29,12 @@ export function policyCount(m: Matrix): string {
 }
 
 export function cellWord(c: Cell): string {
-  return c.state === 'own' ? 'own' : c.state === 'open' ? 'OPEN' : 'isolated';
+  return c.state === 'own' ? 'own' : c.state === 'open' ? 'OPEN' : c.state;
+}
+
+/** `global-auth/auth (TCP 5555)`: the Export and what the share opens. */
+export function shareText(s: CellShare): string {
+  return `${s.via} (${connText(s.conn)})`;
 }
 
 export function renderMatrixText(m: Matrix): string {
@@ -53,7 +59,14 @@ export function renderMatrixText(m: Matrix): string {
     for (const p of c.paths) lines.push(`    ${pathText(p)}`);
     if (c.morePaths > 0) lines.push(`    … and ${c.morePaths} more`);
   }
-  lines.push('', m.crossTenantOpen === 0 ? 'no cross-tenant path' : `${m.crossTenantOpen} cross-tenant ${m.crossTenantOpen === 1 ? 'path' : 'paths'} open`);
+  const shared = m.cells.filter((c) => c.state === 'shared');
+  if (shared.length > 0) lines.push('', 'shared (every connection through a share both tenants agreed to):');
+  for (const c of shared) {
+    lines.push(`  ${partyName(c.from)} -> ${partyName(c.to)}: shared via ${c.shares.map(shareText).join(', ')}`);
+    for (const p of c.paths) lines.push(`    ${pathText(p)}`);
+  }
+  const sharesNote = m.crossTenantShared > 0 ? ` (${m.crossTenantShared} shared with consent)` : '';
+  lines.push('', m.crossTenantOpen === 0 ? `no cross-tenant path beyond the shares${sharesNote}` : `${m.crossTenantOpen} cross-tenant ${m.crossTenantOpen === 1 ? 'path' : 'paths'} open${sharesNote}`);
   return lines.join('\n');
 }
 
@@ -64,12 +77,14 @@ export function matrixJson(m: Matrix): object {
     ciliumPolicies: m.ciliumPolicies,
     clusterwidePolicies: m.clusterwidePolicies,
     crossTenantOpen: m.crossTenantOpen,
+    crossTenantShared: m.crossTenantShared,
     parties: m.parties.map(partyName),
     cells: m.cells.map((c) => ({
       from: partyName(c.from),
       to: partyName(c.to),
       state: c.state,
-      connections: c.state === 'open' ? cellConnText(c) : null,
+      connections: c.state === 'open' || c.state === 'shared' ? cellConnText(c) : null,
+      shares: c.shares.map((x) => ({ via: x.via, connections: connText(x.conn) })),
       namespacePairs: c.namespacePairs,
       viaNewNamespaces: c.viaNewNamespaces,
       examples: c.examples,

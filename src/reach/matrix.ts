@@ -28,12 +28,26 @@ export interface PathRef {
   kind?: 'CiliumNetworkPolicy' | 'CiliumClusterwideNetworkPolicy';
   /** The rule's peer (or the rule, when it has no peers), e.g. `spec.ingress[0].from[1]`. */
   path: string | undefined;
+  /** A policy the share controller wrote: the Export (`namespace/name`) whose share it makes work. */
+  share?: string;
+}
+
+/** A share that explains part of a cell: the Export and the connections it opens. */
+export interface CellShare {
+  via: string;
+  conn: ConnSet;
 }
 
 export interface Cell {
   from: Party;
   to: Party;
-  state: 'own' | 'isolated' | 'open';
+  /**
+   * `shared`: every connection between the two goes through a share in force (the exporter's share
+   * policy lets it in), listed in `shares`; `open`: some path is not explained by a share.
+   */
+  state: 'own' | 'isolated' | 'shared' | 'open';
+  /** The shares in force that open connections between the two. */
+  shares: CellShare[];
   /** The connections open between the two, over every namespace pair (named ports apart: their numbers depend on the pod). */
   conn: ConnSet;
   named: NamedPort[];
@@ -58,8 +72,10 @@ export interface Matrix {
   ciliumPolicies: number;
   /** CiliumClusterwideNetworkPolicies (each object once). */
   clusterwidePolicies: number;
-  /** Open cells between two different tenants. */
+  /** Open cells between two different tenants (a cell only shared is not open). */
   crossTenantOpen: number;
+  /** Cells between two different tenants whose every connection is a share in force. */
+  crossTenantShared: number;
 }
 
 const PATH_LIMIT = 20;
@@ -120,8 +136,8 @@ export function cellConnText(c: { conn: ConnSet; named: readonly NamedPort[] }):
   return c.named.length === 0 ? connText(c.conn) : `${connText(c.conn)} and named ${c.named.length === 1 ? 'port' : 'ports'} ${names}`;
 }
 
-function kindOf(p: Policy): { kind?: 'CiliumNetworkPolicy' | 'CiliumClusterwideNetworkPolicy' } {
-  return p.kind === 'NetworkPolicy' ? {} : { kind: p.kind };
+function kindOf(p: Policy): { kind?: 'CiliumNetworkPolicy' | 'CiliumClusterwideNetworkPolicy'; share?: string } {
+  return { ...(p.kind === 'NetworkPolicy' ? {} : { kind: p.kind }), ...(p.share === undefined ? {} : { share: p.share }) };
 }
 
 export function tenantMatrix(cluster: Cluster, tenancy: Tenancy, only?: ReadonlySet<string>): Matrix {
@@ -234,7 +250,7 @@ export function tenantMatrix(cluster: Cluster, tenancy: Tenancy, only?: Readonly
   const cellOf = new Map<string, Cell>();
   for (const from of parties) {
     for (const to of parties) {
-      cellOf.set(`${from}\u0000${to}`, { from, to, state: from === to ? 'own' : 'isolated', conn: NO_CONNECTIONS, named: [], paths: [], morePaths: 0, namespacePairs: 0, viaNewNamespaces: false, examples: [] });
+      cellOf.set(`${from}\u0000${to}`, { from, to, state: from === to ? 'own' : 'isolated', shares: [], conn: NO_CONNECTIONS, named: [], paths: [], morePaths: 0, namespacePairs: 0, viaNewNamespaces: false, examples: [] });
     }
   }
   // Each way has one PathRef object: seen by identity, no key text per pair.
@@ -242,6 +258,13 @@ export function tenantMatrix(cluster: Cluster, tenancy: Tenancy, only?: Readonly
   const cellGrid = parties.flatMap((from) => parties.map((to) => cellOf.get(`${from}\u0000${to}`) as Cell));
   const seenPaths = new Map<Cell, Set<PathRef>>();
   const seenPairs = new Set<number>();
+  // Cells with a connection no share explains: open whatever else goes through shares.
+  const unexplained = new Set<Cell>();
+  const addShare = (cell: Cell, via: string, conn: ConnSet) => {
+    const known = cell.shares.find((x) => x.via === via);
+    if (known === undefined) cell.shares.push({ via, conn });
+    else known.conn = unionConn(known.conn, conn);
+  };
   const addPath = (cell: Cell, ref: PathRef) => {
     let seen = seenPaths.get(cell);
     if (seen === undefined) {
@@ -265,6 +288,10 @@ export function tenantMatrix(cluster: Cluster, tenancy: Tenancy, only?: Readonly
           if (isEmpty(both.conn) && both.named.length === 0) continue;
           const cell = cellGrid[(partyIndex[si] as number) * parties.length + (partyIndex[di] as number)] as Cell;
           cell.state = 'open';
+          // The exporter's share policy lets it in: the share's ports, its consumer pods, the importer's namespace by name.
+          // Named ports are never part of a share (its ports are numbers).
+          if (wayIn.ref.share !== undefined && both.named.length === 0) addShare(cell, wayIn.ref.share, both.conn);
+          else unexplained.add(cell);
           cell.conn = unionConn(cell.conn, both.conn);
           if (both.named.length > 0) cell.named = uniqueNamed([...cell.named, ...both.named]);
           addPath(cell, wayIn.ref);
@@ -282,7 +309,11 @@ export function tenantMatrix(cluster: Cluster, tenancy: Tenancy, only?: Readonly
       }
     }
   });
-  for (const cell of cellOf.values()) cell.paths.sort((a, b) => (a.direction === b.direction ? 0 : a.direction === 'ingress' ? -1 : 1));
+  for (const cell of cellOf.values()) {
+    cell.paths.sort((a, b) => (a.direction === b.direction ? 0 : a.direction === 'ingress' ? -1 : 1));
+    cell.shares.sort((a, b) => (a.via < b.via ? -1 : a.via > b.via ? 1 : 0));
+    if (cell.state === 'open' && !unexplained.has(cell)) cell.state = 'shared';
+  }
   const cells = [...cellOf.values()];
   return {
     parties,
@@ -292,5 +323,6 @@ export function tenantMatrix(cluster: Cluster, tenancy: Tenancy, only?: Readonly
     ciliumPolicies: zones.reduce((n, z) => n + (z.labels !== undefined ? new Set(z.policies.filter((p) => p.kind === 'CiliumNetworkPolicy').map((p) => p.name)).size : 0), 0),
     clusterwidePolicies: new Set(cluster.clusterwide.map((c) => c.name)).size,
     crossTenantOpen: cells.filter((c) => c.state === 'open' && isTenant(c.from) && isTenant(c.to)).length,
+    crossTenantShared: cells.filter((c) => c.state === 'shared' && isTenant(c.from) && isTenant(c.to)).length,
   };
 }

@@ -51,6 +51,8 @@ export interface Policy {
   egress: readonly Rule[] | undefined;
   /** false: its rules may apply (a cluster-wide policy and a namespace not yet created), so they count, but it isolates nothing. */
   isolates?: false;
+  /** A policy the share controller wrote for a share in force: the Export it makes work, `namespace/name`. */
+  share?: string;
 }
 
 export interface InputError {

@@ -25,14 +25,12 @@
 import { createHash } from 'node:crypto';
 import { CILIUM_NETWORK_POLICY, NETWORK_POLICY, type BaselinePolicy, type Flavour } from '../baseline/desired.js';
 import { CILIUM_POD_NAMESPACE_KEY, MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAME_LABEL } from '../policy/vocabulary.js';
-import { SHARE_LABEL, type ActiveShare, type PodSelector, type PortRange } from '../policy/share.js';
+import { SHARE_ANNOTATION, SHARE_LABEL, type ActiveShare, type PodSelector, type PortRange } from '../policy/share.js';
 
-export { SHARE_LABEL };
+export { SHARE_ANNOTATION, SHARE_LABEL };
 
 /** Which half of the share a policy is. */
 export const SHARE_ROLE_LABEL = 'tenant-guard.io/share-role';
-/** Human-readable origin: `<export namespace>/<export> -> <import namespace>/<import>`. */
-export const SHARE_ANNOTATION = 'tenant-guard.io/share';
 
 export interface SharePolicy extends BaselinePolicy {
   metadata: BaselinePolicy['metadata'] & { annotations: Record<string, string> };
