@@ -17,7 +17,7 @@
  *   BENCH_PROFILE=1     run tenant-guard under --cpu-prof and print where the time goes
  *   BENCH_WRITE=0       print only; leave bench/README.md alone
  */
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,7 @@ import { build } from 'esbuild';
 import { cliBuildOptions, IMAGE_NODE_FLAGS, writeOutputs } from '../scripts/cli-build-options.mjs';
 import { profileMarkdown, summarizeProfile } from './profile.mjs';
 import { targetLines } from './targets.mjs';
+import { request, ServerChild } from './server-child.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const num = (name, dflt) => {
@@ -70,53 +71,13 @@ mkdirSync(RESULTS, { recursive: true });
 if (!PROFILE) await writeOutputs(await build(cliBuildOptions('esm', SERVER_BUNDLE, 'bench/server.mjs')));
 const SERVER_ENTRY = PROFILE ? `${here}server.mjs` : SERVER_BUNDLE;
 
-class Child {
+const startOpts = { tls, logLevel: LOG_LEVEL };
+class Child extends ServerChild {
   constructor(kind, execArgv) {
-    this.kind = kind;
-    this.proc = fork(SERVER_ENTRY, [], { execArgv: ['--expose-gc', ...execArgv], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    this.queue = Promise.resolve();
-    this.exited = new Promise((r) => this.proc.once('exit', r));
-  }
-  ask(msg) {
-    const p = this.queue.then(() => new Promise((resolve, reject) => {
-      const onExit = (code) => reject(new Error(`${this.kind} server exited (${code})`));
-      this.proc.once('exit', onExit);
-      this.proc.once('message', (m) => {
-        this.proc.off('exit', onExit);
-        resolve(m);
-      });
-      this.proc.send(msg);
-    }));
-    this.queue = p.catch(() => undefined);
-    return p;
-  }
-  async start() {
-    const { port } = await this.ask({ cmd: 'start', kind: this.kind, tls, logLevel: LOG_LEVEL });
-    this.port = port;
-    return this;
-  }
-  stats(gc = false) {
-    return this.ask({ cmd: 'stats', gc });
-  }
-  async stop() {
-    this.proc.send({ cmd: 'exit' });
-    await this.exited;
+    super(SERVER_ENTRY, kind, execArgv, startOpts);
   }
 }
-
-async function once(port, b) {
-  const { default: https } = await import('node:https');
-  return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port, path: b.path, method: 'POST', ca: ca.certPem, servername: 'localhost', headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => resolve({ status: res.statusCode, text }));
-    });
-    req.on('error', reject);
-    req.end(b.body);
-  });
-}
+const once = (port, b) => request(port, b, ca.certPem);
 
 // --- one closed-loop run with autocannon ------------------------------------
 async function cannon(child, opts, seconds) {
