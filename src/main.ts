@@ -4,7 +4,8 @@
  *   config → kube (one client, one informer per resource)
  *          → webhook (ownership on the shared Namespace informer, certificates)
  *          → baseline controller (the same informers, its own policy informers)
- *            with the audit counts as its periodic job
+ *            with the audit counts as its periodic job, and the adoption of
+ *            existing namespaces under its leadership
  *          → PolicyReport controller (the same Namespace informer; config reports)
  *          → share controller (Exports and Imports on the same informers as
  *            the webhook's sharing rules; writes under the baseline's lease)
@@ -19,15 +20,19 @@
  * the lease, stop the watches, all within the grace period.
  */
 import type { Logger } from 'pino';
+import { AdoptionController } from './adoption/controller.js';
 import { AuditCounts, buildAuditGauges } from './audit/counts.js';
 import { BaselineController } from './baseline/controller.js';
 import type { Config } from './config/schema.js';
 import { connectKube, loadKubeConfig, type Kube } from './kube/client.js';
+import { EventRecorder } from './kube/events.js';
 import { Informers } from './kube/informers.js';
 import { ReflectedCidrGroups } from './kube/cidr-group-cache.js';
 import { ReflectedNamespaces } from './kube/namespace-cache.js';
 import { UnavailableNamespaces, type NamespaceResolver } from './kube/namespace-view.js';
 import { ReportController } from './reports/controller.js';
+import { TokenBucket } from './kube/rate-limit.js';
+import { assignsNamespaces } from './policy/adoption.js';
 import { startOpsHttp, type RunningHttp } from './server/ops.js';
 import { StartupError, startWebhook, type RunningWebhook, type WebhookSettings } from './server/webhook.js';
 import { ShareCache } from './sharing/cache.js';
@@ -89,6 +94,14 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
     ? new ShareController({ config, rest: kube.rest, informers, cache: shareCache, log, registry: metrics.registry, leadership: controller, identity: controller.identity })
     : undefined;
   const notReady = (): string[] => [...(controller?.notReady() ?? []), ...(shares?.notReady() ?? [])];
+  // Namespaces assigned by tenants[].namespaces are labelled by the controller's leader, with Events of their own budget.
+  const events = config.controller.events;
+  const adoption = kube !== undefined && informers !== undefined && controller !== undefined && assignsNamespaces(config)
+    ? new AdoptionController({
+      config, rest: kube.rest, namespaces: informers.namespaces(), log, leads: () => controller.status().leader === true && controller.notReady().length === 0,
+      events: new EventRecorder(kube.rest, events.qps > 0 && events.burst >= 1 ? new TokenBucket(events.qps, events.burst) : undefined, controller.identity, controller.metrics.events, log),
+    })
+    : undefined;
 
   const reports = kube !== undefined && informers !== undefined && opts.controller !== undefined && config.reports.enabled
     ? new ReportController({ config, rest: kube.rest, informers, log, registry: metrics.registry, identity: opts.controller.identity, shares: shareCache })
@@ -130,6 +143,7 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
   controller?.start();
   reports?.start();
   shares?.start();
+  adoption?.start();
   informers?.start();
 
   let closing: Promise<void> | undefined;
@@ -144,6 +158,7 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
       cidrGroups?.stop();
       await webhook?.close();
       await shares?.stop();
+      await adoption?.stop();
       await controller?.stop();
       await reports?.stop();
       await ops?.close();

@@ -8,7 +8,7 @@
 import type { PolicySettings } from '../policy/settings.js';
 import type { CidrGroupResolver } from '../kube/cidr-group-cache.js';
 import type { NamespaceResolver } from '../kube/namespace-view.js';
-import { classify, isAdmin, lintObject, referencedNamespaces, renderDenial, renderLint, review, steeringNamespaces, type NamespaceView, type SharesView, type Verdict } from '../policy/index.js';
+import { classify, isAdmin, lintObject, referencedNamespaces, relaxesAnything, renderDenial, renderLint, renderRelaxed, review, serviceAccountNamespace, steeringNamespaces, type NamespaceView, type SharesView, type Verdict } from '../policy/index.js';
 import { isRecord } from '../policy/report.js';
 import { encodeAdmissionResponse, type AdmissionRequest, type AdmissionResponseBody } from './codec.js';
 
@@ -37,9 +37,18 @@ export interface HandleDeps {
  * tenant's namespaced policy is judged against namespace ownership; deleting
  * one reads just the namespace it lives in (is it terminating?).
  */
-function namespacesToResolve(req: AdmissionRequest, object: unknown, tenantLabel: string, admin: boolean): string[] {
+function namespacesToResolve(req: AdmissionRequest, object: unknown, settings: PolicySettings, admin: boolean): string[] {
   const kind = classify(req.kind.group, req.kind.kind);
   if (req.operation === 'CONNECT' || admin) return [];
+  const relaxes = relaxesAnything(settings.enforcement);
+  // A relaxed enforcement mode follows the owner of the request's namespace: it must be known, or nothing is relaxed.
+  const own = relaxes && kind !== 'Namespace' && req.namespace !== undefined && req.namespace !== '' ? [req.namespace] : [];
+  // A service account's tenant is the owner of its namespace now: Namespace decisions and enforcement modes ask it.
+  const saNamespace = settings.serviceAccounts === 'own-namespace' && (kind === 'Namespace' || relaxes) ? serviceAccountNamespace(req.userInfo.username ?? '') : undefined;
+  return [...new Set([...own, ...(saNamespace === undefined ? [] : [saNamespace]), ...judgedNamespaces(req, object, settings.tenantLabel, kind)])];
+}
+
+function judgedNamespaces(req: AdmissionRequest, object: unknown, tenantLabel: string, kind: ReturnType<typeof classify>): string[] {
   if (kind === 'Service' || kind === 'CiliumEnvoyConfig' || kind === 'CiliumLocalRedirectPolicy') {
     return req.operation === 'DELETE' ? [] : steeringNamespaces(kind, req.namespace, object);
   }
@@ -53,6 +62,25 @@ function namespacesToResolve(req: AdmissionRequest, object: unknown, tenantLabel
   }
   if (kind !== 'NetworkPolicy' && kind !== 'CiliumNetworkPolicy') return [];
   return referencedNamespaces(req.namespace, req.operation === 'DELETE' ? undefined : object, tenantLabel);
+}
+
+/**
+ * The violations admitted in `warn` mode, one warning each, first: they are
+ * what the user most needs to read. A Namespace passes both endpoints; only
+ * the validating one reports them, so kubectl prints each once.
+ */
+function warnedViolations(verdict: Verdict, endpoint: Endpoint): string[] {
+  if (endpoint !== 'validate') return [];
+  return (verdict.relaxed ?? []).filter((v) => v.mode === 'warn').map(renderRelaxed);
+}
+
+/**
+ * Whether this endpoint's verdict is the one to count and log by violation:
+ * the validating endpoint's always; the mutating one's only when it refuses,
+ * because then the validating webhook is never called.
+ */
+export function countsViolations(endpoint: Endpoint, verdict: Verdict): boolean {
+  return endpoint === 'validate' || !verdict.allowed;
 }
 
 export async function handleAdmission(req: AdmissionRequest, endpoint: Endpoint, deps: HandleDeps): Promise<Decision> {
@@ -74,7 +102,7 @@ export async function handleAdmission(req: AdmissionRequest, endpoint: Endpoint,
   const admin = isAdmin(requester, settings);
   const object = req.operation === 'DELETE' ? undefined : req.object;
   const oldObject = req.oldObject ?? undefined;
-  const view = await deps.namespaces.resolve(namespacesToResolve(req, object, settings.tenantLabel, admin));
+  const view = await deps.namespaces.resolve(namespacesToResolve(req, object, settings, admin));
   const verdict = review({
     kind: req.kind,
     operation: req.operation,
@@ -92,7 +120,8 @@ export async function handleAdmission(req: AdmissionRequest, endpoint: Endpoint,
 
   // Lint warns about what is allowed but likely not meant; the baseline's egress policy gives every tenant pod DNS.
   const lints = lintObject(req.kind, req.namespace, object, { asWritten: false, dnsAllowedElsewhere: deps.dnsAllowedElsewhere });
-  const warnings = [...verdict.warnings, ...lints.map(renderLint)];
+  // Violations admitted in warn mode first: they are what the user most needs to read.
+  const warnings = [...warnedViolations(verdict, endpoint), ...verdict.warnings, ...lints.map(renderLint)];
   // The API server sends a Namespace's own name as request.namespace on UPDATE and
   // DELETE; a Namespace is cluster-scoped, so it is named without one.
   const subject = { kind: req.kind.kind, namespace: isNamespace ? undefined : req.namespace, name: req.name };

@@ -107,4 +107,19 @@ describe('auditCluster', () => {
     expect(report.platformUnlabeled).toEqual(['default']);
     expect(totalFindings(report)).toBe(2);
   });
+
+  it('lists the namespaces tenants[].namespaces assigns that adoption must leave as they are, with the reason', () => {
+    const c = config({ tenants: [{ name: 'acme', namespaces: ['shop-*', 'kube-system', 'held'] }, { name: 'globex', namespaces: ['shop-both'] }] });
+    const input = cleanCluster(c);
+    input.namespaces = [...input.namespaces, ns('shop-new'), ns('shop-both'), ns('held', { [L]: 'globex' }), ns('shop-going', {}, { status: { phase: 'Terminating' } })];
+    const report = auditCluster(input);
+    // shop-new is simply adopted (not a conflict): until the controller labels it, it is unowned.
+    expect(report.adoptionConflicts).toEqual([
+      { namespace: 'held', reason: expect.stringContaining('already labelled tenant-guard.io/tenant=globex (tenant globex)') },
+      { namespace: 'kube-system', reason: expect.stringContaining('is a platform namespace') },
+      { namespace: 'shop-both', reason: expect.stringContaining('assigned to tenants acme, globex') },
+    ]);
+    expect(report.unlabeledNamespaces).toEqual(['shop-both', 'shop-new']);
+    expect(findingCounts(report)).toMatchObject({ adoptionConflicts: 3, unlabeledNamespaces: 2 });
+  });
 });

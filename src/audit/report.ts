@@ -20,10 +20,14 @@
  *   namespaces: nobody owns them, so policies can name them freely.
  * - platformUnlabeled: platform namespaces without the platform value on the
  *   tenant label: the baselines select the platform by that label.
+ * - adoptionConflicts: namespaces `tenants[].namespaces` assigns that the
+ *   controller leaves as they are (two tenants, a platform namespace, another
+ *   owner already set), with the reason: a conflict is never settled silently.
  */
 import { policySettingsOf, type Config } from '../config/schema.js';
 import { StaticNamespaces, type NamespaceLike } from '../kube/namespace-view.js';
 import { isManaged, ownerFromLabels, review, storedObjectInput, type NamespaceView, type SharesView, type Verdict, type Violation } from '../policy/index.js';
+import { planAdoption } from '../policy/adoption.js';
 import { desiredBaseline, needsWrite, type Flavour } from '../baseline/desired.js';
 import { portText, readExport, readImport } from '../policy/share.js';
 import { evaluateShares } from '../sharing/evaluate.js';
@@ -97,6 +101,12 @@ export interface MissingBaseline {
   drifted: string[];
 }
 
+/** A namespace tenants[].namespaces assigns but the adoption leaves as it is, and why (the controller's Event says the same). */
+export interface AdoptionConflict {
+  namespace: string;
+  reason: string;
+}
+
 export interface AuditReport {
   refusedPolicies: RefusedPolicy[];
   clusterPolicies: ClusterPolicyFinding[];
@@ -105,6 +115,7 @@ export interface AuditReport {
   platformUnlabeled: string[];
   /** Every share in force (not a finding: the paths they open are explained by both tenants' consent). */
   shares: ShareListing[];
+  adoptionConflicts: AdoptionConflict[];
   scanned: {
     namespaces: number;
     networkPolicies: number;
@@ -115,8 +126,8 @@ export interface AuditReport {
   };
 }
 
-export type AuditCategory = 'refusedPolicies' | 'clusterPolicies' | 'missingBaseline' | 'unlabeledNamespaces' | 'platformUnlabeled';
-export const AUDIT_CATEGORIES: readonly AuditCategory[] = ['refusedPolicies', 'clusterPolicies', 'missingBaseline', 'unlabeledNamespaces', 'platformUnlabeled'];
+export type AuditCategory = 'refusedPolicies' | 'clusterPolicies' | 'missingBaseline' | 'unlabeledNamespaces' | 'platformUnlabeled' | 'adoptionConflicts';
+export const AUDIT_CATEGORIES: readonly AuditCategory[] = ['refusedPolicies', 'clusterPolicies', 'missingBaseline', 'unlabeledNamespaces', 'platformUnlabeled', 'adoptionConflicts'];
 
 /** The requester the audit judges as: a tenant user with no groups, as `check` does by default. */
 export const AUDIT_REQUESTER = { username: 'tenant-guard:audit', groups: [] as string[] };
@@ -201,6 +212,14 @@ export function auditShares(input: AuditInput, view: NamespaceView): SharesView 
   return buildSharesView(auditShareObjects(input), view, input.config, input.nowMs ?? 0);
 }
 
+/** The namespace's adoption conflict, if tenants[].namespaces assigns it and the adoption must leave it as it is. */
+export function adoptionConflictOf(ns: AuditObject, config: Config): AdoptionConflict | undefined {
+  const name = ns.metadata?.name;
+  if (name === undefined || terminating(ns)) return undefined;
+  const plan = planAdoption(name, ns.metadata?.labels, policySettingsOf(config));
+  return plan.kind === 'conflict' ? { namespace: name, reason: plan.reason } : undefined;
+}
+
 export function auditCluster(input: AuditInput): AuditReport {
   const { config } = input;
   const view = new StaticNamespaces(input.namespaces as readonly NamespaceLike[]).view();
@@ -211,8 +230,14 @@ export function auditCluster(input: AuditInput): AuditReport {
 
   const judge = (obj: AuditObject, kind: 'NetworkPolicy' | 'CiliumNetworkPolicy') => {
     const j = judgePolicy(obj, kind, view, config, shares);
-    if (j === undefined) managedSkipped += 1;
-    else if (!j.verdict.allowed) refused.push({ kind: j.kind, namespace: j.namespace, name: j.name, violations: j.verdict.violations });
+    if (j === undefined) {
+      managedSkipped += 1;
+      return;
+    }
+    // The audit lists what the rollout mode admits too (each such violation carries its mode): that is
+    // what stands between a cluster in warn or dryrun and switching to deny.
+    const found = [...j.verdict.violations, ...(j.verdict.relaxed ?? [])];
+    if (found.length > 0) refused.push({ kind: j.kind, namespace: j.namespace, name: j.name, violations: found });
   };
   for (const np of input.networkPolicies) judge(np, 'NetworkPolicy');
   for (const cnp of input.ciliumPolicies ?? []) judge(cnp, 'CiliumNetworkPolicy');
@@ -233,9 +258,12 @@ export function auditCluster(input: AuditInput): AuditReport {
   const missingBaseline: MissingBaseline[] = [];
   const unlabeledNamespaces: string[] = [];
   const platformUnlabeled: string[] = [];
+  const adoptionConflicts: AdoptionConflict[] = [];
   for (const ns of input.namespaces) {
     const name = ns.metadata?.name;
     if (name === undefined || terminating(ns)) continue;
+    const conflict = adoptionConflictOf(ns, config);
+    if (conflict !== undefined) adoptionConflicts.push(conflict);
     const finding = namespaceFinding(ns, config);
     if (finding === 'unlabeledNamespaces') unlabeledNamespaces.push(name);
     else if (finding === 'platformUnlabeled') platformUnlabeled.push(name);
@@ -259,6 +287,7 @@ export function auditCluster(input: AuditInput): AuditReport {
   missingBaseline.sort((a, b) => a.namespace.localeCompare(b.namespace));
   unlabeledNamespaces.sort();
   platformUnlabeled.sort();
+  adoptionConflicts.sort((a, b) => a.namespace.localeCompare(b.namespace));
   return {
     refusedPolicies: refused,
     clusterPolicies,
@@ -266,6 +295,7 @@ export function auditCluster(input: AuditInput): AuditReport {
     unlabeledNamespaces,
     platformUnlabeled,
     shares: listing,
+    adoptionConflicts,
     scanned: {
       namespaces: input.namespaces.length,
       networkPolicies: input.networkPolicies.length,
@@ -283,6 +313,7 @@ export function findingCounts(r: AuditReport): Record<AuditCategory, number> {
     missingBaseline: r.missingBaseline.length,
     unlabeledNamespaces: r.unlabeledNamespaces.length,
     platformUnlabeled: r.platformUnlabeled.length,
+    adoptionConflicts: r.adoptionConflicts.length,
   };
 }
 

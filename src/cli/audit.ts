@@ -46,11 +46,12 @@ export function auditCommand(program: Command, io: Io, action: ActionWrapper): C
 }
 
 const TITLES: Record<(typeof AUDIT_CATEGORIES)[number], string> = {
-  refusedPolicies: 'Policies the webhook would refuse today',
+  refusedPolicies: 'Policies the webhook would refuse today (or admit with the mode shown, under a rollout mode)',
   clusterPolicies: 'Cluster-wide policies not known to come from an admin',
   missingBaseline: 'Tenant namespaces missing their baseline',
   unlabeledNamespaces: 'Namespaces with no tenant label that are not platform namespaces',
   platformUnlabeled: 'Platform namespaces without the platform value on the tenant label',
+  adoptionConflicts: 'Namespaces tenants[].namespaces assigns that adoption leaves as they are',
 };
 
 export function renderAuditText(report: AuditReport, server: string, configuration: string, warnings: readonly AuditWarning[] = []): string {
@@ -73,7 +74,7 @@ export function renderAuditText(report: AuditReport, server: string, configurati
       case 'refusedPolicies':
         for (const p of report.refusedPolicies) {
           lines.push(`  ${subjectText(p)}`);
-          for (const v of p.violations) lines.push(`    - ${renderViolation(v)}`);
+          for (const v of p.violations) lines.push(`    - ${'mode' in v ? `(${String(v.mode)}) ` : ''}${renderViolation(v)}`);
         }
         break;
       case 'clusterPolicies':
@@ -95,6 +96,9 @@ export function renderAuditText(report: AuditReport, server: string, configurati
         break;
       case 'platformUnlabeled':
         for (const n of report.platformUnlabeled) lines.push(`  ${n}`);
+        break;
+      case 'adoptionConflicts':
+        for (const a of report.adoptionConflicts) lines.push(`  ${a.namespace}: ${a.reason}`);
         break;
     }
   }

@@ -3,7 +3,8 @@
  * the given files. Ownership comes from --namespaces (Namespace objects) and
  * --namespace/--tenant; the requester from --user/--group; an UPDATE's stored
  * objects from --old. Exit 0 when all are allowed, 1 when any is refused, 2
- * on bad input.
+ * on bad input. Violations the configuration's enforcement admits (warn,
+ * dryrun) are listed with their mode and fail only with --strict.
  */
 import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
@@ -20,19 +21,29 @@ import { namespaceMismatches, pairWithOld } from './placement.js';
 
 export { checkObjects, type CheckOptions, type CheckResult };
 
-export function renderCheckText(results: readonly CheckResult[]): string {
+/** Whether a result fails the check: refused, or with --strict any violation whatever its mode. */
+export function fails(r: CheckResult, strict: boolean): boolean {
+  return !r.allowed || (strict && r.relaxed.length > 0);
+}
+
+export function renderCheckText(results: readonly CheckResult[], strict = false): string {
   const lines: string[] = [];
   for (const r of results) {
-    lines.push(`${r.allowed ? 'ALLOWED' : 'DENIED '} ${subjectText(r)} (${r.file}#${r.position})`);
+    lines.push(`${!r.allowed ? 'DENIED ' : fails(r, strict) ? 'FAILED ' : 'ALLOWED'} ${subjectText(r)} (${r.file}#${r.position})`);
     for (const v of r.violations) {
       lines.push(`  - ${renderViolation(v)}`);
+      if (v.suggestion !== undefined) lines.push(`    suggested change: ${renderSuggestion(v.suggestion)}`);
+    }
+    for (const v of r.relaxed) {
+      lines.push(`  - (${v.mode}) ${renderViolation(v)}`);
       if (v.suggestion !== undefined) lines.push(`    suggested change: ${renderSuggestion(v.suggestion)}`);
     }
     for (const w of r.warnings) lines.push(`  warning: ${w}`);
     if (r.patch.length > 0) lines.push(`  patch: ${JSON.stringify(r.patch)}`);
   }
   const denied = results.filter((r) => !r.allowed).length;
-  lines.push(`${results.length - denied} allowed, ${denied} denied`);
+  const relaxed = results.filter((r) => r.allowed && r.relaxed.length > 0).length;
+  lines.push(`${results.length - denied} allowed, ${denied} denied${relaxed > 0 ? `; ${relaxed} allowed only by enforcement warn or dryrun${strict ? ' (failed: --strict)' : ''}` : ''}`);
   return lines.join('\n');
 }
 
@@ -67,6 +78,7 @@ interface CheckFlags {
   output: string;
   fix?: boolean;
   inPlace?: boolean;
+  strict?: boolean;
 }
 
 export function checkCommand(program: Command, io: Io, action: ActionWrapper): Command {
@@ -86,7 +98,8 @@ export function checkCommand(program: Command, io: Io, action: ActionWrapper): C
     .addOption(outputOption(['text', 'json', 'yaml'], 'text'))
     .option('--fix', 'apply every suggested change and print the corrected documents')
     .option('--in-place', 'with --fix: write the corrections back into the files')
-    .addHelpText('after', '\nExit codes: 0 every document allowed, 1 any refused, 2 bad input.')
+    .option('--strict', 'fail on violations the configuration\'s enforcement admits (warn, dryrun) too, as deny would')
+    .addHelpText('after', '\nExit codes: 0 every document allowed, 1 any refused (with --strict: any violation, whatever its enforcement mode), 2 bad input.')
     .action(action<CheckFlags>('check', (flags) => runCheck(flags, io)));
 }
 
@@ -135,8 +148,9 @@ async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   if (flags.fix === true) return runFix(docs, nsObjects, opts, cfg.config, flags.inPlace === true, io);
   const results = checkObjects(docs.objects, nsObjects, opts, cfg.config);
   const output = flags.output;
-  io.out(output === 'json' ? renderCheckJson(results) : output === 'yaml' ? stringify(checkReport(results), { lineWidth: 0 }).replace(/\n$/, '') : renderCheckText(results));
-  return results.every((r) => r.allowed) ? 0 : 1;
+  const strict = flags.strict === true;
+  io.out(output === 'json' ? renderCheckJson(results) : output === 'yaml' ? stringify(checkReport(results), { lineWidth: 0 }).replace(/\n$/, '') : renderCheckText(results, strict));
+  return results.some((r) => fails(r, strict)) ? 1 : 0;
 }
 
 async function runFix(docs: { objects: SourcedObject[]; files: SourcedFile[] }, nsObjects: NamespaceLike[], opts: CheckOptions, config: Config, inPlace: boolean, io: Io): Promise<number> {

@@ -7,7 +7,7 @@
 import { policySettingsOf, type Config } from '../config/schema.js';
 import { StaticCidrGroups } from '../kube/cidr-group-cache.js';
 import { StaticNamespaces, type NamespaceLike } from '../kube/namespace-view.js';
-import { lintObject, renderLint, review, storedObjectInput, type JsonPatchOp, type Operation, type Violation } from '../policy/index.js';
+import { lintObject, renderLint, review, storedObjectInput, type JsonPatchOp, type Operation, type RelaxedViolation, type Violation } from '../policy/index.js';
 import type { SourcedObject } from './documents.js';
 import { place } from './placement.js';
 
@@ -28,7 +28,10 @@ export interface CheckResult {
   namespace: string | undefined;
   name: string | undefined;
   allowed: boolean;
+  /** The violations that refuse it (mode deny). */
   violations: Violation[];
+  /** The violations the configured enforcement admits, each with its mode (warn, dryrun). */
+  relaxed: RelaxedViolation[];
   warnings: string[];
   patch: JsonPatchOp[];
 }
@@ -71,6 +74,6 @@ export function checkObjects(objects: readonly SourcedObject[], namespaceObjects
     // check sees the object as written, before the API server's defaults: its lint says what they will change.
     const lints = opts.operation === 'DELETE' ? [] : lintObject({ group: placed.group, kind: placed.kind }, placed.namespace, placed.object, { asWritten: true, dnsAllowedElsewhere: config.baseline.egress.enabled && config.baseline.egress.dns });
     const warnings = [...verdict.warnings, ...lints.map(renderLint)];
-    return { file, position, kind: placed.kind, namespace: placed.namespace, name: placed.name, allowed: verdict.allowed, violations: verdict.violations, warnings, patch: verdict.patch };
+    return { file, position, kind: placed.kind, namespace: placed.namespace, name: placed.name, allowed: verdict.allowed, violations: verdict.violations, relaxed: verdict.relaxed ?? [], warnings, patch: verdict.patch };
   });
 }

@@ -53,7 +53,7 @@ describe('defaults', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.config.platform).toEqual({ value: 'infra', namespaces: DEFAULTS.platform.namespaces });
-    expect(r.config.tenants).toEqual([{ name: 'acme', groups: [], users: [], externalIPs: [] }]);
+    expect(r.config.tenants).toEqual([{ name: 'acme', groups: [], users: [], externalIPs: [], namespaces: [] }]);
     expect(r.config.admins).toEqual({ groups: ['system:masters'], users: ['root'] });
   });
 
@@ -194,7 +194,7 @@ describe('configFromText', () => {
     const r = configFromText(text);
     expect(r.ok).toBe(true);
     if (r.ok) {
-      expect(r.config.tenants).toEqual([{ name: 'acme', groups: ['acme-devs'], users: [], externalIPs: [] }]);
+      expect(r.config.tenants).toEqual([{ name: 'acme', groups: ['acme-devs'], users: [], externalIPs: [], namespaces: [] }]);
       expect(r.config.namespacePrefix).toBe(true);
     }
   });

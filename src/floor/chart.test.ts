@@ -16,9 +16,10 @@ describe('floorTemplate', () => {
     expect(text).not.toMatch(/[\uE000-\uE003]/);
   });
 
+  // Namespace names are looked for quoted: `default` is also a configuration key (enforcement.default).
   it('restates no default of the configuration', () => {
     const c = defaultConfig();
-    for (const v of [c.tenantLabel, c.tenantGroupPrefix, ...c.platform.namespaces.filter((n) => n !== 'kube-system'), ...c.admins.groups, ...c.cilium.deniedEntities.map((e) => `'${e}'`)]) {
+    for (const v of [c.tenantLabel, c.tenantGroupPrefix, ...c.platform.namespaces.filter((n) => n !== 'kube-system').flatMap((n) => [`"${n}"`, `'${n}'`]), ...c.admins.groups, ...c.cilium.deniedEntities.map((e) => `'${e}'`)]) {
       expect(text, v).not.toContain(v);
     }
   });

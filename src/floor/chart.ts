@@ -93,6 +93,8 @@ const symbolicInputs: FloorInputs = {
   externalIPRanges: `${VALUE}externalIPRanges${END}`,
   namespace: `${VALUE}namespace${END}`,
   excludedNamespaces: [`${LIST}excludedNamespaces${END}`],
+  serviceAccountMembers: `${VALUE}serviceAccountMembers${END}`,
+  enforcement: `${VALUE}enforcement${END}`,
 };
 
 const OPS: Record<string, (x: string) => string> = {
@@ -187,6 +189,16 @@ configuration, as tenant-guard floor gets them from
 {{- $closing = print $closing ")" }}
 {{- end }}
 {{- end }}
+{{- /* enforcement.ts floorEnforcement: "" with nothing relaxed; "keep:,<pinned codes>," when the default or a tenant is relaxed; else "drop:,<relaxed codes>,". */}}
+{{- $pinned := list }}
+{{- $relaxed := list }}
+{{- range $code, $mode := $cfg.enforcement.codes }}
+{{- if eq $mode "deny" }}{{ $pinned = append $pinned $code }}{{ else }}{{ $relaxed = append $relaxed $code }}{{ end }}
+{{- end }}
+{{- $baseRelaxed := ne $cfg.enforcement.default "deny" }}
+{{- range $tenant, $mode := $cfg.enforcement.tenants }}{{ if ne $mode "deny" }}{{ $baseRelaxed = true }}{{ end }}{{ end }}
+{{- $enforcement := "" }}
+{{- if $baseRelaxed }}{{ $enforcement = print "keep:," (join "," $pinned) "," }}{{ else if $relaxed }}{{ $enforcement = print "drop:," (join "," $relaxed) "," }}{{ end }}
 {{- dict
     "tenantLabel" $cfg.tenantLabel
     "platformValue" $cfg.platform.value
@@ -199,6 +211,8 @@ configuration, as tenant-guard floor gets them from
     "externalIPRanges" (print $ranges "[]" $closing)
     "namespace" .Release.Namespace
     "excludedNamespaces" (concat (list "kube-system" .Release.Namespace) .Values.webhook.excludeNamespaces | uniq)
+    "serviceAccountMembers" (ternary "" $cfg.serviceAccounts (eq $cfg.serviceAccounts "none"))
+    "enforcement" $enforcement
     | toJson }}
 {{- end }}
 `;

@@ -363,9 +363,9 @@ describe('what the rules are made of', () => {
 });
 
 describe('floorSettingsOf: the floor is given only its own settings', () => {
-  it('keeps the owner, membership, exemption and entity settings and nothing else', () => {
+  it('keeps the owner, membership, exemption, entity and rollout-mode settings and nothing else', () => {
     const s = floorSettingsOf(config());
-    expect(Object.keys(s).sort()).toEqual(['admins', 'cilium', 'platform', 'tenantGroupPrefix', 'tenantLabel', 'tenants']);
+    expect(Object.keys(s).sort()).toEqual(['admins', 'cilium', 'enforcement', 'platform', 'serviceAccounts', 'tenantGroupPrefix', 'tenantLabel', 'tenants']);
     expect(Object.keys(s.cilium)).toEqual(['deniedEntities']);
   });
 

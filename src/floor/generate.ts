@@ -33,6 +33,8 @@
 import { CILIUM_NAMESPACE_LABELS, CILIUM_POD_NAMESPACE, CILIUM_SOURCE_ANY, CILIUM_SOURCE_K8S, MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAME_LABEL, PART_OF_LABEL } from '../policy/vocabulary.js';
 import { SYSTEM_DELETERS } from '../policy/tenancy.js';
 import { allOf, celText, nonEmpty, type CelText } from './cel.js';
+import type { ViolationCode } from '../policy/codes.js';
+import { enforced } from './enforcement.js';
 import { floorInputs, type FloorInputs, type FloorOptions, type FloorSettings } from './inputs.js';
 
 export { encodeMember, externalIPRanges, floorInputs, floorSettingsOf, membershipParams, type FloorInputs, type FloorOptions, type FloorSettings } from './inputs.js';
@@ -87,6 +89,10 @@ export function floorObjects(s: FloorInputs, cel: CelText, prefix = 'tenant-guar
   const key = s.tenantLabel;
   const platform = s.platformValue;
   const paramName = `${prefix}-tenants`;
+  // Each validation names the codes it stands for: the webhook's own, and on CREATE the codes it reports
+  // first and stops at (NamespaceNoTenant, NamespaceName), which then hide it. It holds only while the
+  // webhook refuses them all, everywhere.
+  const guard = (codes: readonly ViolationCode[], v: { expression: string; [key: string]: unknown }) => enforced(s.enforcement, cel, codes, v);
 
   // ---- Namespaces -------------------------------------------------------
   const label = `object.metadata.labels[${str(key)}]`;
@@ -100,7 +106,10 @@ export function floorObjects(s: FloorInputs, cel: CelText, prefix = 'tenant-guar
     const explicit = `(has(params.data) && ${value} in params.data && ((has(request.userInfo.groups) && request.userInfo.groups.exists(g, ${entry}.contains(',g:' + ${celEncode('g')} + ','))) || ${entry}.contains(',u:' + ${celEncode('request.userInfo.username')} + ',')))`;
     const byPrefix = cel.ifNonEmpty(s.tenantGroupPrefix,
       `(has(request.userInfo.groups) && (${str(s.tenantGroupPrefix)} + ${value}) in request.userInfo.groups)`, 'false');
-    return `(${explicit} || ${byPrefix})`;
+    // A service account's tenant is the owner of its namespace, which CEL cannot look up for a Namespace
+    // request: under serviceAccounts own-namespace the floor leaves service accounts to the webhook.
+    const bySa = cel.ifNonEmpty(s.serviceAccountMembers, "request.userInfo.username.startsWith('system:serviceaccount:')", 'false');
+    return `(${explicit} || ${byPrefix} || ${bySa})`;
   };
   // The owner of the namespace before the request, as the webhook reads it: platform by configured name or by
   // the platform value, else the tenant of a non-empty label, else nobody ('').
@@ -114,28 +123,28 @@ export function floorObjects(s: FloorInputs, cel: CelText, prefix = 'tenant-guar
     matchConditions: [exempt],
     variables: [oldOwnerVariable],
     validations: [
-      {
+      guard(['NamespaceLabelMissing', 'NamespaceNoTenant', 'NamespaceTenantChoice', 'NamespaceName'], {
         expression: `request.operation != 'CREATE' || ${hasLabel}`,
         messageExpression: `'tenant-guard floor refused Namespace ' + object.metadata.name + ': metadata.labels[${key}]: Forbidden: the owner label is missing; tenant-guard\\'s webhook sets it and is unavailable (fix: retry when tenant-guard is back, or ask the platform team)'`,
         reason: 'Forbidden',
-      },
-      {
+      }),
+      guard(['NamespaceNoTenant', 'NamespaceName', 'NamespacePlatformValue'], {
         expression: `request.operation != 'CREATE' || !${hasLabel} || ${label} != ${str(platform)}`,
         messageExpression: `'tenant-guard floor refused Namespace ' + object.metadata.name + ': metadata.labels[${key}]: Forbidden: "${platform}" is the platform\\'s value; tenants cannot claim it (fix: set it to your tenant)'`,
         reason: 'Forbidden',
-      },
-      {
+      }),
+      guard(['NamespaceLabelChanged', 'NamespacePlatformValue', 'NamespaceNotOwned'], {
         // An empty value is no owner for the webhook; it may go.
         expression: `request.operation != 'UPDATE' || !${oldHasLabel} || ${oldLabel} == '' || (${hasLabel} && ${label} == ${oldLabel})`,
         messageExpression: `'tenant-guard floor refused Namespace ' + object.metadata.name + ': metadata.labels[${key}]: Forbidden: the owner label cannot be removed or changed (fix: keep ${key}: "' + ${oldLabel} + '")'`,
         reason: 'Forbidden',
-      },
-      {
+      }),
+      guard(['NamespaceNotOwned'], {
         // The platform's namespaces are the platform's.
         expression: `request.operation == 'CREATE' || variables.oldOwner != ${str(platform)}`,
         messageExpression: notYours,
         reason: 'Forbidden',
-      },
+      }),
     ],
   });
   // Rules that need tenant membership, with the explicit tenants as the parameter. The API server
@@ -147,17 +156,17 @@ export function floorObjects(s: FloorInputs, cel: CelText, prefix = 'tenant-guar
     matchConditions: [exempt],
     variables: [oldOwnerVariable],
     validations: [
-      {
+      guard(['NamespaceNoTenant', 'NamespaceName', 'NamespaceForeignTenant'], {
         expression: `request.operation != 'CREATE' || !${hasLabel} || ${label} == ${str(platform)} || ${member(label)}`,
         messageExpression: `'tenant-guard floor refused Namespace ' + object.metadata.name + ': metadata.labels[${key}]: Forbidden: "' + ${label} + '" is not a tenant you belong to (fix: set it to one of your tenants)'`,
         reason: 'Forbidden',
-      },
-      {
+      }),
+      guard(['NamespaceNotOwned'], {
         // Only the owning tenant changes or deletes a namespace.
         expression: `request.operation == 'CREATE' || variables.oldOwner == '' || variables.oldOwner == ${str(platform)} || ${member('variables.oldOwner')}`,
         messageExpression: notYours,
         reason: 'Forbidden',
-      },
+      }),
     ],
   });
 
@@ -178,21 +187,21 @@ export function floorObjects(s: FloorInputs, cel: CelText, prefix = 'tenant-guar
     matchConditions: [exempt, notBeingDeleted],
     variables: [{ name: 'nsTenant', expression: nsTenant }],
     validations: [
-      {
+      guard(['SelectorAllNamespaces'], {
         expression: npPeers((p) => `!has(${p}.namespaceSelector) || !${emptySel(`${p}.namespaceSelector`)}`),
         messageExpression: `'tenant-guard floor refused NetworkPolicy ' + object.metadata.name + ': spec.ingress[].from[].namespaceSelector / spec.egress[].to[].namespaceSelector: Forbidden: an empty namespaceSelector selects every namespace in the cluster, including other tenants\\' (fix: matchLabels {${key}: ' + variables.nsTenant + '} or {${key}: ${platform}})'`,
         reason: 'Forbidden',
-      },
-      {
+      }),
+      guard(['SelectorOtherTenant'], {
         expression: npPeers((p) => `!has(${p}.namespaceSelector) || !${foreignSel(`${p}.namespaceSelector`)}`),
         messageExpression: `'tenant-guard floor refused NetworkPolicy ' + object.metadata.name + ': namespaceSelector.matchLabels[${key}]: Forbidden: selects namespaces of another tenant (fix: use ' + variables.nsTenant + ' or ${platform})'`,
         reason: 'Forbidden',
-      },
-      {
+      }),
+      guard(['OpenRule'], {
         expression: allOf('object.spec', 'ingress', 'r', nonEmpty('r', 'from')),
         messageExpression: `'tenant-guard floor refused NetworkPolicy ' + object.metadata.name + ': spec.ingress[]: Forbidden: a rule without from accepts traffic from every source, every tenant included (fix: list the peers in from)'`,
         reason: 'Forbidden',
-      },
+      }),
     ],
   });
 
@@ -212,12 +221,12 @@ export function floorObjects(s: FloorInputs, cel: CelText, prefix = 'tenant-guar
     matchConditions: [exempt, notBeingDeleted],
     variables: [{ name: 'nsTenant', expression: nsTenant }],
     validations: [
-      {
+      guard(['EntityDenied'], {
         expression: forRules((s) => `${allOf(s, 'ingress', 'r', allOf('r', 'fromEntities', 'e', `!(e in ${denied})`))} && ${allOf(s, 'egress', 'r', allOf('r', 'toEntities', 'e', `!(e in ${denied})`))}`),
         messageExpression: `'tenant-guard floor refused CiliumNetworkPolicy ' + object.metadata.name + ': fromEntities/toEntities: Forbidden: the entities ${cel.inner(cel.joined(s.deniedEntities))} include the pods of every tenant (fix: select endpoints of your tenant instead)'`,
         reason: 'Forbidden',
-      },
-      {
+      }),
+      guard(['SelectorOtherTenant'], {
         expression: forRules((s) => ['ingress:fromEndpoints', 'ingress:fromRequires', 'egress:toEndpoints', 'egress:toRequires']
           .map((d) => {
             const [dir, field] = d.split(':') as [string, string];
@@ -225,12 +234,12 @@ export function floorObjects(s: FloorInputs, cel: CelText, prefix = 'tenant-guar
           }).join(' && ')),
         messageExpression: `'tenant-guard floor refused CiliumNetworkPolicy ' + object.metadata.name + ': endpoint selector ${CILIUM_NAMESPACE_LABELS}${key}: Forbidden: selects endpoints of another tenant (fix: use ' + variables.nsTenant + ' or ${platform}, or leave namespace labels out)'`,
         reason: 'Forbidden',
-      },
-      {
+      }),
+      guard(['OpenRule'], {
         expression: forRules((s) => allOf(s, 'ingress', 'r', `!(${nonEmpty('r', 'toPorts')} || ${nonEmpty('r', 'icmps')}) || ${ingressPeers.map((f) => nonEmpty('r', f)).join(' || ')}`)),
         messageExpression: `'tenant-guard floor refused CiliumNetworkPolicy ' + object.metadata.name + ': ingress[]: Forbidden: a rule with ports but no from* peer accepts every endpoint of every tenant on those ports (fix: add fromEndpoints or fromCIDRSet)'`,
         reason: 'Forbidden',
-      },
+      }),
     ],
   });
 
@@ -242,11 +251,11 @@ export function floorObjects(s: FloorInputs, cel: CelText, prefix = 'tenant-guar
     matchConstraints: { resourceRules: [rule([''], ['services'], ['CREATE', 'UPDATE'])] },
     matchConditions: [exempt, notBeingDeleted, { name: 'sets-external-ips', expression: EXTERNAL_IPS_SET }],
     variables: [{ name: 'nsTenant', expression: nsTenant }, { name: 'ranges', expression: ranges }],
-    validations: [{
+    validations: [guard(['ExternalIPNotAssigned'], {
       expression: "object.spec.externalIPs.all(a, (oldObject != null && has(oldObject.spec.externalIPs) && a in oldObject.spec.externalIPs) || (isIP(a) && variables.ranges.exists(c, cidr(c).containsIP(a))))",
       messageExpression: `'tenant-guard floor refused Service ' + object.metadata.name + ': spec.externalIPs: Forbidden: a Service with an external IP receives the traffic every pod in the cluster sends to that address (CVE-2020-8554), and ' + (size(variables.ranges) == 0 ? 'no external IP range is assigned to the owner of this namespace' : 'an address is outside the ranges assigned to tenant ' + variables.nsTenant + ' (' + variables.ranges.join(', ') + ')') + ' (fix: remove it, or ask the platform team to assign your tenant a range)'`,
       reason: 'Forbidden',
-    }],
+    })],
   });
 
   // ---- Cluster-wide policies -------------------------------------------
@@ -258,11 +267,11 @@ export function floorObjects(s: FloorInputs, cel: CelText, prefix = 'tenant-guar
       ],
     },
     matchConditions: [exempt],
-    validations: [{
+    validations: [guard(['ClusterScopedPolicy'], {
       expression: 'false',
       messageExpression: `'tenant-guard floor refused ' + request.kind.kind + ' ' + request.name + ': kind: Forbidden: cluster-wide policies apply across every tenant; only the platform team may manage them (fix: write a namespaced NetworkPolicy or CiliumNetworkPolicy instead)'`,
       reason: 'Forbidden',
-    }],
+    })],
   });
 
   // ---- Kinds that steer every tenant's traffic --------------------------
@@ -273,13 +282,14 @@ export function floorObjects(s: FloorInputs, cel: CelText, prefix = 'tenant-guar
       resourceRules: [rule(['cilium.io'], ['ciliumlocalredirectpolicies', 'ciliumcidrgroups'], ['CREATE', 'UPDATE', 'DELETE'])],
     },
     matchConditions: [exempt],
-    validations: [{
+    // The webhook's codes: ClusterScopedPolicy for a CiliumCIDRGroup, LocalRedirectPolicy for the other.
+    validations: [guard(['ClusterScopedPolicy', 'LocalRedirectPolicy'], {
       expression: 'false',
       messageExpression: `'tenant-guard floor refused ' + request.kind.kind + ' ' + request.name + ': kind: Forbidden: ' + (request.kind.kind == 'CiliumCIDRGroup'
         ? 'a CiliumCIDRGroup changes which addresses every policy that names it in cidrGroupRef reaches, in every tenant; only the platform team may manage one (fix: write the addresses with cidr and except in your own CiliumNetworkPolicy, or ask the platform team for a group)'
         : 'a CiliumLocalRedirectPolicy redirects the traffic that every pod in the cluster sends to its frontend; only the platform team may manage one (fix: point your own workloads at a Service in your namespace, or ask the platform team for a node-local redirect)')`,
       reason: 'Forbidden',
-    }],
+    })],
   });
 
   // ---- The platform's managed policies --------------------------------
@@ -295,13 +305,13 @@ export function floorObjects(s: FloorInputs, cel: CelText, prefix = 'tenant-guar
       exempt,
       { name: 'not-a-system-deleter', expression: `!(request.userInfo.username in ${list(SYSTEM_DELETERS)})` },
     ],
-    validations: [{
+    validations: [guard(['ManagedPolicy'], {
       // Anyone may delete them while their namespace is being deleted (or is gone), or deleting it would hang.
       // (This is a validation, not a matchCondition: matchConditions see namespaceObject as null.)
       expression: `(request.operation == 'DELETE' && (namespaceObject == null || has(namespaceObject.metadata.deletionTimestamp) || (has(namespaceObject.status) && has(namespaceObject.status.phase) && namespaceObject.status.phase == 'Terminating'))) || !((object != null && ${managed('object')}) || (oldObject != null && ${managed('oldObject')}))`,
       messageExpression: `'tenant-guard floor refused ' + request.kind.kind + ' ' + request.name + ': metadata.labels[${MANAGED_BY_LABEL}]: Forbidden: policies managed by tenant-guard are the platform\\'s baseline; tenants cannot create, change or delete them (fix: create a policy of your own beside it)'`,
       reason: 'Forbidden',
-    }],
+    })],
   });
 
   const paramRef = { name: paramName, namespace: s.namespace, parameterNotFoundAction: 'Allow' };

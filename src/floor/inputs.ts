@@ -5,6 +5,7 @@
  */
 import type { PolicySettings } from '../policy/settings.js';
 import { list, str } from './cel.js';
+import { floorEnforcement } from './enforcement.js';
 
 export interface FloorOptions {
   /** Namespace of the parameter ConfigMap (the release namespace). */
@@ -20,9 +21,10 @@ export interface FloorOptions {
 /**
  * The settings the floor is generated from, and nothing else of the
  * configuration: who owns a namespace (the tenant label, the platform, the
- * tenants and the group prefix), who is exempt, and the denied entities.
+ * tenants, the group prefix and whether service accounts are members), who is
+ * exempt, the denied entities, and the rollout modes (relaxed codes are left out).
  */
-export type FloorSettings = Pick<PolicySettings, 'tenantLabel' | 'platform' | 'tenants' | 'tenantGroupPrefix' | 'admins'> & {
+export type FloorSettings = Pick<PolicySettings, 'tenantLabel' | 'platform' | 'tenants' | 'tenantGroupPrefix' | 'admins' | 'serviceAccounts' | 'enforcement'> & {
   cilium: Pick<PolicySettings['cilium'], 'deniedEntities'>;
 };
 
@@ -34,6 +36,8 @@ export function floorSettingsOf(s: FloorSettings): FloorSettings {
     tenants: s.tenants,
     tenantGroupPrefix: s.tenantGroupPrefix,
     admins: s.admins,
+    serviceAccounts: s.serviceAccounts,
+    enforcement: s.enforcement,
     cilium: { deniedEntities: s.cilium.deniedEntities },
   };
 }
@@ -54,6 +58,10 @@ export interface FloorInputs {
   externalIPRanges: string;
   namespace: string;
   excludedNamespaces: readonly string[];
+  /** `own-namespace` when service accounts are members of their namespace's tenant, '' when not (config serviceAccounts). */
+  serviceAccountMembers: string;
+  /** Which codes the floor keeps under the rollout modes (enforcement.ts floorEnforcement); '' keeps all. */
+  enforcement: string;
 }
 
 /** A membership name inside the parameter: `%` and `,` percent-encoded, so any name is one entry. */
@@ -102,5 +110,7 @@ export function floorInputs(config: FloorSettings, opts: FloorOptions): FloorInp
     externalIPRanges: externalIPRanges(config.tenants),
     namespace: opts.namespace,
     excludedNamespaces: opts.excludedNamespaces ?? ['kube-system', opts.namespace],
+    serviceAccountMembers: config.serviceAccounts === 'none' ? '' : config.serviceAccounts,
+    enforcement: floorEnforcement(config.enforcement),
   };
 }

@@ -15,7 +15,7 @@ export const MAX_RENDERED_VIOLATIONS = 50;
 
 /** Long enough for a selector or a rule's peers; a suggestion that does not fit is cut with an ellipsis. */
 const MAX_SUGGESTION_VALUE = 1024;
-import type { JsonPatchOp, Verdict, Violation } from './types.js';
+import type { JsonPatchOp, RelaxedViolation, Verdict, Violation } from './types.js';
 
 const REASON: Record<string, string> = {
   MalformedObject: 'Invalid',
@@ -24,6 +24,14 @@ const REASON: Record<string, string> = {
 
 export function renderViolation(v: Violation): string {
   return `${v.path}: ${REASON[v.code] ?? 'Forbidden'}: ${v.message} (fix: ${v.fix})`;
+}
+
+/**
+ * A violation admitted in `warn` mode, as the one line kubectl prints after
+ * `Warning:`: the code first, so a truncated line still says what it is.
+ */
+export function renderRelaxed(v: RelaxedViolation): string {
+  return `tenant-guard ${v.mode} ${v.code}: ${v.path}: ${v.message} (fix: ${v.fix})`;
 }
 
 export interface Subject {

@@ -11,7 +11,8 @@ import { validateNamespace } from './rules/namespace.js';
 import { validateNetworkPolicy } from './rules/networkpolicy.js';
 import { ownershipUnknown, reviewSteering } from './rules/steering.js';
 import { validateShare } from './rules/sharing.js';
-import { describeOwner, isAdmin, isSystemDeleter } from './tenancy.js';
+import { applyEnforcement, relaxesAnything } from './enforcement.js';
+import { describeOwner, isAdmin, isSystemDeleter, membershipOf, ownerOf } from './tenancy.js';
 import type { JsonPatchOp, ReviewInput, Verdict } from './types.js';
 
 function metadataOf(obj: unknown): Record<string, unknown> {
@@ -22,7 +23,44 @@ function verdict(report: Report, patch: JsonPatchOp[] = []): Verdict {
   return { allowed: report.violations.length === 0, violations: report.violations, warnings: report.warnings, patch: report.violations.length === 0 ? patch : [] };
 }
 
+/**
+ * The tenants a request concerns, for its enforcement mode: the requester's (a service account's included),
+ * the owner of the namespace it is in, and for a Namespace the tenants its
+ * owner label names before and after. `known` is false when the owner of
+ * that namespace, or the service account's, cannot be established: then
+ * nothing is relaxed.
+ */
+function concernedTenants(input: ReviewInput, kind: ReturnType<typeof classify>): { tenants: string[]; known: boolean } {
+  const { settings } = input;
+  const membership = membershipOf(input.requester, input.namespaces, settings);
+  const out = new Set(membership.known ? membership.tenants : []);
+  let known = membership.known;
+  if (kind === 'Namespace') {
+    for (const obj of [input.object, input.oldObject]) {
+      const labels = metadataOf(obj).labels;
+      const v = isRecord(labels) ? labels[settings.tenantLabel] : undefined;
+      if (typeof v === 'string' && v !== '' && v !== settings.platform.value) out.add(v);
+    }
+  } else {
+    const namespace = input.namespace ?? metadataOf(input.object ?? input.oldObject).namespace;
+    if (typeof namespace === 'string' && namespace !== '') {
+      const owner = ownerOf(namespace, input.namespaces, settings);
+      if (owner.kind === 'tenant') out.add(owner.tenant);
+      else if (owner.kind === 'unknown') known = false;
+    }
+  }
+  return { tenants: [...out].sort(), known };
+}
+
 export function review(input: ReviewInput): Verdict {
+  const verdict = judge(input);
+  const e = input.settings.enforcement;
+  if (verdict.violations.length === 0 || !relaxesAnything(e)) return verdict;
+  const concerned = concernedTenants(input, classify(input.kind.group, input.kind.kind));
+  return applyEnforcement(verdict, concerned.tenants, e, !concerned.known);
+}
+
+function judge(input: ReviewInput): Verdict {
   const report = new Report();
   const kind = classify(input.kind.group, input.kind.kind);
   const admin = isAdmin(input.requester, input.settings);
@@ -41,7 +79,14 @@ export function review(input: ReviewInput): Verdict {
       // The name is text from the request: a non-string is no name, never something to call string methods on.
       const metaName = metadataOf(object ?? oldObject).name;
       const name = input.name ?? (typeof metaName === 'string' ? metaName : '');
-      const patch = validateNamespace({ operation: input.operation, name, object, oldObject, requester: input.requester, admin, config: input.settings }, report);
+      const membership = admin ? { known: true as const, tenants: [] } : membershipOf(input.requester, input.namespaces, input.settings);
+      if (!membership.known) {
+        // Whose namespace it may create or change depends on whose service account asks: never guessed.
+        report.violation('OwnershipUnknown', ['metadata'], `${membership.reason}; tenant-guard refuses rather than guess its tenant`,
+          'retry in a moment; if it persists, ask the platform team to check tenant-guard\'s access to the API server');
+        return verdict(report);
+      }
+      const patch = validateNamespace({ operation: input.operation, name, object, oldObject, requester: input.requester, tenants: membership.tenants, admin, config: input.settings }, report);
       // The validating phase sees the object after the mutating one: a change still to make means the
       // mutating webhook did not run (or another webhook undid it), and the namespace would have no owner.
       if (input.phase === 'validating' && report.violations.length === 0 && patch.length > 0 && !admin) {

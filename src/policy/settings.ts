@@ -10,6 +10,7 @@
  * all: Filled<> turns the schema's input type into that.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { VIOLATION_CODES } from './codes.js';
 
 /** The type after defaults: every property present, all the way down. */
 export type Filled<T> = T extends readonly (infer U)[] ? Filled<U>[] : T extends object ? { -readonly [K in keyof T]-?: Filled<T[K]> } : T;
@@ -59,12 +60,32 @@ const CLUSTER_NAME_PATTERN = '^([a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?)?$';
 const names = (description: string, value: string[]) =>
   withDefault(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true }), value, description);
 
+// A namespace name, or a glob over names: `*` stands for any run of characters.
+export const NAMESPACE_GLOB_PATTERN = '^[a-z0-9*]([-a-z0-9*]{0,61}[a-z0-9*])?$';
+
 export const tenantSchema = Type.Object({
   name: Type.String({ pattern: DNS_LABEL_PATTERN, description: 'the tenant label value of its namespaces' }),
   groups: names('groups whose members belong to the tenant', []),
   users: names('users who belong to the tenant', []),
   externalIPs: withDefault(Type.Array(Type.String({ pattern: PREFIXED_CIDR_PATTERN }), { uniqueItems: true }), [],
     'CIDRs (`address/prefix`) the tenant\'s Services may use in `spec.externalIPs`; none by default'),
+  namespaces: withDefault(Type.Array(Type.String({ pattern: NAMESPACE_GLOB_PATTERN }), { uniqueItems: true }), [],
+    'existing namespaces assigned to the tenant, by name or glob (`*`: any run of characters); the controller gives them the owner label ([Adopting existing namespaces](#adopting-existing-namespaces))'),
+}, { additionalProperties: false });
+
+/** How a violation is enforced: refused, admitted with a warning to the user, or admitted silently. */
+export const ENFORCEMENT_MODES = ['deny', 'warn', 'dryrun'] as const;
+export type EnforcementMode = (typeof ENFORCEMENT_MODES)[number];
+const mode = Type.Unsafe<EnforcementMode>({ enum: [...ENFORCEMENT_MODES] });
+// Plain JSON Schema maps (propertyNames + additionalProperties), which helm's validator reads as ajv does.
+// Typed by string keys: a map holds only the entries written (the schema limits which keys).
+const modeMap = (keys: Record<string, unknown>) =>
+  Type.Unsafe<Record<string, EnforcementMode>>({ type: 'object', propertyNames: keys, additionalProperties: { enum: [...ENFORCEMENT_MODES] } });
+
+export const enforcementSchema = Type.Object({
+  default: withDefault(mode, 'deny', '`deny` refuses, `warn` admits and sends each violation to the user as a `Warning:`, `dryrun` admits silently; every violation is counted and logged whatever its mode'),
+  codes: withDefault(modeMap({ enum: [...VIOLATION_CODES] }), {}, 'mode per violation code, e.g. `{OpenRule: warn}`; `deny` here pins a code (it is refused for every tenant and stays in the floor)'),
+  tenants: withDefault(modeMap({ pattern: DNS_LABEL_PATTERN }), {}, 'mode per tenant (the owner of the object\'s namespace, and the requester\'s tenants), e.g. `{globex: dryrun}`'),
 }, { additionalProperties: false });
 
 /** The engine's settings, property by property (src/config spreads them into the configuration). */
@@ -97,6 +118,9 @@ export const policySettingsProperties = {
       importer: Type.String({ pattern: DNS_LABEL_PATTERN, description: 'the tenant that consumes' }),
     }, { additionalProperties: false })), [], 'exporter → importer tenant pairs that may share; empty: any two tenants'),
   }, { additionalProperties: false }), {}, 'sharing between tenants with Export and Import ([Sharing between tenants](#sharing-between-tenants))'),
+  serviceAccounts: withDefault(Type.Unsafe<'own-namespace' | 'none'>({ enum: ['own-namespace', 'none'] }), 'own-namespace',
+    'a service account (`system:serviceaccount:<ns>:<name>`, e.g. a GitOps bot) is a member of the tenant that owns its namespace at request time; `none`: only by `tenants[].users`'),
+  enforcement: withDefault(enforcementSchema, {}, 'rollout modes: which violations are refused, warned about or only recorded ([Rolling out: enforcement modes](#rolling-out-enforcement-modes)); when a code entry and a tenant entry both apply, the stricter wins'),
 };
 
 export const policySettingsSchema = Type.Object(policySettingsProperties, { additionalProperties: false });

@@ -40,6 +40,36 @@ export function tenantsOf(requester: Requester, config: PolicySettings): string[
   return [...out].sort();
 }
 
+const SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:';
+
+/** The namespace of a service account's user name (`system:serviceaccount:<ns>:<name>`), or undefined for any other user. */
+export function serviceAccountNamespace(username: string): string | undefined {
+  if (!username.startsWith(SERVICE_ACCOUNT_PREFIX)) return undefined;
+  const parts = username.slice(SERVICE_ACCOUNT_PREFIX.length).split(':');
+  return parts.length === 2 && parts[0] !== '' && parts[1] !== '' ? parts[0] : undefined;
+}
+
+/** The requester's tenants, or why they cannot be known (fail closed: the caller refuses). */
+export type Membership = { known: true; tenants: string[] } | { known: false; reason: string };
+
+/**
+ * Tenants of the requester at request time: tenantsOf, and under
+ * `serviceAccounts: own-namespace` the tenant that owns a service account's
+ * namespace now, as the namespace view says. The owner label is the
+ * webhook's, so a service account can neither choose its tenant nor keep
+ * one its namespace no longer has. A namespace whose owner cannot be
+ * established makes the membership unknown, never empty.
+ */
+export function membershipOf(requester: Requester, view: NamespaceView, config: PolicySettings): Membership {
+  const tenants = tenantsOf(requester, config);
+  const ns = config.serviceAccounts === 'own-namespace' ? serviceAccountNamespace(requester.username) : undefined;
+  if (ns === undefined) return { known: true, tenants };
+  const owner = ownerOf(ns, view, config);
+  if (owner.kind === 'unknown') return { known: false, reason: `the owner of namespace "${ns}", whose service account ${requester.username} is, cannot be established (${owner.reason})` };
+  if (owner.kind !== 'tenant' || tenants.includes(owner.tenant)) return { known: true, tenants };
+  return { known: true, tenants: [...tenants, owner.tenant].sort() };
+}
+
 export type Owner =
   | { kind: 'tenant'; tenant: string }
   | { kind: 'platform' }

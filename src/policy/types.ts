@@ -3,6 +3,7 @@
  * `check` CLI and the audit build a ReviewInput from their own I/O and get a
  * Verdict back, so all three give the same answer for the same object.
  */
+import type { ViolationCode } from './codes.js';
 import type { FieldPath } from './path.js';
 import type { PolicySettings } from './settings.js';
 import type { ActiveShare, ExportFacts } from './share.js';
@@ -44,43 +45,8 @@ export type JsonPatchOp =
   | { op: 'remove'; path: string }
   | { op: 'move' | 'copy'; from: string; path: string };
 
-/** Stable codes: documented in the README, safe to match on. */
-export type ViolationCode =
-  | 'NamespaceNoTenant'
-  | 'NamespaceTenantChoice'
-  | 'NamespaceForeignTenant'
-  | 'NamespacePlatformValue'
-  | 'NamespaceLabelChanged'
-  | 'NamespaceLabelClaimed'
-  | 'NamespaceNotOwned'
-  | 'NamespaceLabelMissing'
-  | 'NamespaceName'
-  | 'SelectorAllNamespaces'
-  | 'SelectorOtherTenant'
-  | 'SelectorUnconfined'
-  | 'SelectorUnknownNamespace'
-  | 'SelectorKeyNonCanonical'
-  | 'CIDRProtected'
-  | 'CIDRInvalid'
-  | 'EntityDenied'
-  | 'ServiceOtherTenant'
-  | 'ServiceUnconfined'
-  | 'ExternalIPNotAssigned'
-  | 'LocalRedirectPolicy'
-  | 'CIDRGroupUnknown'
-  | 'CIDRGroupSelector'
-  | 'OpenRule'
-  | 'ClusterScopedPolicy'
-  | 'ManagedPolicy'
-  | 'OwnershipUnknown'
-  | 'ShareNotOwner'
-  | 'ShareDisabled'
-  | 'ShareTenant'
-  | 'SharePorts'
-  | 'SharePairNotAllowed'
-  | 'ShareLimit'
-  | 'ShareSelf'
-  | 'MalformedObject';
+/** Stable codes: documented in the README, safe to match on (src/policy/codes.ts). */
+export type { ViolationCode };
 
 export interface Violation {
   code: ViolationCode;
@@ -96,9 +62,18 @@ export interface Violation {
   suggestion?: JsonPatchOp[];
 }
 
+/** A violation the configured enforcement admits: `warn` tells the user, `dryrun` only records it. */
+export interface RelaxedViolation extends Violation {
+  mode: 'warn' | 'dryrun';
+}
+
 export interface Verdict {
+  /** True when no violation is in `deny` mode. */
   allowed: boolean;
+  /** The violations that refuse the request (mode `deny`). */
   violations: Violation[];
+  /** Violations found but admitted by the rollout mode (config `enforcement`); absent when there are none. */
+  relaxed?: RelaxedViolation[];
   warnings: string[];
   /** Mutations (Namespaces only); empty when nothing changes. */
   patch: JsonPatchOp[];

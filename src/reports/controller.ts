@@ -21,7 +21,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
-import { baselineFinding, clusterPolicyFinding, judgePolicy, namespaceFinding, type AuditObject, type JudgedPolicy } from '../audit/report.js';
+import { adoptionConflictOf, baselineFinding, clusterPolicyFinding, judgePolicy, namespaceFinding, type AdoptionConflict, type AuditObject, type JudgedPolicy } from '../audit/report.js';
 import { DiscoveryPoll, servedClusterPolicyTypes, type Served } from '../kube/discovery.js';
 import { lookupFromObject } from '../kube/namespace-view.js';
 import type { CachedNamespace, Informers } from '../kube/informers.js';
@@ -238,12 +238,15 @@ export class ReportController {
     }
     const unlabeledNamespaces: string[] = [];
     const platformUnlabeled: string[] = [];
+    const adoptionConflicts: AdoptionConflict[] = [];
     for (const ns of this.namespaces.values()) {
       const f = namespaceFinding(ns, this.config);
       if (f === 'unlabeledNamespaces') unlabeledNamespaces.push(ns.metadata?.name ?? '');
       else if (f === 'platformUnlabeled') platformUnlabeled.push(ns.metadata?.name ?? '');
+      const conflict = adoptionConflictOf(ns, this.config);
+      if (conflict !== undefined) adoptionConflicts.push(conflict);
     }
-    return { clusterPolicies, unlabeledNamespaces: unlabeledNamespaces.sort(), platformUnlabeled: platformUnlabeled.sort() };
+    return { clusterPolicies, unlabeledNamespaces: unlabeledNamespaces.sort(), platformUnlabeled: platformUnlabeled.sort(), adoptionConflicts };
   }
 
   private stored(key: string): StoredReport | undefined {

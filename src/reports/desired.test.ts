@@ -90,6 +90,30 @@ describe('reportsOfAudit', () => {
     expect(cluster.summary).toEqual({ pass: 0, fail: 0, warn: 2, error: 0, skip: 0 });
   });
 
+  it('records what a relaxed tenant is admitted as a warning with its mode, through the engine as the controller judges', () => {
+    const r = configFromObject({ platform: { value: 'platform', namespaces: ['kube-system'] }, enforcement: { tenants: { acme: 'dryrun' } } });
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const acme = reportsOfAudit(input(r.config))[0]!;
+    expect(acme.results.map((x) => [x.resources[0]!.name, x.rule, x.result, x.properties?.enforcement])).toEqual([
+      ['allow-globex', 'SelectorOtherTenant', 'warn', 'dryrun'],
+      ['same-ns', 'Confined', 'pass', undefined],
+    ]);
+    expect(acme.summary).toEqual({ pass: 1, fail: 0, warn: 1, error: 0, skip: 0 });
+  });
+
+  it('puts the namespaces adoption leaves as they are in the ClusterPolicyReport as fails', () => {
+    const r = configFromObject({ platform: { value: 'platform', namespaces: ['kube-system'] }, tenants: [{ name: 'acme', namespaces: ['legacy'] }, { name: 'globex', namespaces: ['leg*'] }] });
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const cluster = reportsOfAudit(input(r.config)).at(-1)!;
+    expect(cluster.results.filter((x) => x.rule === 'AdoptionConflict')).toEqual([expect.objectContaining({
+      result: 'fail',
+      severity: 'high',
+      resources: [{ apiVersion: 'v1', kind: 'Namespace', name: 'legacy' }],
+      message: 'namespace "legacy" is assigned to tenants acme, globex by tenants[].namespaces; it is left as it is until one assignment remains',
+    })]);
+    expect(cluster.summary).toEqual({ pass: 0, fail: 1, warn: 2, error: 0, skip: 0 });
+  });
+
   it('is the same for the same input, whatever the listing order', () => {
     const shuffled = input(c);
     shuffled.networkPolicies = [...shuffled.networkPolicies].reverse();
@@ -114,11 +138,12 @@ describe('policyResults', () => {
     expect(a!.resources[0]).not.toBe(b!.resources[0]);
   });
 
-  it('follows the enforcement mode of relaxed violations: warn stays a warning, dryrun is still a failure', () => {
+  it('reports a violation the rollout mode admits (warn or dryrun) as a warning with its mode, not a failure', () => {
     const relaxed = { ...judged, verdict: { ...judged.verdict, allowed: true, violations: [], warnings: [], relaxed: [
-      { code: 'OpenRule' as const, path: 'spec.ingress[0]', message: 'no peers', fix: 'name them', mode: 'warn' as const },
-      { code: 'SelectorUnconfined' as const, path: 'spec.ingress[1]', message: 'any label', fix: 'the tenant label', mode: 'dryrun' as const },
+      { code: 'OpenRule' as const, path: 'spec.ingress[0]', segments: ['spec', 'ingress', 0], message: 'no peers', fix: 'name them', mode: 'warn' as const },
+      { code: 'SelectorUnconfined' as const, path: 'spec.ingress[1]', segments: ['spec', 'ingress', 1], message: 'any label', fix: 'the tenant label', mode: 'dryrun' as const },
     ] } };
-    expect(policyResults(relaxed).map((r) => [r.rule, r.result, r.properties?.enforcement])).toEqual([['OpenRule', 'warn', 'warn'], ['SelectorUnconfined', 'fail', 'dryrun']]);
+    expect(policyResults(relaxed).map((r) => [r.rule, r.result, r.properties?.enforcement])).toEqual([['OpenRule', 'warn', 'warn'], ['SelectorUnconfined', 'warn', 'dryrun']]);
+    expect(policyResults(relaxed).map((r) => r.severity)).toEqual(['medium', 'medium']);
   });
 });

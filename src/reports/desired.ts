@@ -6,21 +6,23 @@
  *
  * - one PolicyReport per tenant namespace: a result per NetworkPolicy and
  *   CiliumNetworkPolicy there (pass, or one result per violation with its
- *   code as `rule`: fail for a violation the webhook refuses or only records
- *   (enforcement mode deny or dryrun), warn for one it admits with a warning
- *   (mode warn)), a warn per engine warning, and a fail when the namespace
- *   lacks its baseline. Tenants read it with `kubectl get policyreport`.
+ *   code as `rule` and its enforcement mode in `properties.enforcement`:
+ *   fail for a violation the webhook refuses (mode deny), warn for one the
+ *   rollout mode admits (warn or dryrun): the object stays, and the report
+ *   is where a dryrun violation is seen), a warn per engine warning, and a
+ *   fail when the namespace lacks its baseline. Tenants read it with
+ *   `kubectl get policyreport`.
  * - one ClusterPolicyReport: the cluster-wide findings (cluster-scoped
  *   policies not known to come from an admin, namespaces nobody owns,
- *   platform namespaces without the platform label).
+ *   platform namespaces without the platform label, namespaces the adoption
+ *   of `tenants[].namespaces` leaves as they are).
  *
  * No timestamps: a report changes only when a finding does, so the
  * controller writes nothing at steady state.
  */
 import type { Config } from '../config/schema.js';
-import { renderViolation, type Violation } from '../policy/index.js';
-import type { ClusterPolicyFinding, JudgedPolicy, MissingBaseline } from '../audit/report.js';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../policy/index.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, renderViolation, type EnforcementMode, type Violation } from '../policy/index.js';
+import type { AdoptionConflict, ClusterPolicyFinding, JudgedPolicy, MissingBaseline } from '../audit/report.js';
 
 export const REPORT_API_VERSION = 'wgpolicyk8s.io/v1alpha2';
 /** `source` of every result, and the `policy` name Policy Reporter groups by. */
@@ -28,8 +30,6 @@ export const REPORT_SOURCE = 'tenant-guard';
 export const REPORT_POLICY = 'tenant-isolation';
 
 export type ResultKind = 'pass' | 'fail' | 'warn' | 'error' | 'skip';
-/** How a violation is enforced (config `enforcement`): deny refuses, warn admits with a warning, dryrun admits silently. */
-export type EnforcementMode = 'deny' | 'warn' | 'dryrun';
 
 export interface ResourceRef {
   apiVersion: string;
@@ -66,14 +66,6 @@ export interface PolicyReport {
   metadata: { name: string; namespace?: string; labels: Record<string, string> };
   summary: ReportSummary;
   results: ReportResult[];
-}
-
-/**
- * The violations the enforcement mode admits, each with its mode
- * (`verdict.relaxed` where the engine reports rollout modes); none otherwise.
- */
-function relaxedOf(verdict: JudgedPolicy['verdict']): readonly (Violation & { mode: 'warn' | 'dryrun' })[] {
-  return (verdict as { relaxed?: readonly (Violation & { mode: 'warn' | 'dryrun' })[] }).relaxed ?? [];
 }
 
 const CATEGORY = 'Network isolation';
@@ -113,11 +105,10 @@ function report(kind: PolicyReport['kind'], name: string, namespace: string | un
 export function policyResults(p: JudgedPolicy): ReportResult[] {
   const ref: ResourceRef = { apiVersion: p.apiVersion, kind: p.kind, name: p.name, namespace: p.namespace };
   if (p.uid !== undefined) ref.uid = p.uid;
-  const violations: (Violation & { mode: EnforcementMode })[] = [...p.verdict.violations.map((v) => ({ ...v, mode: 'deny' as const })), ...relaxedOf(p.verdict)];
+  const violations: (Violation & { mode: EnforcementMode })[] = [...p.verdict.violations.map((v) => ({ ...v, mode: 'deny' as const })), ...(p.verdict.relaxed ?? [])];
   const out: ReportResult[] = [];
-  for (const v of violations) {
-    out.push(result(v.code, v.mode === 'warn' ? 'warn' : 'fail', renderViolation(v), ref, { path: v.path, enforcement: v.mode }));
-  }
+  // Only a refusal fails: what the rollout mode admits is a warning to act on before the mode becomes deny.
+  for (const v of violations) out.push(result(v.code, v.mode === 'deny' ? 'fail' : 'warn', renderViolation(v), ref, { path: v.path, enforcement: v.mode }));
   for (const w of p.verdict.warnings) out.push(result('Warning', 'warn', w, ref));
   if (out.length === 0) out.push(result('Confined', 'pass', 'reaches only its own tenant and the platform', ref));
   return out;
@@ -147,6 +138,7 @@ export interface ClusterFindings {
   clusterPolicies: readonly ClusterPolicyFinding[];
   unlabeledNamespaces: readonly string[];
   platformUnlabeled: readonly string[];
+  adoptionConflicts: readonly AdoptionConflict[];
 }
 
 /** The ClusterPolicyReport: findings no tenant namespace holds. */
@@ -161,6 +153,9 @@ export function desiredClusterReport(f: ClusterFindings, config: Config): Policy
   }
   for (const n of f.platformUnlabeled) {
     results.push(result('PlatformLabelMissing', 'fail', `a platform namespace without ${config.tenantLabel}: ${config.platform.value}; the baselines admit the platform by that label (the controller sets it)`, { apiVersion: 'v1', kind: 'Namespace', name: n }));
+  }
+  for (const a of f.adoptionConflicts) {
+    results.push(result('AdoptionConflict', 'fail', a.reason, { apiVersion: 'v1', kind: 'Namespace', name: a.namespace }));
   }
   return report('ClusterPolicyReport', config.reports.name, undefined, results);
 }

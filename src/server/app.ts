@@ -16,7 +16,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { policySettingsOf, type Config } from '../config/schema.js';
 import { decodeAdmissionReview, encodeAdmissionResponse } from '../admission/codec.js';
-import { handleAdmission, type Endpoint, type HandleDeps } from '../admission/handle.js';
+import { countsViolations, handleAdmission, type Endpoint, type HandleDeps } from '../admission/handle.js';
 import type { CidrGroupResolver } from '../kube/cidr-group-cache.js';
 import type { NamespaceResolver } from '../kube/namespace-view.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -159,11 +159,22 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const { body, verdict } = await handleAdmission(r, endpoint, handleDeps);
       verdictLabel = verdict.allowed ? 'allowed' : 'denied';
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      // One line per decision; never the object's contents.
+      const relaxed = verdict.relaxed ?? [];
+      if (countsViolations(endpoint, verdict)) {
+        for (const v of verdict.violations) metrics.violations.inc({ code: v.code, mode: 'deny' });
+        for (const v of relaxed) metrics.violations.inc({ code: v.code, mode: v.mode });
+      }
+      // One line per decision; never the object's contents. Violations admitted by the rollout mode are
+      // named by mode, so a dryrun finding is in the log even though nobody was told.
       decisionLog.info({
         endpoint, uid: r.uid, kind: r.kind.kind, namespace: r.namespace, name: r.name, operation: r.operation,
         user: r.userInfo.username, dryRun: r.dryRun === true, allowed: verdict.allowed,
-        violations: verdict.violations.map((v) => v.code), ms: Math.round(ms * 100) / 100,
+        violations: verdict.violations.map((v) => v.code),
+        ...(relaxed.length > 0 ? {
+          warned: relaxed.filter((v) => v.mode === 'warn').map((v) => v.code),
+          dryrun: relaxed.filter((v) => v.mode === 'dryrun').map((v) => v.code),
+        } : {}),
+        ms: Math.round(ms * 100) / 100,
       }, 'admission decision');
       return reply.code(200).send(body);
     } catch (err) {

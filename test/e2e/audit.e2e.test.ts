@@ -145,8 +145,8 @@ describe('tenant-guard audit', () => {
       shares: unknown[];
       scanned: Record<string, number | null>;
     };
-    expect(Object.keys(report).sort()).toEqual(['apiServer', 'clusterPolicies', 'configuration', 'counts', 'findings', 'missingBaseline', 'platformUnlabeled', 'refusedPolicies', 'scanned', 'shares', 'unlabeledNamespaces', 'warnings']);
-    expect(Object.keys(report.counts).sort()).toEqual(['clusterPolicies', 'missingBaseline', 'platformUnlabeled', 'refusedPolicies', 'unlabeledNamespaces']);
+    expect(Object.keys(report).sort()).toEqual(['adoptionConflicts', 'apiServer', 'clusterPolicies', 'configuration', 'counts', 'findings', 'missingBaseline', 'platformUnlabeled', 'refusedPolicies', 'scanned', 'shares', 'unlabeledNamespaces', 'warnings']);
+    expect(Object.keys(report.counts).sort()).toEqual(['adoptionConflicts', 'clusterPolicies', 'missingBaseline', 'platformUnlabeled', 'refusedPolicies', 'unlabeledNamespaces']);
     expect(report.findings).toBe(Object.values(report.counts).reduce((a, b) => a + b, 0));
     // The shares in force are listed, never counted as findings.
     expect(Array.isArray(report.shares)).toBe(true);

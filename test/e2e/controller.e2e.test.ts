@@ -356,7 +356,7 @@ describe('serve --controller', () => {
     await waitFor('the baseline', 30_000, () => isolateOf(ns));
     await waitFor('the audit counts', 60_000, async () => (await metric(c, 'tenant_guard_audit_last_run_timestamp_seconds')) > 0);
     const text = (await probe(metricsOf(c), '/metrics')).body;
-    for (const category of ['refusedPolicies', 'clusterPolicies', 'missingBaseline', 'unlabeledNamespaces', 'platformUnlabeled']) {
+    for (const category of ['refusedPolicies', 'clusterPolicies', 'missingBaseline', 'unlabeledNamespaces', 'platformUnlabeled', 'adoptionConflicts']) {
       expect(text).toMatch(new RegExp(`^tenant_guard_audit_findings\\{category="${category}"\\} \\d+$`, 'm'));
     }
     // One registry: the webhook's and the controller's metrics side by side, each once.

@@ -466,6 +466,9 @@ describe.each(ciValues)('chart: %s', (file) => {
       expect(pod.volumes.find((v) => v.name === 'tls')?.secret?.secretName).toBe('my-webhook-tls');
       expect(hooks.every((w) => w.clientConfig.caBundle === 'bm90LWEtcmVhbC1jYQ==')).toBe(true);
       expect(find(docs, 'Certificate')).toEqual([]);
+    } else if (file === 'enforcement-values.yaml') {
+      // The rollout modes reach the server's configuration as given (the floor they shape is compared above).
+      expect(cfg.enforcement).toEqual({ default: 'warn', codes: { ClusterScopedPolicy: 'deny', SelectorAllNamespaces: 'deny', OpenRule: 'dryrun' }, tenants: { globex: 'dryrun' } });
     } else {
       throw new Error(`no expectations for ci/${file}: add them here`);
     }

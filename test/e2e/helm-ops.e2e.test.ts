@@ -86,7 +86,10 @@ describe('Prometheus and Grafana', () => {
     expect(cm.metadata.annotations).toEqual({ grafana_folder: 'Platform' });
     const dashboard = JSON.parse(cm.data['tenant-guard.json'] ?? '') as { uid: string; panels: { targets: { expr: string }[] }[] };
     expect(dashboard.uid).toBe('tenant-guard');
-    expect(dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)).join('\n')).toContain('process_resident_memory_bytes');
+    const panelExprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)).join('\n');
+    expect(panelExprs).toContain('process_resident_memory_bytes');
+    // A rollout in warn or dryrun is watched by the violations the webhook admits.
+    expect(panelExprs).toContain('sum by (code, mode) (increase(tenant_guard_admission_violations_total');
   });
 });
 

@@ -1,10 +1,12 @@
 // PolicyReports on the local control plane: the CRDs as the chart installs
 // them (policyReports.installCRDs), `tenant-guard controller` (the built
 // CLI) keeping a report in a tenant namespace with a fail for a
-// cross-tenant policy and a pass for a confined one, no write once the
-// report says what it should (a resync later, the writes counter is flat),
-// and `audit -o policyreport` printing the same report. The CRDs are
-// removed afterwards, so the other suites' controllers write no reports.
+// cross-tenant policy and a pass for a confined one, and the
+// ClusterPolicyReport with the cluster-wide findings (a namespace nobody
+// owns that two tenants' tenants[].namespaces both assign), no write once
+// the reports say what they should (a resync later, the writes counter is
+// flat), and `audit -o policyreport` printing the same reports. The CRDs
+// are removed afterwards, so the other suites' controllers write no reports.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
@@ -18,6 +20,8 @@ import { deleteNamespaces, kubeconfigOf, kubectl, repo, uniqueName } from './kub
 const TENANT_LABEL = 'tenant-guard.io/tenant';
 const RUN = uniqueName('run');
 const ns = uniqueName('acme-reports');
+/** Assigned to both acme and globex by tenants[].namespaces: adoption leaves it unowned, a cluster-wide finding. */
+const contested = uniqueName('contested');
 let work: string;
 let port: number;
 let controller: ChildProcess | undefined;
@@ -53,6 +57,11 @@ async function storedReport(): Promise<Report | undefined> {
   return res.code === 0 ? JSON.parse(res.stdout) as Report : undefined;
 }
 
+async function storedClusterReport(): Promise<Report | undefined> {
+  const res = await kubectl('admin', ['get', 'clusterpolicyreports.wgpolicyk8s.io', 'tenant-guard', '-o', 'json']);
+  return res.code === 0 ? JSON.parse(res.stdout) as Report : undefined;
+}
+
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'tg-reports-e2e-'));
   const helmBin = await buildHelm();
@@ -67,13 +76,15 @@ beforeAll(async () => {
   // reaches globex and one that stays home, written as admin (who bypasses the webhook).
   expect((await kubectl('admin', ['create', 'namespace', ns])).code).toBe(0);
   expect((await kubectl('admin', ['label', 'namespace', ns, `${TENANT_LABEL}=acme`, `tg-reports=${RUN}`])).code).toBe(0);
+  expect((await kubectl('admin', ['create', 'namespace', contested])).code).toBe(0);
   const policy = (name: string, from: object) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: ns }, spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [from] }] } });
   const res = await kubectl('admin', ['apply', '-f', '-'], { input: [policy('allow-globex', { namespaceSelector: { matchLabels: { [TENANT_LABEL]: 'globex' } } }), policy('same-namespace', { podSelector: {} })].map((p) => JSON.stringify(p)).join('\n') });
   expect(res.code, res.stderr).toBe(0);
 
   port = await freePort();
   const base = parseYaml(readFileSync(join(repo, 'test', 'cluster', 'config.yaml'), 'utf8')) as Record<string, unknown>;
-  writeFileSync(join(work, 'config.yaml'), stringify({ ...base, controller: { host: '127.0.0.1', port, resyncSeconds: 2, auditIntervalSeconds: 0, namespaceSelector: `tg-reports=${RUN}`, leaderElection: { enabled: false } } }));
+  const tenants = (base.tenants as { name: string }[]).map((t) => (t.name === 'acme' || t.name === 'globex' ? { ...t, namespaces: [contested] } : t));
+  writeFileSync(join(work, 'config.yaml'), stringify({ ...base, tenants, controller: { host: '127.0.0.1', port, resyncSeconds: 2, auditIntervalSeconds: 0, namespaceSelector: `tg-reports=${RUN}`, leaderElection: { enabled: false } } }));
   controller = spawn(process.execPath, [join(repo, 'dist', 'cli', 'main.js'), 'controller', '--config', join(work, 'config.yaml'), '--kubeconfig', kubeconfigOf('admin'), '--log-format', 'json'], { cwd: repo, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
   controller.stdout?.on('data', (b: Buffer) => logs.push(b.toString()));
   controller.stderr?.on('data', (b: Buffer) => logs.push(b.toString()));
@@ -86,7 +97,7 @@ afterAll(async () => {
     await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
     if (controller.exitCode === null) controller.kill('SIGKILL');
   }
-  await deleteNamespaces([ns]);
+  await deleteNamespaces([ns, contested]);
   await kubectl('admin', ['delete', 'crd', 'policyreports.wgpolicyk8s.io', 'clusterpolicyreports.wgpolicyk8s.io', '--ignore-not-found', '--wait=false']);
   rmSync(work, { recursive: true, force: true });
 });
@@ -105,10 +116,24 @@ describe('PolicyReports', () => {
     expect(report!.summary).toMatchObject({ pass: 1, fail: 1 });
   });
 
+  it('keep the cluster-wide findings in the ClusterPolicyReport: a namespace two tenants are assigned is a fail, and unowned', async () => {
+    let report: Report | undefined;
+    await eventually('the ClusterPolicyReport with the adoption conflict', 60_000, async () => {
+      report = await storedClusterReport();
+      return report?.results.some((r) => r.rule === 'AdoptionConflict' && r.resources[0]?.name === contested) === true ? report : undefined;
+    }).catch((err: unknown) => { throw new Error(`${(err as Error).message}\n${logs.join('').slice(-3000)}`); });
+    const mine = report!.results.filter((r) => r.resources[0]?.name === contested).map((r) => [r.resources[0]!.kind, r.rule, r.result]);
+    expect(mine).toEqual([['Namespace', 'AdoptionConflict', 'fail'], ['Namespace', 'NamespaceUnowned', 'warn']]);
+    expect(report!.summary.fail).toBeGreaterThanOrEqual(1);
+    // Left as it is: no owner label was written.
+    const got = await kubectl('admin', ['get', 'namespace', contested, '-o', 'json']);
+    expect((JSON.parse(got.stdout) as { metadata: { labels?: Record<string, string> } }).metadata.labels?.[TENANT_LABEL]).toBeUndefined();
+  });
+
   it('are kept with zero writes at steady state: the next resyncs write nothing', async () => {
-    // The namespaced reports: the selector leaves only this test's namespace. (The ClusterPolicyReport follows
-    // the whole cluster, where other suites' namespaces may still be going away.)
-    const writes = async () => sum(await metrics(), 'tenant_guard_reports_writes_total', 'kind="PolicyReport"');
+    // The namespaced reports (the selector leaves only this test's namespace) and the ClusterPolicyReport, which
+    // follows the whole cluster: other suites' namespaces stay as they were left (terminating ones are not judged).
+    const writes = async () => sum(await metrics(), 'tenant_guard_reports_writes_total');
     // Settled: the baseline is in place (the controller wrote it), so the report no longer changes.
     await eventually('a settled report', 60_000, async () => {
       const before = await writes();
@@ -135,6 +160,9 @@ describe('PolicyReports', () => {
     const stored = (await storedReport())!;
     expect(mine!.results).toEqual(stored.results);
     expect(mine!.summary).toEqual(stored.summary);
-    expect(printed.at(-1)?.kind).toBe('ClusterPolicyReport');
+    const cluster = printed.at(-1);
+    expect(cluster?.kind).toBe('ClusterPolicyReport');
+    const storedCluster = (await storedClusterReport())!;
+    expect(cluster!.results).toEqual(storedCluster.results);
   });
 });

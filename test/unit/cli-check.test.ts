@@ -100,7 +100,7 @@ describe('verdicts and exit codes', () => {
     expect(r.stdout).toBe([`ALLOWED NetworkPolicy acme-web/allow-from-acme-and-platform (${file}#1)`, '1 allowed, 0 denied'].join('\n'));
   });
 
-  it('-o json gives [{file, position, kind, namespace, name, allowed, violations: [{code, path, segments, message, fix}], warnings, patch}]', async () => {
+  it('-o json gives [{file, position, kind, namespace, name, allowed, violations: [{code, path, segments, message, fix}], relaxed, warnings, patch}]', async () => {
     const r = await run('check', '-f', example('cross-tenant.yaml'), '-f', example('same-tenant.yaml'), '--namespace', 'acme-web', '--tenant', 'acme', '-o', 'json');
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toEqual([
@@ -112,10 +112,11 @@ describe('verdicts and exit codes', () => {
         name: 'allow-from-globex',
         allowed: false,
         violations: [{ code: 'SelectorOtherTenant', path: 'spec.ingress[0].from[0].namespaceSelector', segments: ['spec', 'ingress', 0, 'from', 0, 'namespaceSelector'], message: 'selects namespaces of tenant globex', fix: CROSS_TENANT_FIX }],
+        relaxed: [],
         warnings: [],
         patch: [],
       },
-      { file: example('same-tenant.yaml'), position: '1', kind: 'NetworkPolicy', namespace: 'acme-web', name: 'allow-from-acme-and-platform', allowed: true, violations: [], warnings: [], patch: [] },
+      { file: example('same-tenant.yaml'), position: '1', kind: 'NetworkPolicy', namespace: 'acme-web', name: 'allow-from-acme-and-platform', allowed: true, violations: [], relaxed: [], warnings: [], patch: [] },
     ]);
   });
 
@@ -215,6 +216,7 @@ describe('the requester', () => {
       name: 'acme-new',
       allowed: true,
       violations: [],
+      relaxed: [],
       warnings: [],
       patch: [{ op: 'add', path: '/metadata/labels', value: { 'tenant-guard.io/tenant': 'acme' } }],
     }]);
@@ -229,6 +231,38 @@ describe('the requester', () => {
   it('an admin group bypasses the rules', async () => {
     const r = await run('check', '-f', example('cross-tenant.yaml'), '--namespace', 'acme-web', '--tenant', 'acme', '--group', 'system:masters');
     expect(r.code).toBe(0);
+  });
+});
+
+describe('enforcement modes (config enforcement)', () => {
+  const config = (enforcement: string) => tmp.write(`enforcement-${enforcement.length}.yaml`, `tenants: [{name: acme, groups: [acme-devs]}, {name: globex, groups: [globex-devs]}]\nenforcement: ${enforcement}\n`);
+  const open = () => tmp.write('open-ingress.yaml', 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: open}\nspec:\n  podSelector: {}\n  ingress: [{}]\n');
+
+  it('a violation in warn mode is listed with its mode and exits 0; --strict fails it', async () => {
+    const args = ['check', '-f', open(), '--namespace', 'acme-web', '--tenant', 'acme', '--config', config('{codes: {OpenRule: warn}}')];
+    const r = await run(...args);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^ALLOWED NetworkPolicy acme-web\/open /);
+    expect(lines[1]).toMatch(/^ {2}- \(warn\) spec\.ingress\[0\]: Forbidden: /);
+    expect(lines.at(-1)).toBe('1 allowed, 0 denied; 1 allowed only by enforcement warn or dryrun');
+    const strict = await run(...args, '--strict');
+    expect(strict.code).toBe(1);
+    expect(strict.stdout.split('\n')[0]).toMatch(/^FAILED {2}NetworkPolicy acme-web\/open /);
+    expect(strict.stdout.split('\n').at(-1)).toBe('1 allowed, 0 denied; 1 allowed only by enforcement warn or dryrun (failed: --strict)');
+  });
+
+  it('-o json: relaxed violations carry their mode; a tenant in dryrun is not refused, the default still applies elsewhere', async () => {
+    const cfg = config('{tenants: {globex: dryrun}}');
+    const globex = await run('check', '-f', open(), '--namespace', 'globex-web', '--tenant', 'globex', '--config', cfg, '-o', 'json');
+    expect(globex.code).toBe(0);
+    const [result] = JSON.parse(globex.stdout) as { allowed: boolean; violations: unknown[]; relaxed: { code: string; mode: string }[] }[];
+    expect(result!.allowed).toBe(true);
+    expect(result!.violations).toEqual([]);
+    expect(result!.relaxed.map((v) => [v.code, v.mode])).toEqual([['OpenRule', 'dryrun']]);
+    const acme = await run('check', '-f', open(), '--namespace', 'acme-web', '--tenant', 'acme', '--config', cfg, '--strict');
+    expect(acme.code).toBe(1);
+    expect(acme.stdout).toMatch(/^DENIED /);
   });
 });
 

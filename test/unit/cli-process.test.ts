@@ -82,7 +82,7 @@ describe('check as a process', () => {
   it('-o json on stdout, exit 0 when allowed', async () => {
     const r = await exitWithin(start(['check', '-f', example('same-tenant.yaml'), '--namespace', 'acme-web', '--tenant', 'acme', '-o', 'json'], repo).exited, 20_000, 'check');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual([{ file: example('same-tenant.yaml'), position: '1', kind: 'NetworkPolicy', namespace: 'acme-web', name: 'allow-from-acme-and-platform', allowed: true, violations: [], warnings: [], patch: [] }]);
+    expect(JSON.parse(r.stdout)).toEqual([{ file: example('same-tenant.yaml'), position: '1', kind: 'NetworkPolicy', namespace: 'acme-web', name: 'allow-from-acme-and-platform', allowed: true, violations: [], relaxed: [], warnings: [], patch: [] }]);
   });
 
   it('bad input exits 2 with the message on stderr', async () => {

@@ -28,6 +28,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   admission: ['config', 'kube', 'policy'],
   server: ['admission', 'certs', 'config', 'kube', 'policy', 'telemetry'],
   baseline: ['config', 'kube', 'policy'],
+  adoption: ['config', 'kube', 'policy'],
   audit: ['baseline', 'config', 'kube', 'policy', 'sharing'],
   reports: ['audit', 'baseline', 'config', 'kube', 'policy'],
   sharing: ['baseline', 'config', 'kube', 'policy'],

@@ -7,7 +7,7 @@
 import type { PolicySettings } from '../settings.js';
 import { isRecord, type Report } from '../report.js';
 import { addAt, replaceAt } from '../suggest.js';
-import { ownerFromLabels, prefixTenant, tenantsOf } from '../tenancy.js';
+import { ownerFromLabels, prefixTenant } from '../tenancy.js';
 import { valueText } from '../text.js';
 import type { JsonPatchOp, Operation, Requester } from '../types.js';
 
@@ -17,6 +17,8 @@ export interface NamespaceReview {
   object: Record<string, unknown> | undefined;
   oldObject: Record<string, unknown> | undefined;
   requester: Requester;
+  /** The requester's tenants at request time (tenancy.ts membershipOf). */
+  tenants: readonly string[];
   admin: boolean;
   config: PolicySettings;
 }
@@ -58,7 +60,7 @@ export function validateNamespace(r: NamespaceReview, report: Report): JsonPatch
     return [];
   }
 
-  const tenants = tenantsOf(r.requester, config);
+  const { tenants } = r;
   if (r.operation === 'CREATE') {
     if (tenants.length === 0) {
       report.violation('NamespaceNoTenant', ['metadata'], `${r.requester.username} is not a member of any tenant, so the namespace would have no owner`,
