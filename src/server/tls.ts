@@ -18,7 +18,9 @@ export async function loadTlsFiles(certFile: string, keyFile: string): Promise<T
   let cert: string;
   let key: string;
   try {
-    [cert, key] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')]);
+    // One after the other: when both are missing, the message names the certificate, whichever read fails first.
+    cert = await readFile(certFile, 'utf8');
+    key = await readFile(keyFile, 'utf8');
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     return { ok: false, message: `cannot read ${e.path ?? `${certFile} / ${keyFile}`}: ${e.code ?? e.message}` };
