@@ -4,6 +4,7 @@
  * recorded as a warning instead.
  */
 import { fieldPathText, type FieldPath } from './path.js';
+import { isRecord } from './record.js';
 import type { JsonPatchOp, Violation, ViolationCode } from './types.js';
 
 export class Report {
@@ -43,9 +44,7 @@ export class Report {
   }
 }
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+export { isRecord };
 
 /** A list field: undefined/null → undefined; non-list → reported as malformed. */
 export function listAt(report: Report, parent: Record<string, unknown>, key: string, path: FieldPath): unknown[] | undefined {

@@ -6,7 +6,7 @@
  * through readExport/readImport, so a field means the same thing everywhere.
  */
 import type { FieldPath } from './path.js';
-import { isRecord } from './report.js';
+import { isRecord } from './record.js';
 import { valueText } from './text.js';
 
 export const SHARING_GROUP = 'tenant-guard.io';

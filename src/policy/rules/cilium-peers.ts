@@ -9,6 +9,7 @@
  * choice), as a reserved identity in an endpoint selector is.
  */
 import type { RuleContext } from '../context.js';
+import type { Finding } from '../namespace-reach.js';
 import { parseCidr, reachedProtected, type Cidr } from '../cidr.js';
 import { ciliumSelectorFix, cidrFix, worldBlocks } from '../fixes.js';
 import { confinement, type Confinement } from '../model/confinement.js';
@@ -23,7 +24,16 @@ import { valueText } from '../text.js';
 import type { JsonPatchOp } from '../types.js';
 import { judgeCidrGroupEntry } from './cidr-groups.js';
 import { judgeKeySpelling } from './cilium-keys.js';
-import type { SelectorJudgement } from './cilium.js';
+
+/** What the rules conclude about one endpoint selector, wherever it stands: replayed at each place it is written. */
+export interface SelectorJudgement {
+  warnings: ReadonlySet<string>;
+  findings: readonly Finding[];
+  /** A replacement the model judges confined in every reading, when there are findings. */
+  fixed: Record<string, unknown> | undefined;
+  /** The readings with findings (for the shares in force, which may cover them where the selector stands). */
+  outside: readonly Record<string, unknown>[];
+}
 
 export interface Walk {
   ctx: RuleContext;

@@ -28,7 +28,7 @@ import { NAME_LABEL } from '../vocabulary.js';
 import { ciliumShareCoverage, type CiliumRuleScope } from '../share-reach-cilium.js';
 import { coveredWarning } from '../share-reach.js';
 import { judgeKeySpelling } from './cilium-keys.js';
-import { holdsNonList, judgeCidr, judgeCidrSets, judgeEntities, judgeServices, type Walk } from './cilium-peers.js';
+import { holdsNonList, judgeCidr, judgeCidrSets, judgeEntities, judgeServices, type SelectorJudgement, type Walk } from './cilium-peers.js';
 
 const INGRESS_PEERS = ['fromEndpoints', 'fromEntities', 'fromCIDR', 'fromCIDRSet', 'fromGroups', 'fromNodes'] as const;
 const EGRESS_PEERS = ['toEndpoints', 'toEntities', 'toCIDR', 'toCIDRSet', 'toServices', 'toFQDNs', 'toGroups', 'toNodes'] as const;
@@ -72,16 +72,6 @@ function suggestionBase(sel: Record<string, unknown>): Record<string, unknown> {
 
 // Re-exported: references.ts and the tests read a selector's namespace requirements from here.
 export { endpointNamespaceRequirements };
-
-/** What the rules conclude about one endpoint selector, wherever it stands: replayed at each place it is written. */
-export interface SelectorJudgement {
-  warnings: ReadonlySet<string>;
-  findings: readonly Finding[];
-  /** A replacement the model judges confined in every reading, when there are findings. */
-  fixed: Record<string, unknown> | undefined;
-  /** The readings with findings (for the shares in force, which may cover them where the selector stands). */
-  outside: readonly Record<string, unknown>[];
-}
 
 function judgeSelector(sel: Record<string, unknown>, ctx: RuleContext): SelectorJudgement {
   const label = ctx.config.tenantLabel;
