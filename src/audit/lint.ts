@@ -42,7 +42,11 @@ export function auditWarnings(input: Pick<AuditInput, 'namespaces' | 'networkPol
   // The API server sets the name label on every namespace; a list read from elsewhere may lack it.
   for (const ns of input.namespaces) if (ns.metadata?.name !== undefined) labelsOf.set(ns.metadata.name, { ...ns.metadata.labels, [NAME_LABEL]: ns.metadata.name });
   const podsOf = new Map<string, Record<string, string>[]>();
-  for (const p of pods ?? []) podsOf.set(p.namespace, [...(podsOf.get(p.namespace) ?? []), p.labels]);
+  for (const p of pods ?? []) {
+    const list = podsOf.get(p.namespace);
+    if (list === undefined) podsOf.set(p.namespace, [p.labels]);
+    else list.push(p.labels);
+  }
   const servers = pods === undefined ? undefined : dnsServers(pods);
   const out: AuditWarning[] = [];
   const lint = (obj: AuditObject, kind: AuditWarning['kind']) => {
