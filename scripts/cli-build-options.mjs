@@ -4,6 +4,7 @@
 // executable, which Node 24 builds from a CommonJS script) and the webhook
 // benchmark (bench/run.mjs runs its servers bundled the same way).
 import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,19 +14,40 @@ export const version = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8
 /**
  * The V8 settings the container image starts the bundle with (Dockerfile
  * ENTRYPOINT). A young generation of at most 2 MiB per semi-space keeps the
- * resident size of an idle replica under 100 MiB; the garbage a request leaves
- * is small and short-lived, so scavenges stay cheap. --optimize-for-size makes
- * V8 give pages of the old generation back instead of growing it under load
- * (116 instead of 187 MiB at most under the bench's load in our runs, at no
- * measurable cost per request; bench/README.md measures both).
+ * resident size of an idle replica under 100 MiB (about 95 against a small
+ * cluster, 101 without the flag); the garbage a request leaves is small and
+ * short-lived, so scavenges stay cheap. --optimize-for-size was dropped: it
+ * saved about 3 MiB at idle and up to half the CPU per request on large
+ * policies (bench/README.md, "Memory: where the resident size goes").
  */
-export const IMAGE_NODE_FLAGS = ['--max-semi-space-size=2', '--optimize-for-size'];
+export const IMAGE_NODE_FLAGS = ['--max-semi-space-size=2'];
 
 /** Bundled code must be ASCII: one other character anywhere (a licence comment) makes V8 keep the whole source as UTF-16, twice its size. */
 export function asciiOnly(text) {
   // esbuild already escapes every string, template and regular expression (charset: ascii); only comments can hold more.
   return text.replace(/[\u0080-\u{10ffff}]/gu, (c) => `\\u{${c.codePointAt(0).toString(16)}}`);
 }
+
+/**
+ * Node's own modules, imported by the bundle's ES modules, are loaded through
+ * require() instead. An ES import of a built-in makes Node build its ES facade,
+ * which reads every export, lazy getters included: `import … from 'node:http'`
+ * reads http.WebSocket and so loads Node's internal fetch and WebSocket
+ * implementation (undici, about 650 KB of source and the objects it builds)
+ * that nothing here uses, because client-node brings its own undici.
+ * require() returns the module object and reads nothing. (The import that
+ * did it is agent-base's `import * as http from 'http'`, through client-node's
+ * SOCKS proxy support.)
+ */
+const BUILTIN = new RegExp(`^(node:.*|${builtinModules.map((m) => m.replace(/[/]/g, '\\/')).join('|')})$`);
+
+export const builtinsThroughRequire = {
+  name: 'builtins-through-require',
+  setup(b) {
+    b.onResolve({ filter: BUILTIN }, (args) => (args.kind === 'import-statement' ? { path: args.path, namespace: 'builtin-through-require' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'builtin-through-require' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
 
 /** Options for build(); it returns the output files (write: false), written by writeOutputs. */
 export function cliBuildOptions(format, outfile, entry = 'src/cli/main.ts') {
@@ -39,7 +61,7 @@ export function cliBuildOptions(format, outfile, entry = 'src/cli/main.ts') {
     target: 'node24',
     charset: 'ascii',
     // Bundled CommonJS packages call require() for Node's own modules; an ES module has no require of its own.
-    ...(format === 'esm' ? { banner: { js: "import { createRequire as __tenantGuardCreateRequire } from 'node:module';\nconst require = __tenantGuardCreateRequire(import.meta.url);" } } : {}),
+    ...(format === 'esm' ? { banner: { js: "import { createRequire as __tenantGuardCreateRequire } from 'node:module';\nconst require = __tenantGuardCreateRequire(import.meta.url);" }, plugins: [builtinsThroughRequire] } : {}),
     define: { TENANT_GUARD_VERSION: JSON.stringify(version) },
     legalComments: 'eof',
     // Identifiers too: the source text stays in memory for the life of the process (about 7 MiB less resident).

@@ -101,6 +101,15 @@ describe('the single-file CLI, alone in a folder', () => {
     expect(r).toEqual({ code: 2, stdout: '', stderr: 'tenant-guard needs Node 24 or newer; this is Node 20.11.1 (run it with a newer node, or through npx/npm scripts, which use the project\'s pinned Node 24)\n' });
   });
 
+  it('does not load Node\'s own fetch (undici): its ES imports of built-ins go through require, which reads no lazy export', async () => {
+    // An ES import of node:http builds the module's ES facade, which reads http.WebSocket and loads
+    // Node's internal undici (several MiB resident) though client-node brings its own.
+    const report = 'process.on("exit",()=>process.stderr.write("internal undici: "+process.moduleLoadList.some((m)=>m.includes("deps/undici"))+"\\n"))';
+    const r = await runPlugin(args, { pre: ['--import', `data:text/javascript,${encodeURIComponent(report)}`] });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toBe('internal undici: false\n');
+  });
+
   it('serve --dev listens on 127.0.0.1 and stops on SIGTERM', async () => {
     const child = spawn(plugin, ['serve', '--dev', '--port', '0', '--log-format', 'json'], { cwd: unpacked, env: { ...process.env, HOME: tmp.dir, KUBECONFIG: join(tmp.dir, 'none') }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
