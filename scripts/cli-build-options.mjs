@@ -41,7 +41,7 @@ export function asciiOnly(text) {
  * did it is agent-base's `import * as http from 'http'`, through client-node's
  * SOCKS proxy support.)
  */
-const BUILTIN = new RegExp(`^(node:.*|${builtinModules.map((m) => m.replace(/[/]/g, '\\/')).join('|')})$`);
+const BUILTIN = new RegExp(`^(node:.*|${builtinModules.join('|')})$`);
 
 export const builtinsThroughRequire = {
   name: 'builtins-through-require',
