@@ -16,6 +16,9 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Output order must not depend on the machine's locale, and the first localeCompare
+      // loads ICU's collation data into a long-lived process: compareText (src/policy/text.ts).
+      'no-restricted-syntax': ['error', { selector: "CallExpression[callee.property.name='localeCompare']", message: 'Use compareText from src/policy/text.ts: code-unit order, the same on every machine.' }],
     },
   },
   {

@@ -75,7 +75,7 @@ if (process.send !== undefined && process.argv[1] !== undefined && import.meta.u
         if (msg.gc === true && typeof globalThis.gc === 'function') globalThis.gc();
         const cpu = process.cpuUsage(baseline);
         const mem = process.memoryUsage();
-        process.send({ cpuMicros: cpu.user + cpu.system, rss: mem.rss, heapUsed: mem.heapUsed });
+        process.send({ cpuMicros: cpu.user + cpu.system, rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external, arrayBuffers: mem.arrayBuffers, v8: (await import('node:v8')).getHeapStatistics() });
       } else if (msg.cmd === 'exit') {
         await server?.app.close();
         process.exit(0);

@@ -11,7 +11,7 @@
  * because it answers for the workloads a template will start.
  */
 import type { Config } from '../config/schema.js';
-import { fieldPathText, isManaged, lintPolicy, NAME_LABEL, WELL_KNOWN_DNS_SERVERS, type KnownPod, type LintCode } from '../policy/index.js';
+import { compareText, fieldPathText, isManaged, lintPolicy, NAME_LABEL, WELL_KNOWN_DNS_SERVERS, type KnownPod, type LintCode } from '../policy/index.js';
 import type { AuditInput, AuditObject } from './report.js';
 
 /** A pod as the audit keeps it: where it runs and its labels (nothing else is read). */
@@ -67,5 +67,5 @@ export function auditWarnings(input: Pick<AuditInput, 'namespaces' | 'networkPol
   };
   for (const np of input.networkPolicies) lint(np, 'NetworkPolicy');
   for (const cnp of input.ciliumPolicies ?? []) lint(cnp, 'CiliumNetworkPolicy');
-  return out.sort((a, b) => `${a.namespace}/${a.name}/${a.kind}/${a.path}/${a.code}`.localeCompare(`${b.namespace}/${b.name}/${b.kind}/${b.path}/${b.code}`));
+  return out.sort((a, b) => compareText(`${a.namespace}/${a.name}/${a.kind}/${a.path}/${a.code}`, `${b.namespace}/${b.name}/${b.kind}/${b.path}/${b.code}`));
 }

@@ -26,7 +26,7 @@
  */
 import { policySettingsOf, type Config } from '../config/schema.js';
 import { StaticNamespaces, type NamespaceLike } from '../kube/namespace-view.js';
-import { isManaged, ownerFromLabels, review, storedObjectInput, type NamespaceView, type SharesView, type Verdict, type Violation } from '../policy/index.js';
+import { compareText, isManaged, ownerFromLabels, review, storedObjectInput, type NamespaceView, type SharesView, type Verdict, type Violation } from '../policy/index.js';
 import { planAdoption } from '../policy/adoption.js';
 import { desiredBaseline, needsWrite, type Flavour } from '../baseline/desired.js';
 import { portText, readExport, readImport } from '../policy/share.js';
@@ -139,7 +139,7 @@ function terminating(o: AuditObject): boolean {
 }
 
 function byName(a: { name?: string; namespace?: string }, b: { name?: string; namespace?: string }): number {
-  return `${a.namespace ?? ''}/${a.name ?? ''}`.localeCompare(`${b.namespace ?? ''}/${b.name ?? ''}`);
+  return compareText(`${a.namespace ?? ''}/${a.name ?? ''}`, `${b.namespace ?? ''}/${b.name ?? ''}`);
 }
 
 /** One stored policy as the webhook would judge it if a tenant created it now. */
@@ -283,11 +283,11 @@ export function auditCluster(input: AuditInput): AuditReport {
   }));
 
   refused.sort(byName);
-  clusterPolicies.sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`));
-  missingBaseline.sort((a, b) => a.namespace.localeCompare(b.namespace));
+  clusterPolicies.sort((a, b) => compareText(`${a.kind}/${a.name}`, `${b.kind}/${b.name}`));
+  missingBaseline.sort((a, b) => compareText(a.namespace, b.namespace));
   unlabeledNamespaces.sort();
   platformUnlabeled.sort();
-  adoptionConflicts.sort((a, b) => a.namespace.localeCompare(b.namespace));
+  adoptionConflicts.sort((a, b) => compareText(a.namespace, b.namespace));
   return {
     refusedPolicies: refused,
     clusterPolicies,

@@ -17,3 +17,4 @@ export * from './share.js';
 export type { CidrGroupLookup, CidrGroupView, JsonPatchOp, NamespaceLookup, NamespaceView, Operation, Requester, ReviewInput, SharesView, Verdict, Violation, ViolationCode } from './types.js';
 export { lintObject, lintPolicy, renderLint, WELL_KNOWN_DNS_SERVERS, type KnownPod, type Lint, type LintCode, type LintInput, type LintOptions } from './lint/index.js';
 export { fieldPathText, type FieldPath } from './path.js';
+export { compareText } from './text.js';

@@ -15,6 +15,7 @@ import { ALL_CONNECTIONS, intersectConn, isEmpty, NO_CONNECTIONS, portsOf, union
 import type { Cluster } from './cluster.js';
 import type { Peer, Policy, Rule } from './networkpolicy.js';
 import { labelsKey, matches, type Labels, type Selector } from '../policy/label-selector.js';
+import { compareText } from '../policy/text.js';
 import { workloadId, type ContainerPort } from './workloads.js';
 
 export interface Connection {
@@ -195,8 +196,4 @@ export function connectivity(cluster: Cluster): Connection[] {
 
 function lineKey(c: Connection): string {
   return `${c.src} => ${c.dst}`;
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -21,7 +21,7 @@
  * controller writes nothing at steady state.
  */
 import type { Config } from '../config/schema.js';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, renderViolation, type EnforcementMode, type Violation } from '../policy/index.js';
+import { compareText, MANAGED_BY_LABEL, MANAGED_BY_VALUE, renderViolation, type EnforcementMode, type Violation } from '../policy/index.js';
 import type { AdoptionConflict, ClusterPolicyFinding, JudgedPolicy, MissingBaseline } from '../audit/report.js';
 
 export const REPORT_API_VERSION = 'wgpolicyk8s.io/v1alpha2';
@@ -91,7 +91,7 @@ function refText(r: ResourceRef): string {
 
 /** A stable order, so the same findings always render to the same report. */
 function sorted(results: ReportResult[]): ReportResult[] {
-  return results.sort((a, b) => refText(a.resources[0]!).localeCompare(refText(b.resources[0]!)) || a.rule.localeCompare(b.rule) || a.message.localeCompare(b.message));
+  return results.sort((a, b) => compareText(refText(a.resources[0]!), refText(b.resources[0]!)) || compareText(a.rule, b.rule) || compareText(a.message, b.message));
 }
 
 function report(kind: PolicyReport['kind'], name: string, namespace: string | undefined, results: ReportResult[]): PolicyReport {

@@ -4,7 +4,7 @@
  * listing instead of its caches, so both print the same objects.
  */
 import { StaticNamespaces, type NamespaceLike } from '../kube/namespace-view.js';
-import { ownerFromLabels } from '../policy/index.js';
+import { compareText, ownerFromLabels } from '../policy/index.js';
 import { auditCluster, auditShares, judgePolicy, type AuditInput, type AuditObject, type JudgedPolicy } from '../audit/report.js';
 import { desiredClusterReport, desiredNamespaceReport, type PolicyReport } from './desired.js';
 
@@ -30,7 +30,7 @@ export function reportsOfAudit(input: AuditInput): PolicyReport[] {
   for (const cnp of input.ciliumPolicies ?? []) add(cnp, 'CiliumNetworkPolicy');
 
   const out: PolicyReport[] = [];
-  const names = input.namespaces.filter((n) => !terminating(n)).map((n) => n.metadata).filter((m) => m?.name !== undefined).sort((a, b) => a!.name!.localeCompare(b!.name!));
+  const names = input.namespaces.filter((n) => !terminating(n)).map((n) => n.metadata).filter((m) => m?.name !== undefined).sort((a, b) => compareText(a!.name!, b!.name!));
   for (const md of names) {
     const name = md!.name!;
     const owner = ownerFromLabels(name, md!.labels, config);
