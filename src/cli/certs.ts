@@ -19,7 +19,7 @@ interface CertsFlags {
 export function certsCommand(program: Command, io: Io, action: ActionWrapper): Command {
   return program.command('certs')
     .summary('write a CA and a serving certificate')
-    .description('Write a CA and a serving certificate for the webhook: ca.crt, tls.crt and tls.key (mode 0600). Without --dns or --ip, the certificate is for localhost and 127.0.0.1.')
+    .description('Write a CA (RSA 2048) and a serving certificate (ECDSA P-256) for the webhook: ca.crt, tls.crt and tls.key (mode 0600). Without --dns or --ip, the certificate is for localhost and 127.0.0.1.')
     .option('--out <dir>', 'folder to write ca.crt, tls.crt and tls.key into (required)')
     .option('--dns <name>', 'a DNS name of the serving certificate; repeatable', collect)
     .option('--ip <addr>', 'an IP address of the serving certificate; repeatable', collect)
