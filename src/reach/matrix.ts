@@ -17,6 +17,7 @@ import { satisfiable } from './satisfiable.js';
 import { clusterwideIn } from './cilium.js';
 import { someLabelsEscape } from './satisfiable.js';
 import { matches, type Selector } from '../policy/label-selector.js';
+import { compareText } from '../policy/text.js';
 import { futureZoneName, isTenant, NOBODY, ownerParty, partyName, PLATFORM, tenantParty, zoneMatches, type Party, type Tenancy, type Zone } from './tenancy.js';
 
 export interface PathRef {
@@ -118,10 +119,17 @@ function meet(a: { conn: ConnSet; named: readonly NamedPort[] }, b: { conn: Conn
   return { conn: intersectConn(a.conn, b.conn), named: uniqueNamed(named) };
 }
 
+/** Appends to the list under `key`, in place: copying the list for every item would be quadratic in a namespace's policies. */
+function appendTo<T>(map: Map<string, T[]>, key: string, item: T): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [item]);
+  else list.push(item);
+}
+
 function uniqueNamed(list: readonly NamedPort[]): NamedPort[] {
   const seen = new Map<string, NamedPort>();
   for (const n of list) seen.set(`${n.protocol}/${n.name}`, n);
-  return [...seen.values()].sort((x, y) => (`${x.protocol}/${x.name}` < `${y.protocol}/${y.name}` ? -1 : 1));
+  return [...seen.values()].sort((x, y) => compareText(`${x.protocol}/${x.name}`, `${y.protocol}/${y.name}`));
 }
 
 export interface NamedPort {
@@ -143,11 +151,11 @@ function kindOf(p: Policy): { kind?: 'CiliumNetworkPolicy' | 'CiliumClusterwideN
 export function tenantMatrix(cluster: Cluster, tenancy: Tenancy, only?: ReadonlySet<string>): Matrix {
   const existing = new Set(cluster.namespaces.keys());
   const byNamespace = new Map<string, Policy[]>();
-  for (const p of cluster.policies) byNamespace.set(p.namespace, [...(byNamespace.get(p.namespace) ?? []), p]);
+  for (const p of cluster.policies) appendTo(byNamespace, p.namespace, p);
 
   const zones: Zone[] = [];
   const tenants = new Set(tenancy.tenants);
-  for (const [name, labels] of [...cluster.namespaces.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [name, labels] of [...cluster.namespaces.entries()].sort(([a], [b]) => compareText(a, b))) {
     if (only !== undefined && !only.has(name)) continue;
     const party = ownerParty(name, labels, tenancy);
     if (isTenant(party)) tenants.add(party.slice('tenant:'.length));
@@ -172,9 +180,9 @@ export function tenantMatrix(cluster: Cluster, tenancy: Tenancy, only?: Readonly
       future.push(i);
       return;
     }
-    byName.set(z.name, [...(byName.get(z.name) ?? []), i]);
+    appendTo(byName, z.name, i);
     const v = z.labels[tenancy.tenantLabel];
-    if (v !== undefined) byTenantValue.set(v, [...(byTenantValue.get(v) ?? []), i]);
+    if (v !== undefined) appendTo(byTenantValue, v, i);
   });
   const futureOf = new Map(future.map((i) => [partyName((zones[i] as Zone).party), i]));
   const candidates = (sel: Selector): Iterable<number> => {
