@@ -21,6 +21,7 @@
  *   parent → {cmd: 'exit'}              child closes and exits (a --cpu-prof profile is written then)
  */
 import { pathToFileURL } from 'node:url';
+import { getHeapStatistics } from 'node:v8';
 import Fastify from 'fastify';
 // Static imports, so bench/run.mjs can bundle this file as the image bundles the CLI.
 import { configFromObject } from '../dist/config/load.js';
@@ -75,7 +76,7 @@ if (process.send !== undefined && process.argv[1] !== undefined && import.meta.u
         if (msg.gc === true && typeof globalThis.gc === 'function') globalThis.gc();
         const cpu = process.cpuUsage(baseline);
         const mem = process.memoryUsage();
-        process.send({ cpuMicros: cpu.user + cpu.system, rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external, arrayBuffers: mem.arrayBuffers, v8: (await import('node:v8')).getHeapStatistics() });
+        process.send({ cpuMicros: cpu.user + cpu.system, rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external, arrayBuffers: mem.arrayBuffers, v8: getHeapStatistics() });
       } else if (msg.cmd === 'exit') {
         await server?.app.close();
         process.exit(0);

@@ -10,7 +10,7 @@
  * the serving key signs every handshake: P-256 costs a fraction of RSA 2048
  * (bench/handshake.mjs).
  */
-import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import forge from 'node-forge';
 
 export interface KeyPairPem {
@@ -122,12 +122,6 @@ export function issueServing(ca: KeyPairPem, opts: ServingOptions): KeyPairPem {
   ]);
   signWithSubjectKey(cert, caCert.publicKey, spki, caKey);
   return { certPem: forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n'), keyPem };
-}
-
-/** notAfter of the first certificate in a PEM bundle. */
-export function certificateExpiry(certPem: string): Date {
-  // node's parser, not forge's: forge reads only RSA keys, and the serving key is ECDSA.
-  return new Date(new X509Certificate(certPem).validTo);
 }
 
 /** The Service DNS names a webhook certificate needs. */
