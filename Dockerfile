@@ -37,7 +37,7 @@ EXPOSE 8443
 # node is PID 1: tenant-guard installs its own SIGTERM/SIGINT handlers (finish
 # in-flight requests, then exit) and starts no child processes, so no init is
 # needed. No HEALTHCHECK: Kubernetes probes /readyz and /healthz.
-# --max-semi-space-size=2 --optimize-for-size: IMAGE_NODE_FLAGS in
+# --max-semi-space-size=8 --heap-growing-percent=20 --expose-gc: IMAGE_NODE_FLAGS in
 # scripts/cli-build-options.mjs (resident memory; scripts/check-prod-install.sh runs the bundle so).
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=2", "--optimize-for-size", "/app/tenant-guard.mjs"]
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=8", "--heap-growing-percent=20", "--expose-gc", "/app/tenant-guard.mjs"]
 CMD ["serve", "--config", "/etc/tenant-guard/config.yaml"]

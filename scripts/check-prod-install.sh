@@ -11,7 +11,9 @@
 #   - `--help` exits 0,
 #   - `check` refuses examples/cross-tenant.yaml (exit 1, naming the field)
 #     and allows examples/same-tenant.yaml (exit 0),
-#   - `serve --tls-mode dev` answers /healthz and stops cleanly on SIGTERM.
+#   - `serve --tls-mode dev` answers /healthz and stops cleanly on SIGTERM;
+#     run with --expose-gc (the image), it has collected its start-up garbage
+#     by then (src/telemetry/startup-gc.ts, logged at debug).
 # Needs `npm run build` first. Run from anywhere.
 set -euo pipefail
 
@@ -72,7 +74,7 @@ checks() {
   log "$label: check allows examples/same-tenant.yaml: ok"
 
   port="$("$NODE" -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
-  (cd "$dir" && exec "$NODE" "${entry[@]}" serve --tls-mode dev --host 127.0.0.1 --port "$port" >"$dir/serve.log" 2>&1) &
+  (cd "$dir" && exec "$NODE" "${entry[@]}" serve --tls-mode dev --host 127.0.0.1 --port "$port" --log-level debug >"$dir/serve.log" 2>&1) &
   server_pid=$!
   healthy=
   for _ in $(seq 1 100); do
@@ -86,6 +88,16 @@ checks() {
     sleep 0.2
   done
   [[ -n "$healthy" ]] || { cat "$dir/serve.log" >&2; fail "$label: serve did not answer /healthz"; }
+  if [[ " ${entry[*]} " == *" --expose-gc "* ]]; then
+    # Settled without a cluster after three quiet seconds.
+    collected=
+    for _ in $(seq 1 50); do
+      if grep -q 'collected the start-up garbage' "$dir/serve.log"; then collected=1; break; fi
+      sleep 0.2
+    done
+    [[ -n "$collected" ]] || { cat "$dir/serve.log" >&2; fail "$label: serve did not collect its start-up garbage within 10 s"; }
+    log "$label: serve collected its start-up garbage once settled: ok"
+  fi
   kill -TERM "$server_pid"
   rc=0
   wait "$server_pid" || rc=$?

@@ -38,6 +38,7 @@ import { StartupError, startWebhook, type RunningWebhook, type WebhookSettings }
 import { ShareCache } from './sharing/cache.js';
 import { ShareController } from './sharing/controller.js';
 import { buildMetrics, type Metrics } from './telemetry/metrics.js';
+import { collectWhenSettled } from './telemetry/startup-gc.js';
 
 export { StartupError };
 
@@ -62,6 +63,8 @@ export interface RunningProcess {
   shares: ShareController | undefined;
   close(): Promise<void>;
 }
+
+const mib = (bytes: number): number => Math.round(bytes / 104857.6) / 10;
 
 function connect(config: Config, kubeconfig: string | undefined, metrics: Metrics): Kube | undefined {
   let kc;
@@ -146,6 +149,12 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
   adoption?.start();
   informers?.start();
 
+  // Settled: every cache listed and the controller's queue empty (a webhook alone: the Namespace cache listed).
+  const startupGc = collectWhenSettled({
+    settled: () => notReady().length === 0 && (informers?.namespaces().hasSynced ?? true) && (controller?.status().queue ?? 0) === 0,
+    onCollected: (before, after) => log.debug({ heapUsedMiB: { before: mib(before), after: mib(after) } }, 'collected the start-up garbage'),
+  });
+
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -154,6 +163,7 @@ export async function startProcess(config: Config, opts: ProcessOptions, log: Lo
         process.exit(1);
       }, config.server.shutdownGraceMs);
       grace.unref();
+      startupGc.stop();
       // Admission first (the API server retries elsewhere), then the reconciles and the lease, then the watches.
       cidrGroups?.stop();
       await webhook?.close();
