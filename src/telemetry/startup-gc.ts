@@ -6,8 +6,9 @@
  * while the process idles, because it collects when allocating and an idle
  * webhook hardly allocates. With the image's heap settings (a moderate
  * young generation and old-generation growth of 20 %, IMAGE_NODE_FLAGS in
- * scripts/cli-build-options.mjs) that garbage was about 5 MiB of an idle
- * replica's resident size, the margin of its 100 MiB budget. The other way
+ * scripts/cli-build-options.mjs) that garbage, with the young generation the
+ * start-up lists grew, was about 12 MiB of an idle replica's resident size
+ * (110 MiB against a small cluster, 98 after this collection). The other way
  * to keep it small, --optimize-for-size, cost up to twice the CPU per
  * request (bench/README.md).
  *
@@ -60,12 +61,10 @@ export function collectWhenSettled(opts: StartupGcOptions): StartupGc {
   const quietTicks = opts.quietTicks ?? 3;
   const timeoutMs = opts.timeoutMs ?? 300_000;
   const heapUsed = opts.heapUsed ?? (() => process.memoryUsage().heapUsed);
-  let pending = gc !== undefined;
   let quiet = 0;
   let elapsed = 0;
   let timer: NodeJS.Timeout | undefined;
   const stop = () => {
-    pending = false;
     if (timer !== undefined) clearInterval(timer);
     timer = undefined;
   };
@@ -84,7 +83,7 @@ export function collectWhenSettled(opts: StartupGcOptions): StartupGc {
   }
   return {
     get pending() {
-      return pending;
+      return timer !== undefined;
     },
     stop,
   };
