@@ -37,6 +37,9 @@ describe('jsonPointer', () => {
     ['tenant-guard.io/tenant', 'tenant-guard.io~1tenant'],
     // ~ is escaped first, so ~1 in a key stays distinct from /.
     ['a~1/b', 'a~01~1b'],
+    // A key with only one of the two characters is escaped all the same.
+    ['a~b', 'a~0b'],
+    ['a/b', 'a~1b'],
     ['plain', 'plain'],
   ])('pointerToken(%j) per RFC 6901', (input, expected) => {
     expect(pointerToken(input)).toBe(expected);
@@ -48,6 +51,8 @@ describe('pathOfPointer', () => {
     ['spec', 'ingress', 0, 'from', 1, 'namespaceSelector'],
     ['metadata', 'labels', 'tenant-guard.io/tenant'],
     ['m', 'a~1/b'],
+    ['m', 'a~b'],
+    ['m', '01'],
     ['m', ''],
     ['spec', 'egress', 0, 'toCIDRSet', APPEND],
     [],

@@ -21,6 +21,9 @@ export type FieldPath = readonly Segment[];
 export const APPEND = '-';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ESCAPE_OR_SLASH = /[~/]/;
+const BAD_ESCAPE = /~[^01]|~$/;
+const INDEX = /^(0|[1-9]\d*)$/;
 
 /** The path as kubectl users read it. The empty path is the object itself, `(object)`. */
 export function fieldPathText(path: FieldPath): string {
@@ -36,12 +39,17 @@ export function fieldPathText(path: FieldPath): string {
 
 /** RFC 6901: `~` is escaped before `/`, so `~1` in a key stays distinct from `/`. */
 export function pointerToken(s: Segment): string {
-  return String(s).replace(/~/g, '~0').replace(/\//g, '~1');
+  if (typeof s === 'number') return String(s);
+  // Most keys need no escaping; every refusal renders several pointers.
+  if (!ESCAPE_OR_SLASH.test(s)) return s;
+  return s.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /** The path as an RFC 6901 JSON pointer (the empty path is the empty pointer, the whole document). */
 export function jsonPointer(path: FieldPath): string {
-  return path.map((s) => `/${pointerToken(s)}`).join('');
+  let out = '';
+  for (const s of path) out += `/${pointerToken(s)}`;
+  return out;
 }
 
 /**
@@ -55,9 +63,13 @@ export function pathOfPointer(pointer: string): { ok: true; path: Segment[] } | 
   if (!pointer.startsWith('/')) return { ok: false, message: `${JSON.stringify(pointer)} is not a JSON pointer (it must start with "/")` };
   const path: Segment[] = [];
   for (const token of pointer.slice(1).split('/')) {
-    if (/~[^01]|~$/.test(token)) return { ok: false, message: `${JSON.stringify(pointer)} is not a JSON pointer ("~" must be followed by 0 or 1)` };
+    if (!token.includes('~')) {
+      path.push(INDEX.test(token) ? Number(token) : token);
+      continue;
+    }
+    if (BAD_ESCAPE.test(token)) return { ok: false, message: `${JSON.stringify(pointer)} is not a JSON pointer ("~" must be followed by 0 or 1)` };
     const s = token.replace(/~1/g, '/').replace(/~0/g, '~');
-    path.push(/^(0|[1-9]\d*)$/.test(s) ? Number(s) : s);
+    path.push(INDEX.test(s) ? Number(s) : s);
   }
   return { ok: true, path };
 }

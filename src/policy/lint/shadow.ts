@@ -21,28 +21,44 @@ export interface RuleForShadow {
 /** JSON with object keys sorted, so equal selectors spelled in another order compare equal. */
 export function canonical(v: unknown, depth = 0): string {
   if (depth > 32) return '…';
-  if (Array.isArray(v)) return `[${v.map((x) => canonical(x, depth + 1)).join(',')}]`;
-  if (isRecord(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k], depth + 1)}`).join(',')}}`;
+  // Loops and concatenation rather than map/join: this runs for every peer of every policy admitted.
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += (i === 0 ? '' : ',') + canonical(v[i], depth + 1);
+    return `${out}]`;
+  }
+  if (isRecord(v)) {
+    const keys = Object.keys(v).sort();
+    let out = '{';
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
+      out += `${i === 0 ? '' : ','}${JSON.stringify(k)}:${canonical(v[k], depth + 1)}`;
+    }
+    return `${out}}`;
+  }
   return JSON.stringify(v) ?? 'null';
 }
 
-function rulePeersCover(outer: RuleForShadow, inner: RuleForShadow, peerCovers: (a: unknown, b: unknown) => boolean, spelling: (peer: unknown) => string): boolean {
+/** Whether peer `a` plainly contains peer `b`; `spelling` is {@link canonical}, remembered for the review's objects. */
+export type PeerCovers = (a: unknown, b: unknown, spelling: (v: unknown) => string) => boolean;
+
+function rulePeersCover(outer: RuleForShadow, inner: RuleForShadow, peerCovers: PeerCovers, spelling: (peer: unknown) => string): boolean {
   if (outer.peers === 'all') return true;
   if (inner.peers === 'all') return false;
   const outerPeers = outer.peers;
-  return inner.peers.length > 0 && inner.peers.every((b) => outerPeers.some((a) => spelling(a) === spelling(b) || peerCovers(a, b)));
+  return inner.peers.length > 0 && inner.peers.every((b) => outerPeers.some((a) => spelling(a) === spelling(b) || peerCovers(a, b, spelling)));
 }
 
 /** For each rule covered by another (an identical pair reports only the later one). */
-export function shadowLints(rules: readonly RuleForShadow[], peerCovers: (a: unknown, b: unknown) => boolean): Lint[] {
+export function shadowLints(rules: readonly RuleForShadow[], peerCovers: PeerCovers): Lint[] {
   const out: Lint[] = [];
-  // Every pair of rules compares their peers: spell each peer once (this runs on the admission path).
+  // Every pair of rules compares their peers: spell each value once (this runs on the admission path).
   const spelled = new Map<unknown, string>();
-  const spelling = (peer: unknown): string => {
-    let s = spelled.get(peer);
+  const spelling = (v: unknown): string => {
+    let s = spelled.get(v);
     if (s === undefined) {
-      s = canonical(peer);
-      spelled.set(peer, s);
+      s = canonical(v);
+      spelled.set(v, s);
     }
     return s;
   };
