@@ -3,7 +3,7 @@
  * tenant user, with tenant-guard's validating webhook registered and without
  * it, side by side in one run on a local control plane (src/dev/cluster.ts
  * with its own state folder; the webhook runs as the image runs it: the
- * bundle with IMAGE_NODE_FLAGS). A third kind of window registers the bench's
+ * bundle with IMAGE_NODE_FLAGS and IMAGE_ENV). A third kind of window registers the bench's
  * bare server (bench/server.mjs: fastify answering "allowed" without a
  * decision, same node flags, same serving certificate) in its place: the
  * floor any webhook on this stack pays on this machine, which says how much
@@ -31,7 +31,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { IMAGE_NODE_FLAGS } from '../scripts/cli-build-options.mjs';
+import { IMAGE_ENV, IMAGE_NODE_FLAGS } from '../scripts/cli-build-options.mjs';
 import { cluster, clusterEnv, freePort, repo, rssOf, userClient } from './local-cluster.mjs';
 import { summarize } from './paced.mjs';
 import { ServerChild } from './server-child.mjs';
@@ -75,11 +75,11 @@ function policy(name) {
 }
 
 /** Starts `serve` (a bench copy, on its own port, not registered) and returns its resident memory after IDLE_SECONDS. */
-async function idleRss(env, label, nodeArgs, extra) {
+async function idleRss(env, label, nodeArgs, extra, childEnv = {}) {
   const port = await freePort();
   const certs = join(DIR, 'webhook', 'certs');
   const args = [...nodeArgs, 'serve', '--config', join(repo, 'test', 'cluster', 'config.yaml'), '--host', '127.0.0.1', '--port', String(port), '--cert', join(certs, 'tls.crt'), '--key', join(certs, 'tls.key'), ...extra];
-  const child = spawn(process.execPath, args, { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, args, { cwd: repo, env: { ...process.env, ...childEnv }, stdio: ['ignore', 'ignore', 'inherit'] });
   await sleep(IDLE_SECONDS * 1000);
   const rss = rssOf(child.pid);
   child.kill('SIGTERM');
@@ -163,7 +163,8 @@ async function load(alice, seconds, tag) {
 
 const startedAt = new Date();
 const load0 = os.loadavg();
-const hookCmd = `node ${IMAGE_NODE_FLAGS.join(' ')} ${BUNDLE} serve ${serveArgs}`;
+const imageEnv = Object.entries(IMAGE_ENV).map(([k, v]) => `${k}=${v}`).join(' ');
+const hookCmd = `${imageEnv} node ${IMAGE_NODE_FLAGS.join(' ')} ${BUNDLE} serve ${serveArgs}`;
 log(`fresh control plane in ${DIR}; webhook: ${hookCmd}`);
 cluster(DIR, 'down');
 cluster(DIR, 'up', { TG_WEBHOOK_CMD: hookCmd });
@@ -176,15 +177,15 @@ try {
   await admin.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels: { 'tenant-guard.io/tenant': 'acme' } } });
   const idle = [];
   await sleep(IDLE_SECONDS * 1000);
-  idle.push({ label: 'serve, the registered webhook (bundle, image flags)', rss: rssOf(webhookPid) });
-  idle.push(await idleRss(env, 'serve --controller (bundle, image flags)', [...IMAGE_NODE_FLAGS, BUNDLE], ['--kubeconfig', join(env.TG_E2E_KUBECONFIG_DIR, 'admin'), '--controller']));
+  idle.push({ label: 'serve, the registered webhook (bundle, as the image runs it)', rss: rssOf(webhookPid) });
+  idle.push(await idleRss(env, 'serve --controller (bundle, as the image runs it)', [...IMAGE_NODE_FLAGS, BUNDLE], ['--kubeconfig', join(env.TG_E2E_KUBECONFIG_DIR, 'admin'), '--controller'], IMAGE_ENV));
   idle.push(await idleRss(env, 'serve (dist/cli/main.js, no flags)', ['dist/cli/main.js'], ['--kubeconfig', env.TG_WEBHOOK_KUBECONFIG]));
   idle.push(await idleRss(env, 'serve --controller (dist/cli/main.js, no flags)', ['dist/cli/main.js'], ['--kubeconfig', join(env.TG_E2E_KUBECONFIG_DIR, 'admin'), '--controller']));
 
   const saved = await admin.request('GET', `${VWC}/tenant-guard`);
   saved.metadata = { name: saved.metadata.name, labels: saved.metadata.labels, annotations: saved.metadata.annotations };
   const certs = join(DIR, 'webhook', 'certs');
-  bareServer = await new ServerChild(join(repo, 'bench', 'server.mjs'), 'bare', IMAGE_NODE_FLAGS.filter((f) => f !== '--expose-gc'), { tls: { key: readFileSync(join(certs, 'tls.key'), 'utf8'), cert: readFileSync(join(certs, 'tls.crt'), 'utf8') } }).start();
+  bareServer = await new ServerChild(join(repo, 'bench', 'server.mjs'), 'bare', IMAGE_NODE_FLAGS.filter((f) => f !== '--expose-gc'), { tls: { key: readFileSync(join(certs, 'tls.key'), 'utf8'), cert: readFileSync(join(certs, 'tls.crt'), 'utf8') } }, IMAGE_ENV).start();
   const bare = bareConfiguration(saved, bareServer.port);
   log(`warm-up: 3 s with the webhook, ${CLIENTS} clients`);
   await load(alice, 3, 'warm');
@@ -232,7 +233,7 @@ try {
   const md = [
     `Measured ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${os.availableParallelism()} cores, ${os.cpus()[0]?.model?.trim()}, Node ${process.version}; kube-apiserver, etcd, the webhook and the load generator share these cores. Load average before the run: ${load0.map((l) => l.toFixed(2)).join(', ')}; after: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}.`,
     '',
-    `Settings: ${CLIENTS} concurrent clients (user alice, tenant acme, one keep-alive connection each) creating the np-small NetworkPolicy under new names in one namespace; ${WINDOWS} windows of ${SECONDS} s taking turns with tenant-guard's webhook registered, without a webhook, and with the bench's bare server (fastify answering "allowed", the same node flags and certificate) registered in its place, after a 3 s warm-up; the webhook is \`${hookCmd.replace(serveArgs, '…')}\`.`,
+    `Settings: ${CLIENTS} concurrent clients (user alice, tenant acme, one keep-alive connection each) creating the np-small NetworkPolicy under new names in one namespace; ${WINDOWS} windows of ${SECONDS} s taking turns with tenant-guard's webhook registered, without a webhook, and with the bench's bare server (fastify answering "allowed", the same node flags, environment and certificate) registered in its place, after a 3 s warm-up; the webhook is \`${hookCmd.replace(serveArgs, '…')}\`.`,
     '',
     '**Targets**',
     '',

@@ -25,7 +25,7 @@ import autocannon from 'autocannon';
 import { BODIES as ALL_BODIES, checkAnswer } from './bodies.mjs';
 import { paced, summarize } from './paced.mjs';
 import { build } from 'esbuild';
-import { cliBuildOptions, IMAGE_NODE_FLAGS, writeOutputs } from '../scripts/cli-build-options.mjs';
+import { cliBuildOptions, IMAGE_ENV, IMAGE_NODE_FLAGS, writeOutputs } from '../scripts/cli-build-options.mjs';
 import { profileMarkdown, summarizeProfile } from './profile.mjs';
 import { targetLines } from './targets.mjs';
 import { request, ServerChild } from './server-child.mjs';
@@ -73,8 +73,8 @@ const SERVER_ENTRY = PROFILE ? `${here}server.mjs` : SERVER_BUNDLE;
 
 const startOpts = { tls, logLevel: LOG_LEVEL };
 class Child extends ServerChild {
-  constructor(kind, execArgv) {
-    super(SERVER_ENTRY, kind, execArgv, startOpts);
+  constructor(kind, execArgv, env) {
+    super(SERVER_ENTRY, kind, execArgv, startOpts, env);
   }
 }
 const once = (port, b) => request(port, b, ca.certPem);
@@ -130,8 +130,8 @@ const machine = {
 log(`machine: ${machine.nproc} cores, ${machine.model}, node ${machine.node}; load average ${load0.map((l) => l.toFixed(2)).join(' ')}`);
 
 const profileStart = Date.now();
-// tenant-guard with the image's node flags; the bare server with Node's defaults.
-const tg = await new Child('tenant-guard', [...IMAGE_NODE_FLAGS, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${RESULTS}`] : [])]).start();
+// tenant-guard with the image's node flags and environment; the bare server with Node's defaults.
+const tg = await new Child('tenant-guard', [...IMAGE_NODE_FLAGS, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${RESULTS}`] : [])], IMAGE_ENV).start();
 const bare = await new Child('bare', []).start();
 
 await sleep(5000);

@@ -6,11 +6,11 @@ import { fork } from 'node:child_process';
 import https from 'node:https';
 
 export class ServerChild {
-  /** `startOpts`: what the child's `start` needs besides its kind (TLS material, log level). */
-  constructor(entry, kind, execArgv, startOpts) {
+  /** `startOpts`: what the child's `start` needs besides its kind (TLS material, log level); `env`: added to the environment. */
+  constructor(entry, kind, execArgv, startOpts, env = {}) {
     this.kind = kind;
     this.startOpts = startOpts;
-    this.proc = fork(entry, [], { execArgv: ['--expose-gc', ...execArgv], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    this.proc = fork(entry, [], { execArgv: ['--expose-gc', ...execArgv], env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     this.queue = Promise.resolve();
     this.exited = new Promise((r) => this.proc.once('exit', r));
   }

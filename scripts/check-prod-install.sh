@@ -114,5 +114,11 @@ checks "package dist/cli/main.js" "$work" dist/cli/main.js
 cp "$REPO/dist/bundle/tenant-guard.mjs" "$image/tenant-guard.mjs"
 read -r -a flags <<<"$(cd "$REPO" && "$NODE" --input-type=module -e 'import { IMAGE_NODE_FLAGS } from "./scripts/cli-build-options.mjs"; console.log(IMAGE_NODE_FLAGS.join(" "))')"
 grep -qF "\"/nodejs/bin/node\", $(printf '"%s", ' "${flags[@]}")\"/app/tenant-guard.mjs\"" "$REPO/Dockerfile" || fail "the Dockerfile's ENTRYPOINT does not start the bundle with ${flags[*]}"
-checks "image (bundle alone, ${flags[*]})" "$image" "${flags[@]}" tenant-guard.mjs
+# And with the ENV the Dockerfile sets for node (IMAGE_ENV).
+read -r -a image_env <<<"$(cd "$REPO" && "$NODE" --input-type=module -e 'import { IMAGE_ENV } from "./scripts/cli-build-options.mjs"; console.log(Object.entries(IMAGE_ENV).map(([k, v]) => `${k}=${v}`).join(" "))')"
+for kv in "${image_env[@]}"; do
+  grep -qE "^ENV .*(^| )${kv}( |$)" "$REPO/Dockerfile" || fail "the Dockerfile does not set ${kv} (IMAGE_ENV)"
+  export "${kv?}"
+done
+checks "image (bundle alone, ${image_env[*]} ${flags[*]})" "$image" "${flags[@]}" tenant-guard.mjs
 log "the package and the image layout work with node $version"

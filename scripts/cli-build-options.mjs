@@ -28,6 +28,17 @@ export const version = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8
  */
 export const IMAGE_NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=20', '--expose-gc'];
 
+/**
+ * The environment the image sets for node (Dockerfile ENV), for the same
+ * budget. MALLOC_ARENA_MAX=2: glibc gives each thread that allocates (libuv's
+ * pool, V8's compiler and GC helpers) an arena of its own, up to eight per
+ * core, and each keeps the pages it touched; two arenas held an idle
+ * `serve --controller` about 4.5 MiB smaller against a small cluster
+ * (bench/README.md). Node's main thread does almost all the allocating, so
+ * threads seldom wait for an arena.
+ */
+export const IMAGE_ENV = { MALLOC_ARENA_MAX: '2' };
+
 /** Bundled code must be ASCII: one other character anywhere (a licence comment) makes V8 keep the whole source as UTF-16, twice its size. */
 export function asciiOnly(text) {
   // esbuild already escapes every string, template and regular expression (charset: ascii); only comments can hold more.
