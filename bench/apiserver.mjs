@@ -164,7 +164,7 @@ async function load(alice, seconds, tag) {
 const startedAt = new Date();
 const load0 = os.loadavg();
 const imageEnv = Object.entries(IMAGE_ENV).map(([k, v]) => `${k}=${v}`).join(' ');
-const hookCmd = `${imageEnv} node ${IMAGE_NODE_FLAGS.join(' ')} ${BUNDLE} serve ${serveArgs}`;
+const hookCmd = `env ${imageEnv} node ${IMAGE_NODE_FLAGS.join(' ')} ${BUNDLE} serve ${serveArgs}`;
 log(`fresh control plane in ${DIR}; webhook: ${hookCmd}`);
 cluster(DIR, 'down');
 cluster(DIR, 'up', { TG_WEBHOOK_CMD: hookCmd });
