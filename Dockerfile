@@ -30,8 +30,8 @@ RUN node scripts/bundle.mjs --outfile /src/out/tenant-guard.mjs
 FROM gcr.io/distroless/nodejs24-debian12:nonroot
 WORKDIR /app
 COPY --from=build /src/out/tenant-guard.mjs ./tenant-guard.mjs
-# IMAGE_ENV in scripts/cli-build-options.mjs (MALLOC_ARENA_MAX: why, there).
-ENV NODE_ENV=production MALLOC_ARENA_MAX=2
+# IMAGE_ENV in scripts/cli-build-options.mjs (the MALLOC_ settings: why, there).
+ENV NODE_ENV=production MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=32768
 # The distroless "nonroot" user, numeric so runAsNonRoot can verify it.
 USER 65532:65532
 EXPOSE 8443

@@ -35,9 +35,13 @@ export const IMAGE_NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-perc
  * core, and each keeps the pages it touched; two arenas held an idle
  * `serve --controller` about 4.5 MiB smaller against a small cluster
  * (bench/README.md). Node's main thread does almost all the allocating, so
- * threads seldom wait for an arena.
+ * threads seldom wait for an arena. MALLOC_MMAP_THRESHOLD_=32768: blocks of
+ * 32 KiB and more get pages of their own, returned when freed; without it
+ * glibc raises the threshold as large blocks come and go and keeps V8's
+ * compiler zones (up to 20 MiB at a peak) in the arenas after they are freed,
+ * so the bench's load ended about 10-15 MiB higher (bench/README.md).
  */
-export const IMAGE_ENV = { MALLOC_ARENA_MAX: '2' };
+export const IMAGE_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '32768' };
 
 /** Bundled code must be ASCII: one other character anywhere (a licence comment) makes V8 keep the whole source as UTF-16, twice its size. */
 export function asciiOnly(text) {
