@@ -37,9 +37,10 @@ export const IMAGE_NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-perc
  * (bench/README.md). Node's main thread does almost all the allocating, so
  * threads seldom wait for an arena. MALLOC_MMAP_THRESHOLD_=32768: blocks of
  * 32 KiB and more get pages of their own, returned when freed; without it
- * glibc raises the threshold as large blocks come and go and keeps V8's
- * compiler zones (up to 20 MiB at a peak) in the arenas after they are freed,
- * so the bench's load ended about 10-15 MiB higher (bench/README.md).
+ * glibc raises the threshold as large blocks come and go, and freed large
+ * blocks (V8 reported up to 20 MiB malloced at a peak, most likely its
+ * compiler's zones) stayed in the arenas: the bench's load ended about
+ * 10-15 MiB higher and idle about 12 MiB higher (bench/README.md).
  */
 export const IMAGE_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '32768' };
 
