@@ -106,16 +106,17 @@ const more = (n: number) => `…and ${n} more warning${n === 1 ? '' : 's'}: run 
 
 export function fitWarnings(warnings: readonly string[]): string[] {
   const distinct = [...new Set(warnings.filter((w) => w !== ''))].map(cut);
-  const total = distinct.reduce((sum, w) => sum + runes(w), 0);
-  if (distinct.length <= MAX_WARNINGS && total <= MAX_WARNINGS_RUNES) return distinct;
+  // Runes are counted only where they decide something: a large policy brings dozens of warnings, of which 12 at most are sent.
+  if (distinct.length <= MAX_WARNINGS && distinct.reduce((sum, w) => sum + runes(w), 0) <= MAX_WARNINGS_RUNES) return distinct;
   // Keep the first ones that fit together with the counting line.
   const kept: string[] = [];
   let used = 0;
   for (const w of distinct) {
+    const size = runes(w);
     const tail = runes(more(distinct.length - kept.length - 1));
-    if (kept.length + 2 > MAX_WARNINGS || used + runes(w) + tail > MAX_WARNINGS_RUNES) break;
+    if (kept.length + 2 > MAX_WARNINGS || used + size + tail > MAX_WARNINGS_RUNES) break;
     kept.push(w);
-    used += runes(w);
+    used += size;
   }
   return [...kept, more(distinct.length - kept.length)];
 }

@@ -8,9 +8,20 @@
  */
 const MAX_DEPTH = 8;
 
+/**
+ * A string's part of a key. Only `"` and `\` could make two texts read alike,
+ * so a string without them is quoted as it is (nearly every label key and
+ * value; JSON.stringify cost more than the rest of the key), and one with them
+ * is written as JSON, whose escapes hold a `\` that no plain one does.
+ */
+const QUOTE_OR_BACKSLASH = /["\\]/;
+function quoted(s: string): string {
+  return QUOTE_OR_BACKSLASH.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
 function keyOf(v: unknown, depth: number): string | undefined {
   switch (typeof v) {
-    case 'string': return JSON.stringify(v);
+    case 'string': return quoted(v);
     case 'boolean': return v ? 'true' : 'false';
     case 'number': return Number.isFinite(v) && !Object.is(v, -0) ? `${v}` : undefined;
     case 'object': break;
@@ -36,7 +47,7 @@ function keyOf(v: unknown, depth: number): string | undefined {
   for (const name of Object.keys(v)) {
     const k = keyOf((v as Record<string, unknown>)[name], depth + 1);
     if (k === undefined) return undefined;
-    out += `${first ? '' : ','}${JSON.stringify(name)}:${k}`;
+    out += `${first ? '' : ','}${quoted(name)}:${k}`;
     first = false;
   }
   return `${out}}`;

@@ -46,12 +46,15 @@ export class Report {
 
 export { isRecord };
 
-/** A list field: undefined/null → undefined; non-list → reported as malformed. */
-export function listAt(report: Report, parent: Record<string, unknown>, key: string, path: FieldPath): unknown[] | undefined {
+/**
+ * A list field `key` of `parent` (whose own path is `parentPath`): undefined/null → undefined; non-list →
+ * reported as malformed. The field's path is built only for that report: rules read many lists per rule.
+ */
+export function listAt(report: Report, parent: Record<string, unknown>, key: string, parentPath: FieldPath): unknown[] | undefined {
   const v = parent[key];
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v)) {
-    report.violation('MalformedObject', path, `must be a list, found ${typeof v}`, 'write it as a YAML list');
+    report.violation('MalformedObject', [...parentPath, key], `must be a list, found ${typeof v}`, 'write it as a YAML list');
     return undefined;
   }
   return v as unknown[];

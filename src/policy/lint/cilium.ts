@@ -5,14 +5,14 @@
  */
 import type { Labels } from '../label-selector.js';
 import { endpointMatcher, endpointMatches } from '../model/endpoint-match.js';
-import { endpointRequirements, isPinned } from '../model/index.js';
+import { endpointSelectorKeys, isPinned, meaningOf } from '../model/index.js';
 import type { FieldPath } from '../path.js';
 import { isRecord } from '../report.js';
 import { CILIUM_POD_NAMESPACE_KEY, NAME_LABEL } from '../vocabulary.js';
 import { dnsLints, type EgressRuleView } from './dns.js';
 import { looksLikeNamespaceKey } from './names.js';
 import { workloadLints } from './networkpolicy.js';
-import { ciliumPorts } from './ports.js';
+import { ciliumPorts, type RulePorts } from './ports.js';
 import { shadowLints, type RuleForShadow } from './shadow.js';
 import type { KnownPod, Lint, LintInput } from './types.js';
 
@@ -29,11 +29,17 @@ const DIRECTIONS = [
 
 function selectorLints(sel: unknown, path: FieldPath): Lint[] {
   if (!isRecord(sel)) return [];
-  return endpointRequirements(sel).filter((r) => r.meaning.kind === 'pod-label' && looksLikeNamespaceKey(r.meaning.label)).map((r) => ({
-    code: 'PodLabelMeansNamespace' as const,
-    path,
-    message: `"${r.key.raw}" is read as a label of the pods, so this selects pods labelled so in the policy's namespace, not a namespace; to select a namespace write ${CILIUM_POD_NAMESPACE_KEY}`,
-  }));
+  const out: Lint[] = [];
+  for (const key of endpointSelectorKeys(sel)) {
+    const m = meaningOf(key);
+    if (m.kind !== 'pod-label' || !looksLikeNamespaceKey(m.label)) continue;
+    out.push({
+      code: 'PodLabelMeansNamespace',
+      path,
+      message: `"${key.raw}" is read as a label of the pods, so this selects pods labelled so in the policy's namespace, not a namespace; to select a namespace write ${CILIUM_POD_NAMESPACE_KEY}`,
+    });
+  }
+  return out;
 }
 
 function endpointOf(pod: KnownPod, input: LintInput): { namespace: string; labels: Labels; namespaceLabels: Labels } {
@@ -44,13 +50,13 @@ function hasOtherPeers(rule: Record<string, unknown>): boolean {
   return OTHER_PEERS.some((k) => rule[k] !== undefined && rule[k] !== null);
 }
 
-function egressView(rule: Record<string, unknown>, path: FieldPath, input: LintInput): EgressRuleView {
+function egressView(rule: Record<string, unknown>, path: FieldPath, ports: RulePorts, input: LintInput): EgressRuleView {
   const selectors = Array.isArray(rule.toEndpoints) ? (rule.toEndpoints as unknown[]) : undefined;
   return {
     path,
     portsPath: [...path, 'toPorts'],
     peersPath: [...path, 'toEndpoints'],
-    ports: ciliumPorts(rule.toPorts),
+    ports,
     reachesServer: (servers) => {
       if (hasOtherPeers(rule)) return undefined;
       if (selectors === undefined) return true;
@@ -84,8 +90,9 @@ function lintSpec(spec: Record<string, unknown>, base: FieldPath, input: LintInp
       peers?.forEach((s, j) => out.push(...selectorLints(s, [...rulePath, d.peers, j])));
       // Rules with other peers or L7 rules are compared by nothing here: their reach is not a selector's.
       const l7 = Array.isArray(rule.toPorts) && (rule.toPorts as unknown[]).some((p) => isRecord(p) && p.rules !== undefined);
-      if (!hasOtherPeers(rule) && !l7) forShadow.push({ path: rulePath, ports: ciliumPorts(rule.toPorts), peers: peers === undefined ? 'all' : peers });
-      if (d.field === 'egress') egressViews.push(egressView(rule, rulePath, input));
+      const ports = ciliumPorts(rule.toPorts);
+      if (!hasOtherPeers(rule) && !l7) forShadow.push({ path: rulePath, ports, peers: peers === undefined ? 'all' : peers });
+      if (d.field === 'egress') egressViews.push(egressView(rule, rulePath, ports, input));
     });
     out.push(...shadowLints(forShadow, peerCovers));
   }

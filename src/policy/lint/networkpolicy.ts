@@ -8,7 +8,7 @@ import { CILIUM_NAMESPACE_LABELS, CILIUM_POD_NAMESPACE, NAME_LABEL } from '../vo
 import { dnsLints, type EgressRuleView } from './dns.js';
 import { looksLikeNamespaceKey } from './names.js';
 import { networkPolicyPorts } from './ports.js';
-import { shadowLints, type RuleForShadow } from './shadow.js';
+import { sameJson, shadowLints, type RuleForShadow } from './shadow.js';
 import type { KnownPod, Lint, LintInput } from './types.js';
 
 type Direction = 'ingress' | 'egress';
@@ -80,13 +80,13 @@ function egressView(rule: Record<string, unknown>, path: FieldPath, input: LintI
 }
 
 /** A peer that plainly contains another: `{podSelector: {}}` holds every pod peer of the namespace, a bare namespaceSelector every peer in those namespaces. */
-function peerCovers(a: unknown, b: unknown, spelling: (v: unknown) => string): boolean {
+function peerCovers(a: unknown, b: unknown): boolean {
   if (!isRecord(a) || !isRecord(b) || a.ipBlock !== undefined || b.ipBlock !== undefined) return false;
   const aNs = a.namespaceSelector;
   const bNs = b.namespaceSelector;
   if (!isEmptySelector(a.podSelector)) return false;
   if (aNs === undefined || aNs === null) return bNs === undefined || bNs === null;
-  return bNs !== undefined && bNs !== null && (isEmptySelector(aNs) || spelling(aNs) === spelling(bNs));
+  return bNs !== undefined && bNs !== null && (isEmptySelector(aNs) || sameJson(aNs, bNs));
 }
 
 function peerListLints(peers: unknown[], path: FieldPath): Lint[] {

@@ -24,17 +24,21 @@ export interface EndpointRequirement {
 
 /** Every requirement of the selector, keys parsed; expressions that are not mappings with a string key are skipped. */
 export function endpointRequirements(selector: Record<string, unknown>): EndpointRequirement[] {
+  // Read several times for every selector of a review: plain loops, no entry arrays or closures.
   const out: EndpointRequirement[] = [];
-  const add = (raw: string, op: RequirementOp, values: string[]) => {
-    const key = parseSelectorKey(raw);
-    out.push({ key, meaning: meaningOf(key), op, values });
-  };
-  if (isRecord(selector.matchLabels)) {
-    for (const [raw, value] of Object.entries(selector.matchLabels)) add(raw, 'In', [typeof value === 'string' ? value : valueText(value)]);
+  const labels = selector.matchLabels;
+  if (isRecord(labels)) {
+    for (const raw of Object.keys(labels)) {
+      const value = labels[raw];
+      const key = parseSelectorKey(raw);
+      out.push({ key, meaning: meaningOf(key), op: 'In', values: [typeof value === 'string' ? value : valueText(value)] });
+    }
   }
   if (Array.isArray(selector.matchExpressions)) {
     for (const e of selector.matchExpressions as unknown[]) {
-      if (isRecord(e) && typeof e.key === 'string') add(e.key, toOp(e.operator), stringValues(e.values));
+      if (!isRecord(e) || typeof e.key !== 'string') continue;
+      const key = parseSelectorKey(e.key);
+      out.push({ key, meaning: meaningOf(key), op: toOp(e.operator), values: stringValues(e.values) });
     }
   }
   return out;
@@ -54,9 +58,19 @@ export function endpointNamespaceRequirements(selector: Record<string, unknown>,
   return reqs;
 }
 
+/** The keys of the selector, parsed, in the order of {@link endpointRequirements}: for the questions that need no values. */
+export function endpointSelectorKeys(selector: Record<string, unknown>): SelectorKey[] {
+  const out: SelectorKey[] = [];
+  if (isRecord(selector.matchLabels)) for (const raw of Object.keys(selector.matchLabels)) out.push(parseSelectorKey(raw));
+  if (Array.isArray(selector.matchExpressions)) {
+    for (const e of selector.matchExpressions as unknown[]) if (isRecord(e) && typeof e.key === 'string') out.push(parseSelectorKey(e.key));
+  }
+  return out;
+}
+
 /** Whether any key of the selector lifts Cilium's pin to the policy's namespace. */
 export function isPinned(selector: Record<string, unknown>): boolean {
-  return !endpointRequirements(selector).some((r) => liftsNamespacePin(r.meaning));
+  return !endpointSelectorKeys(selector).some((k) => liftsNamespacePin(meaningOf(k)));
 }
 
 /** Stands for the reserved identities not listed in RESERVED_IDENTITIES. */

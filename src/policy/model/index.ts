@@ -9,7 +9,7 @@
  */
 export { ABSENT, type Choice } from './choice.js';
 export { confinement, type Confinement } from './confinement.js';
-export { endpointNamespaceRequirements, endpointRequirements, endpointSelectorNamespaces, isPinned, type EndpointRequirement } from './endpoint-selector.js';
+export { endpointNamespaceRequirements, endpointRequirements, endpointSelectorKeys, endpointSelectorNamespaces, isPinned, type EndpointRequirement } from './endpoint-selector.js';
 export { judgeName, type NameVerdict } from './names.js';
 export { namespaceSelectorRequirements } from './namespace-selector.js';
 export { ANY_NAMESPACE, isNothing, namedNamespaces, NOTHING, ownedNamespaces, reservedIdentities, union, unknownSet, type NamespaceCell, type NamespaceSet } from './namespace-set.js';

@@ -117,6 +117,18 @@ export type KeyMeaning =
  * nothing on pods.
  */
 export function meaningOf(k: SelectorKey): KeyMeaning {
+  // A parsed key is kept (parseSelectorKey), and so is its meaning: every rule reads it again.
+  let m = meanings.get(k);
+  if (m === undefined) {
+    m = Object.freeze(meaning(k));
+    meanings.set(k, m);
+  }
+  return m;
+}
+
+const meanings = new WeakMap<SelectorKey, KeyMeaning>();
+
+function meaning(k: SelectorKey): KeyMeaning {
   if (k.source === CILIUM_SOURCE_RESERVED) return { kind: 'reserved', identity: k.key };
   if (k.source !== CILIUM_SOURCE_K8S && k.source !== CILIUM_SOURCE_ANY) return { kind: 'foreign-source' };
   if (k.key === CILIUM_POD_NAMESPACE) return { kind: 'namespace-name' };

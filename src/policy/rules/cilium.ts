@@ -171,23 +171,26 @@ function hasAny(rule: Record<string, unknown>, keys: readonly string[]): boolean
   return keys.some((k) => Array.isArray(rule[k]) && (rule[k] as unknown[]).length > 0);
 }
 
+const SELECTOR_LISTS = { ingress: ['fromEndpoints', 'fromRequires'], egress: ['toEndpoints', 'toRequires'] } as const;
+const L4_FIELDS = ['toPorts', 'icmps'] as const;
+
 function judgeRules(spec: Record<string, unknown>, specPath: FieldPath, w: Walk, deny: boolean, direction: 'ingress' | 'egress'): void {
   const field = `${direction}${deny ? 'Deny' : ''}`;
   const report = deny ? w.report.asWarnings() : w.report;
   const walk: Walk = { ...w, report };
-  const rules = listAt(w.report, spec, field, [...specPath, field]);
+  const rules = listAt(w.report, spec, field, specPath);
   rules?.forEach((rule, i) => {
     const rp = [...specPath, field, i];
     if (!isRecord(rule)) {
       w.report.violation('MalformedObject', rp, 'must be a rule mapping', 'write the rule as a mapping');
       return;
     }
-    const sel = direction === 'ingress' ? ['fromEndpoints', 'fromRequires'] : ['toEndpoints', 'toRequires'];
-    for (const key of sel) {
-      const list = listAt(w.report, rule, key, [...rp, key]);
+    for (const key of SELECTOR_LISTS[direction]) {
+      const list = listAt(w.report, rule, key, rp);
+      if (list === undefined) continue;
       // Only endpoints of an allow rule open a path a share can cover; a requirement (fromRequires) is not a peer.
       const share = !deny && key.endsWith('Endpoints') ? { endpointSelector: spec.endpointSelector, rule, direction } : undefined;
-      if (list !== undefined) judgeSelectors(list, [...rp, key], walk, share);
+      judgeSelectors(list, [...rp, key], walk, share);
     }
     // Node selectors match nodes, never a tenant's pods: only their spelling is judged.
     const nodes = direction === 'ingress' ? 'fromNodes' : 'toNodes';
@@ -195,20 +198,20 @@ function judgeRules(spec: Record<string, unknown>, specPath: FieldPath, w: Walk,
       (rule[nodes] as unknown[]).forEach((n, j) => { if (isRecord(n)) judgeKeySpelling(n, [...rp, nodes, j], w.strict); });
     }
     const entities = direction === 'ingress' ? 'fromEntities' : 'toEntities';
-    const ents = listAt(w.report, rule, entities, [...rp, entities]);
+    const ents = listAt(w.report, rule, entities, rp);
     if (ents !== undefined) judgeEntities(ents, [...rp, entities], rule, rp, direction, walk);
     const cidrKey = direction === 'ingress' ? 'fromCIDR' : 'toCIDR';
-    listAt(w.report, rule, cidrKey, [...rp, cidrKey])?.forEach((c, j) => judgeCidr(c, undefined, [...rp, cidrKey, j], walk));
+    listAt(w.report, rule, cidrKey, rp)?.forEach((c, j) => judgeCidr(c, undefined, [...rp, cidrKey, j], walk));
     const setKey = `${cidrKey}Set`;
-    const sets = listAt(w.report, rule, setKey, [...rp, setKey]);
+    const sets = listAt(w.report, rule, setKey, rp);
     if (sets !== undefined) judgeCidrSets(sets, [...rp, setKey], walk);
     if (direction === 'egress') {
-      const svcs = listAt(w.report, rule, 'toServices', [...rp, 'toServices']);
+      const svcs = listAt(w.report, rule, 'toServices', rp);
       if (svcs !== undefined) judgeServices(svcs, [...rp, 'toServices'], walk);
     }
     if (!deny) {
       const peers = direction === 'ingress' ? INGRESS_PEERS : EGRESS_PEERS;
-      const l4Only = !hasAny(rule, peers) && hasAny(rule, ['toPorts', 'icmps']);
+      const l4Only = !hasAny(rule, peers) && hasAny(rule, L4_FIELDS);
       if (l4Only && (direction === 'ingress' || !w.ctx.config.allowOpenEgress)) {
         const peersToAdd = Object.entries(safePeersCilium(w.ctx, direction));
         const clobbers = peersToAdd.some(([field]) => holdsNonList(rule, field));
@@ -237,7 +240,7 @@ function judgeRule(spec: unknown, specPath: FieldPath, w: Walk): void {
 export function validateCiliumNetworkPolicy(obj: Record<string, unknown>, ctx: RuleContext, report: Report): void {
   const w: Walk = { ctx, report, strict: report, protectedRanges: parseAll(ctx.config.protectedCIDRs), selectors: new Map(), peers: new Map() };
   const hasSpec = obj.spec !== undefined && obj.spec !== null;
-  const specs = listAt(report, obj, 'specs', ['specs']);
+  const specs = listAt(report, obj, 'specs', []);
   if (!hasSpec && (specs === undefined || specs.length === 0)) {
     report.violation('MalformedObject', ['spec'], 'a CiliumNetworkPolicy needs spec or specs', 'add a spec with an endpointSelector');
     return;

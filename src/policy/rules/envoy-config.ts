@@ -46,7 +46,7 @@ export function validateEnvoyConfig(obj: Record<string, unknown>, ctx: RuleConte
   }
   for (const key of LISTS) {
     const path = ['spec', key];
-    listAt(report, obj.spec, key, path)?.forEach((ref, i) => {
+    listAt(report, obj.spec, key, ['spec'])?.forEach((ref, i) => {
       const p = [...path, i];
       if (!isRecord(ref)) {
         report.violation('MalformedObject', p, 'must be a mapping with name and namespace', 'write the Service reference as {name: <service>, namespace: <namespace>}');

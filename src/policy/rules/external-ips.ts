@@ -54,7 +54,7 @@ function assignedRanges(ctx: RuleContext): { texts: string[]; ranges: Cidr[] } {
 
 export function validateExternalIPs(obj: Record<string, unknown>, oldObject: Record<string, unknown> | undefined, ctx: RuleContext, report: Report): void {
   if (!isRecord(obj.spec)) return;
-  const list = listAt(report, obj.spec, 'externalIPs', PATH);
+  const list = listAt(report, obj.spec, 'externalIPs', ['spec']);
   if (list === undefined || list.length === 0) return;
   const kept = new Set(externalIPsOf(oldObject).filter((v): v is string => typeof v === 'string'));
   const { texts, ranges } = assignedRanges(ctx);

@@ -97,7 +97,7 @@ export function validateNetworkPolicy(obj: Record<string, unknown>, ctx: RuleCon
   }
   const protectedRanges = parseAll(ctx.config.protectedCIDRs);
   for (const [direction, peersKey] of [['ingress', 'from'], ['egress', 'to']] as const) {
-    const rules = listAt(report, spec, direction, ['spec', direction]);
+    const rules = listAt(report, spec, direction, ['spec']);
     if (rules === undefined) continue;
     rules.forEach((rule, i) => {
       const rulePath = ['spec', direction, i];
@@ -105,7 +105,7 @@ export function validateNetworkPolicy(obj: Record<string, unknown>, ctx: RuleCon
         report.violation('MalformedObject', rulePath, 'must be a rule mapping', `write the rule as a mapping with ${peersKey} and ports`);
         return;
       }
-      const peers = listAt(report, rule, peersKey, [...rulePath, peersKey]);
+      const peers = listAt(report, rule, peersKey, rulePath);
       const raw = rule[peersKey];
       const noPeers = raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0);
       if (noPeers) {
