@@ -31,6 +31,15 @@ export class Report {
     this.warn(`${fieldPathText(path)}: ${text}`);
   }
 
+  /** Several warnings about one field: the path is spelled once (a selector repeated in a large policy replays its warnings at each place). */
+  warnAllAt(path: FieldPath, texts: Iterable<string>): void {
+    let at: string | undefined;
+    for (const text of texts) {
+      at ??= fieldPathText(path);
+      this.warn(`${at}: ${text}`);
+    }
+  }
+
   warn(text: string): void {
     const target = this.parent ?? this;
     if (target.seen.has(text)) return;

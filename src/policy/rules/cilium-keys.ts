@@ -18,9 +18,10 @@ export function judgeKeySpelling(selector: Record<string, unknown>, path: FieldP
   const ml = selector.matchLabels;
   if (isRecord(ml)) {
     const canonicalOf = (raw: string) => parseSelectorKey(raw).canonical;
-    for (const [raw, value] of Object.entries(ml)) {
+    for (const raw of Object.keys(ml)) {
       const k = parseSelectorKey(raw);
       if (k.rewrites.length === 0) continue;
+      const value = ml[raw];
       const at = [...path, 'matchLabels', raw];
       // Renaming the key keeps the selector's meaning, unless another key already reads the same (the two would merge into one).
       const rename: JsonPatchOp[] | undefined = Object.keys(ml).some((other) => other !== raw && canonicalOf(other) === k.canonical)

@@ -156,7 +156,7 @@ export function judgeServices(list: unknown[], path: FieldPath, w: Walk): void {
       // A namespace that is not a name is for the API server's validation to refuse.
       if (namespace !== undefined && namespace !== null && typeof namespace !== 'string') continue;
       const answer = peerConfinement({ kind: 'service', namespace }, namespace === undefined ? 'service' : keyed('service', memoKey(namespace)), w);
-      for (const warning of answer.warnings) w.report.warnAt([...p, key, 'namespace'], warning);
+      if (answer.warnings.length > 0) w.report.warnAllAt([...p, key, 'namespace'], answer.warnings);
       if (answer.confined) continue;
       if (namespace === undefined || namespace === null || namespace === '') {
         w.report.violation('ServiceUnconfined', [...p, key], 'names no namespace, so Cilium matches a service of that name in every namespace, other tenants\' included',

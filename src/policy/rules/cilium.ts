@@ -120,7 +120,7 @@ function judgeSelectors(list: unknown[], path: FieldPath, w: Walk, share?: Ciliu
       judged = judgeSelector(sel, w.ctx);
       if (key !== undefined) w.selectors.set(key, judged);
     }
-    for (const warning of judged.warnings) w.report.warnAt(p, warning);
+    w.report.warnAllAt(p, judged.warnings);
     if (judged.findings.length === 0) return;
     // A name of another tenant's namespace may be allowed by a share in force (and otherwise the fix names the share that would be).
     const covering = share !== undefined && judged.findings.every((f) => f.code === 'SelectorOtherTenant') ? ciliumShareCoverage(judged.outside, share, w.ctx) : undefined;

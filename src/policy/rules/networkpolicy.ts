@@ -42,7 +42,7 @@ function judgePeer(peer: unknown, path: FieldPath, ctx: RuleContext, report: Rep
     } else {
       const label = ctx.config.tenantLabel;
       const result = judgeNamespaceReach(selectorRequirements(nsSel, label), ctx);
-      for (const w of result.warnings) report.warnAt(selPath, w);
+      report.warnAllAt(selPath, result.warnings);
       // A name of another tenant's namespace may be allowed by a share in force (and otherwise the fix names the share that would be).
       const share = result.findings.length > 0 && result.findings.every((f) => f.code === 'SelectorOtherTenant') ? shareCoverage(peerNamespaces({ kind: 'namespaceSelector', selector: nsSel }, ctx), networkPolicyScope(peer, scope.podSelector, scope.ports, scope.direction), ctx) : undefined;
       if (share?.covered === true) {
