@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.cache/', '.cluster/', 'test/cluster/**/*.mjs', 'bench/**/*.mjs', 'charts/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.cache/', '.cluster/', 'test/cluster/**/*.mjs', 'bench/**/*.mjs', 'bench/results/', 'charts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
