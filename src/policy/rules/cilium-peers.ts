@@ -22,6 +22,7 @@ import { isRecord, type Report } from '../report.js';
 import { addAt, exceptSuggestion, ownTenantSelector, replaceAt } from '../suggest.js';
 import { valueText } from '../text.js';
 import type { JsonPatchOp } from '../types.js';
+import type { ValueMemo } from '../value-memo.js';
 import { judgeCidrGroupEntry } from './cidr-groups.js';
 import { judgeKeySpelling } from './cilium-keys.js';
 
@@ -43,7 +44,7 @@ export interface Walk {
   strict: Report;
   protectedRanges: Cidr[];
   /** Each distinct endpoint selector's judgement in this review (rules/cilium.ts). */
-  selectors: Map<string, SelectorJudgement>;
+  selectors: ValueMemo<SelectorJudgement>;
   /** The model's answer for each distinct CIDR or service peer in this review. */
   peers: Map<string, Confinement>;
 }

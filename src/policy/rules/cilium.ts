@@ -20,7 +20,7 @@ import { peerNamespaces } from '../model/peer.js';
 import { deniedIdentities } from '../model/reserved.js';
 import type { FieldPath } from '../path.js';
 import { addAt, confinedSelector, replaceAt, safePeersCilium } from '../suggest.js';
-import { memoKey } from '../memo-key.js';
+import { ValueMemo } from '../value-memo.js';
 import { isRecord, listAt, type Report } from '../report.js';
 import { meaningOf, parseSelectorKey } from '../model/selector-key.js';
 import { selectorReadings } from '../model/selector-readings.js';
@@ -114,12 +114,7 @@ function judgeSelectors(list: unknown[], path: FieldPath, w: Walk, share?: Ciliu
     }
     judgeKeySpelling(sel, p, w.strict);
     // Large policies repeat the same selectors: each distinct one is judged once per review.
-    const key = memoKey(sel);
-    let judged = key === undefined ? undefined : w.selectors.get(key);
-    if (judged === undefined) {
-      judged = judgeSelector(sel, w.ctx);
-      if (key !== undefined) w.selectors.set(key, judged);
-    }
+    const judged = w.selectors.remember(sel, () => judgeSelector(sel, w.ctx));
     w.report.warnAllAt(p, judged.warnings);
     if (judged.findings.length === 0) return;
     // A name of another tenant's namespace may be allowed by a share in force (and otherwise the fix names the share that would be).
@@ -238,7 +233,7 @@ function judgeRule(spec: unknown, specPath: FieldPath, w: Walk): void {
 }
 
 export function validateCiliumNetworkPolicy(obj: Record<string, unknown>, ctx: RuleContext, report: Report): void {
-  const w: Walk = { ctx, report, strict: report, protectedRanges: parseAll(ctx.config.protectedCIDRs), selectors: new Map(), peers: new Map() };
+  const w: Walk = { ctx, report, strict: report, protectedRanges: parseAll(ctx.config.protectedCIDRs), selectors: new ValueMemo(), peers: new Map() };
   const hasSpec = obj.spec !== undefined && obj.spec !== null;
   const specs = listAt(report, obj, 'specs', []);
   if (!hasSpec && (specs === undefined || specs.length === 0)) {
