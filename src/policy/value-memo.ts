@@ -1,19 +1,21 @@
 /**
- * Answers remembered per JSON-like value within one review, for values that
- * repeat and are large (a CiliumNetworkPolicy's endpoint selectors: the same
- * ones in every spec). Two values share an answer only when they are the
- * same in every read the rules can make of them, exactly as memo-key.ts
- * defines it (key order, types, strings and numbers); anything without a
- * memo key there (undefined, -0, NaN, class instances, holes, nesting deeper
- * than 8) is computed every time.
+ * Answers remembered per JSON-like value within one review, for what repeats
+ * in a large policy: a CiliumNetworkPolicy's endpoint selectors (the same
+ * ones in every spec), CIDRs with their except lists, service namespaces.
+ * Two values share an answer only when every read the rules can make of them
+ * gives the same result: the same keys in the same order (Object.entries
+ * order is the order of findings), the same types, strings and numbers.
+ * Anything JSON would blur or a comparison cannot hold (undefined, functions,
+ * -0, NaN, Infinity, class instances, holes, nesting deeper than 8) is never
+ * remembered, so its answer is computed every time.
  *
  * Not a text key: spelling each selector as text cost more than judging the
  * repeats saved on large policies (a 31 KB policy's 70 selectors made 6 KB
- * of key text per review, each string through JSON.stringify). A number is
- * computed from the value instead, and a value is compared in place with the
- * ones of that number, so a collision costs a comparison, never a wrong
- * answer. A bucket holds at most MAX_BUCKET values: past that (values made to
- * collide) answers are computed again, as without a memo.
+ * of key text per review). A number is computed from the value instead, and
+ * a value is compared in place with the ones of that number, so a collision
+ * costs a comparison, never a wrong answer. A bucket holds at most MAX_BUCKET
+ * values: past that (values made to collide) answers are computed again, as
+ * without a memo.
  */
 const MAX_DEPTH = 8;
 const MAX_BUCKET = 8;
@@ -30,7 +32,7 @@ function mixText(h: number, s: string): number {
   return mix(h, 0x10000);
 }
 
-/** The value's number, or undefined for a value memo-key.ts gives no key. */
+/** The value's number, or undefined for a value that is never remembered. */
 export function valueHash(v: unknown, h = FNV_OFFSET, depth = 0): number | undefined {
   switch (typeof v) {
     case 'string': return mixText(mix(h, 1), v);

@@ -16,7 +16,6 @@ import { confinement, type Confinement } from '../model/confinement.js';
 import { judgeName } from '../model/names.js';
 import { peerNamespaces, type Peer } from '../model/peer.js';
 import { deniedIdentities } from '../model/reserved.js';
-import { memoKey } from '../memo-key.js';
 import { APPEND, jsonPointer, type FieldPath } from '../path.js';
 import { isRecord, type Report } from '../report.js';
 import { addAt, exceptSuggestion, ownTenantSelector, replaceAt } from '../suggest.js';
@@ -46,20 +45,12 @@ export interface Walk {
   /** Each distinct endpoint selector's judgement in this review (rules/cilium.ts). */
   selectors: ValueMemo<SelectorJudgement>;
   /** The model's answer for each distinct CIDR or service peer in this review. */
-  peers: Map<string, Confinement>;
+  peers: ValueMemo<Confinement>;
 }
 
-/** The model's answer for a peer, computed once per review for each key (no key: computed every time). */
-function peerConfinement(peer: Peer, key: string | undefined, w: Walk): Confinement {
-  const hit = key === undefined ? undefined : w.peers.get(key);
-  if (hit !== undefined) return hit;
-  const answer = confinement(peerNamespaces(peer, w.ctx), w.ctx);
-  if (key !== undefined) w.peers.set(key, answer);
-  return answer;
-}
-
-function keyed(prefix: string, k: string | undefined): string | undefined {
-  return k === undefined ? undefined : `${prefix} ${k}`;
+/** The model's answer for a peer, computed once per review for each distinct `written` (what the rule wrote that decides it). */
+function peerConfinement(peer: Peer, written: unknown, w: Walk): Confinement {
+  return w.peers.remember(written, () => confinement(peerNamespaces(peer, w.ctx), w.ctx));
 }
 
 /**
@@ -118,8 +109,9 @@ export function judgeCidr(value: unknown, exceptRaw: unknown, path: FieldPath, w
     w.report.violation('CIDRInvalid', path, `${valueText(value)} is not a valid CIDR`, 'write an address and prefix length, like 203.0.113.0/24');
     return;
   }
-  const key = exceptRaw === undefined ? keyed('cidr', memoKey(value)) : keyed('cidr+except', memoKey([value, exceptRaw]));
-  if (peerConfinement({ kind: 'cidr', cidr: value, except: exceptRaw }, key, w).confined) return;
+  // No except list is a shorter list than any except list, so the two never share an answer.
+  const written = exceptRaw === undefined ? ['cidr', value] : ['cidr', value, exceptRaw];
+  if (peerConfinement({ kind: 'cidr', cidr: value, except: exceptRaw }, written, w).confined) return;
   const except = (Array.isArray(exceptRaw) ? exceptRaw : []).map(parseCidr).filter((c): c is Cidr => c !== undefined);
   const reached = reachedProtected(cidr, except, w.protectedRanges);
   w.report.violation('CIDRProtected', path,
@@ -156,7 +148,7 @@ export function judgeServices(list: unknown[], path: FieldPath, w: Walk): void {
       const namespace = ref.namespace;
       // A namespace that is not a name is for the API server's validation to refuse.
       if (namespace !== undefined && namespace !== null && typeof namespace !== 'string') continue;
-      const answer = peerConfinement({ kind: 'service', namespace }, namespace === undefined ? 'service' : keyed('service', memoKey(namespace)), w);
+      const answer = peerConfinement({ kind: 'service', namespace }, namespace === undefined ? ['service'] : ['service', namespace], w);
       if (answer.warnings.length > 0) w.report.warnAllAt([...p, key, 'namespace'], answer.warnings);
       if (answer.confined) continue;
       if (namespace === undefined || namespace === null || namespace === '') {

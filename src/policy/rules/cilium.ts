@@ -233,7 +233,7 @@ function judgeRule(spec: unknown, specPath: FieldPath, w: Walk): void {
 }
 
 export function validateCiliumNetworkPolicy(obj: Record<string, unknown>, ctx: RuleContext, report: Report): void {
-  const w: Walk = { ctx, report, strict: report, protectedRanges: parseAll(ctx.config.protectedCIDRs), selectors: new ValueMemo(), peers: new Map() };
+  const w: Walk = { ctx, report, strict: report, protectedRanges: parseAll(ctx.config.protectedCIDRs), selectors: new ValueMemo(), peers: new ValueMemo() };
   const hasSpec = obj.spec !== undefined && obj.spec !== null;
   const specs = listAt(report, obj, 'specs', []);
   if (!hasSpec && (specs === undefined || specs.length === 0)) {
