@@ -181,6 +181,20 @@ export const BODIES = [
   { name: 'np-denied', title: 'NetworkPolicy refused, 6 violations', path: '/validate', review: review('b1a0c3d4-0000-4000-8000-000000000004', NP, 'acme-web', 'too-open', npDenied), expect: { allowed: false, violations: 6 } },
 ].map((b) => ({ ...b, body: JSON.stringify(b.review) }));
 
+/**
+ * The server's floor: np-small's object sent to /mutate, which passes every
+ * kind but Namespace without judging it (src/admission/handle.ts). The answer
+ * is the bare server's (allowed, no patch, no warnings), but it goes through
+ * everything else tenant-guard does per request: the envelope's validation,
+ * the in-flight bound, the decision line, the metrics. Its ratio to the bare
+ * server is the most any body's ratio can reach with the server as it is,
+ * whatever the engine costs. Only in the throughput table, without a target.
+ */
+export const FLOOR = ((b) => ({ ...b, body: JSON.stringify(b.review) }))({
+  name: 'np-pass', title: 'NetworkPolicy sent to /mutate: passed without judging (the floor)', path: '/mutate', floor: true,
+  review: review('b1a0c3d4-0000-4000-8000-000000000005', NP, 'acme-web', 'web', npSmall), expect: { allowed: true, patch: false },
+});
+
 /** Check one answer against a body's expectation; returns a problem or undefined. */
 export function checkAnswer(b, status, text) {
   if (status !== 200) return `HTTP ${status}`;

@@ -22,7 +22,7 @@ import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'n
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { BODIES as ALL_BODIES, checkAnswer } from './bodies.mjs';
+import { BODIES as ALL_BODIES, checkAnswer, FLOOR } from './bodies.mjs';
 import { paced, summarize } from './paced.mjs';
 import { build } from 'esbuild';
 import { cliBuildOptions, IMAGE_ENV, IMAGE_NODE_FLAGS, writeOutputs } from '../scripts/cli-build-options.mjs';
@@ -50,7 +50,9 @@ const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
 const RESULTS = `${here}results`;
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
 const BODIES = ONLY.length === 0 ? ALL_BODIES : ALL_BODIES.filter((b) => ONLY.includes(b.name));
-if (BODIES.length === 0) throw new Error(`BENCH_ONLY names no body; the bodies are ${ALL_BODIES.map((b) => b.name).join(', ')}`);
+// The floor (bench/bodies.mjs) is measured for throughput only, in a full run or when named.
+const WITH_FLOOR = ONLY.length === 0 || ONLY.includes(FLOOR.name);
+if (BODIES.length === 0 && !WITH_FLOOR) throw new Error(`BENCH_ONLY names no body; the bodies are ${[...ALL_BODIES, FLOOR].map((b) => b.name).join(', ')}`);
 // A partial run does not replace the full table.
 const WRITE_README = process.env.BENCH_WRITE !== '0' && ONLY.length === 0;
 
@@ -138,7 +140,7 @@ await sleep(5000);
 const idle = { tg: (await tg.stats()).rss, bare: (await bare.stats()).rss };
 log(`idle RSS (no cluster): tenant-guard ${(idle.tg / 1048576).toFixed(0)} MiB, bare ${(idle.bare / 1048576).toFixed(0)} MiB`);
 
-for (const b of BODIES) {
+for (const b of WITH_FLOOR ? [...BODIES, FLOOR] : BODIES) {
   const answer = await once(tg.port, b);
   const problem = checkAnswer(b, answer.status, answer.text);
   if (problem !== undefined) throw new Error(`tenant-guard's answer to ${b.name} is wrong: ${problem}`);
@@ -148,7 +150,7 @@ for (const b of BODIES) {
 log('answers checked: every body gets the expected decision from tenant-guard');
 
 const throughput = [];
-for (const [i, b] of BODIES.entries()) {
+for (const [i, b] of (WITH_FLOOR ? [...BODIES, FLOOR] : BODIES).entries()) {
   log(`throughput: ${b.name} (${SECONDS} s each, ${CONNECTIONS} connections)`);
   const order = i % 2 === 0 ? [tg, bare] : [bare, tg];
   const row = { body: b };
@@ -212,7 +214,7 @@ const soak = autocannon({
   connections: CONNECTIONS,
   duration: SOAK_SECONDS,
   servername: 'localhost',
-  requests: BODIES.map(bodyOpts),
+  requests: (BODIES.length > 0 ? BODIES : [FLOOR]).map(bodyOpts),
 });
 let sampling = true;
 const sampler = (async () => {
@@ -292,7 +294,7 @@ const md = [
   '',
   '**Targets**',
   '',
-  ...targetLines({ throughput, fixed, rate: RATE, rssMaxMiB: rssMax / 1048576, soakSeconds: SOAK_SECONDS, rssFlat, rssFirstMiB: first.rss / 1048576, rssLastMiB: last.rss / 1048576 }),
+  ...targetLines({ throughput: throughput.filter((r) => r.body.floor !== true), floor: throughput.find((r) => r.body.floor === true), fixed, rate: RATE, rssMaxMiB: rssMax / 1048576, soakSeconds: SOAK_SECONDS, rssFlat, rssFirstMiB: first.rss / 1048576, rssLastMiB: last.rss / 1048576 }),
   '',
   `**Throughput** (closed loop: ${CONNECTIONS} connections, each sends its next request when the last is answered; latency in ms; CPU is the server process, 100 % = one core, and its CPU time per request in µs; RSS in MiB at the end of the run. "ratio" is tenant-guard's req/s over the bare server's; "cost ratio" is the bare server's CPU per request over tenant-guard's, which is what the req/s ratio becomes when the server, not the machine, is the limit)`,
   '',

@@ -14,7 +14,7 @@ export const LOADED_RSS_MIB = 160;
 const ok = (b) => (b ? 'met' : '**missed**');
 
 /** Markdown lines: one per target, with the figures it was judged on. */
-export function targetLines({ throughput, fixed, rate, rssMaxMiB, soakSeconds, rssFlat, rssFirstMiB, rssLastMiB }) {
+export function targetLines({ throughput, floor, fixed, rate, rssMaxMiB, soakSeconds, rssFlat, rssFirstMiB, rssLastMiB }) {
   const tp = throughput.map((r) => {
     const want = THROUGHPUT_TARGET[r.body.name] ?? 0.8;
     const ratio = r['tenant-guard'].rps / r.bare.rps;
@@ -27,7 +27,15 @@ export function targetLines({ throughput, fixed, rate, rssMaxMiB, soakSeconds, r
   });
   return [
     `- throughput ≥ the bare server's × ${tp.map((t) => `${t.want} (${t.name})`).join(', ')}, by req/s or, where the machine rather than the server is the limit, by CPU cost: ${tp.map((t) => `${t.name} ${t.ratio.toFixed(2)}× (cost ${t.cost.toFixed(2)}×) ${ok(t.met)}`).join('; ')}`,
+    ...(floor === undefined ? [] : [floorLine(floor)]),
     `- p99 at ${rate} requests/s (median window) ≤ ${FIXED_RATE_P99_FACTOR}× the bare server's: ${fx.map((f) => `${f.name} ${f.tg.toFixed(2)} / ${f.bare.toFixed(2)} ms = ${f.factor.toFixed(1)}× ${ok(f.met)}`).join('; ')}`,
     `- RSS under load ≤ ${LOADED_RSS_MIB} MiB: at most ${rssMaxMiB.toFixed(0)} MiB over the ${soakSeconds} s run — ${ok(rssMaxMiB <= LOADED_RSS_MIB)}; flat: ${rssFirstMiB.toFixed(0)} → ${rssLastMiB.toFixed(0)} MiB — ${ok(rssFlat)}`,
   ];
+}
+
+/** The floor (np-pass, no policy work): not a target, the bound on what the throughput targets can reach. */
+function floorLine(r) {
+  const ratio = r['tenant-guard'].rps / r.bare.rps;
+  const cost = r.bare.cpuPerReq / r['tenant-guard'].cpuPerReq;
+  return `  - the floor, ${r.body.name} (no policy work, the bare server's answer; not a target): ${ratio.toFixed(2)}× (cost ${cost.toFixed(2)}×), the most any body above can reach with the server as it is: its CPU per request is ${r['tenant-guard'].cpuPerReq.toFixed(0)} µs against the bare server's ${r.bare.cpuPerReq.toFixed(0)}`;
 }
