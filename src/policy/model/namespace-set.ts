@@ -63,10 +63,18 @@ export function cellSet(name: Choice, owner: Choice): NamespaceSet {
 }
 
 export function union(...sets: readonly NamespaceSet[]): NamespaceSet {
-  const reserved = sets.some((s) => s.reserved === 'every')
-    ? 'every' as const
-    : new Set(sets.flatMap((s) => [...(s.reserved as ReadonlySet<string>)]));
-  return { cells: sets.flatMap((s) => s.cells), reserved, unknown: sets.flatMap((s) => s.unknown) };
+  // A set is read-only, so the union of one is that set; most peers name no reserved identity, so no Set is built for them.
+  if (sets.length === 1) return sets[0] as NamespaceSet;
+  let every = false;
+  let names: Set<string> | undefined;
+  for (const s of sets) {
+    if (s.reserved === 'every') {
+      every = true;
+      break;
+    }
+    for (const r of s.reserved) (names ??= new Set()).add(r);
+  }
+  return { cells: sets.flatMap((s) => s.cells), reserved: every ? 'every' : names ?? NO_RESERVED, unknown: sets.flatMap((s) => s.unknown) };
 }
 
 /** The part of a set inside one more constraint on the name (Cilium's pin to the policy's namespace). */

@@ -34,6 +34,8 @@ const UNIONS = new Set(['all', 'cluster']);
  * label) includes each denied name that can be an identity.
  */
 export function deniedIdentities(set: NamespaceSet, ctx: RuleContext): string[] {
+  // Most selectors admit no reserved identity: nothing to read from the configuration for them.
+  if (set.reserved !== 'every' && set.reserved.size === 0) return [];
   // Denying the entity world denies the identities it stands for (dual-stack clusters give world-ipv4 and world-ipv6).
   const denied = new Set(ctx.config.cilium.deniedEntities.flatMap((e) => (e.toLowerCase() === 'world' ? ENTITY_IDENTITIES.world : [e.toLowerCase()])));
   const admitted = set.reserved === 'every' ? [...denied].filter((e) => !UNIONS.has(e)) : [...set.reserved].filter((r) => denied.has(r.toLowerCase()));
