@@ -9,6 +9,8 @@
  *                resolver, review(), the response and JSON.stringify of it;
  *                also timed one at a time for its p99/p99.9 (the engine's
  *                share of tail latency)
+ *   JSON.parse   the body's parse alone, which the bare server pays too, so
+ *                decode+decide less the parse is the decision's own cost
  *
  * `node bench/engine.mjs` prints a table; `--json` prints the figures for
  * bench/run.mjs. BENCH_ENGINE_MS sets the time per figure (default 2000).
@@ -99,6 +101,7 @@ export async function engineBench(budgetMs = ms) {
     await loopAsync(full, Math.min(300, budgetMs / 4));
     const reviewPerSec = loop(decide, budgetMs);
     const fullPerSec = await loopAsync(full, budgetMs);
+    const parsePerSec = loop(() => (JSON.parse(b.body) === null ? 0 : 1), budgetMs / 2);
     // The spread of single decisions (decode+decide), each timed on its own: the engine's part of tail latency.
     const single = [];
     const deadline = performance.now() + budgetMs / 2;
@@ -111,7 +114,7 @@ export async function engineBench(budgetMs = ms) {
     const at = (q) => single[Math.min(single.length - 1, Math.floor(q * single.length))];
     const spread = { p50: at(0.5), p99: at(0.99), p999: at(0.999), max: single[single.length - 1] };
     const refs = referencedNamespaces(b.review.request.namespace, b.review.request.object, settings.tenantLabel).length;
-    out.push({ name: b.name, title: b.title, bytes: b.body.length, violations: v.violations.length, refs, reviewPerSec, fullPerSec, spread });
+    out.push({ name: b.name, title: b.title, bytes: b.body.length, violations: v.violations.length, refs, reviewPerSec, fullPerSec, parsePerSec, spread });
   }
   return out;
 }
@@ -122,7 +125,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     process.stdout.write(`${JSON.stringify(results)}\n`);
   } else {
     for (const r of results) {
-      console.log(`${r.name.padEnd(10)} ${String(r.bytes).padStart(7)} B  review() ${Math.round(r.reviewPerSec).toLocaleString('en-US').padStart(10)}/s (${(1e6 / r.reviewPerSec).toFixed(1)} µs)  decode+decide ${Math.round(r.fullPerSec).toLocaleString('en-US').padStart(9)}/s (${(1e6 / r.fullPerSec).toFixed(1)} µs; single p99 ${r.spread.p99.toFixed(0)} µs, p99.9 ${r.spread.p999.toFixed(0)} µs)`);
+      console.log(`${r.name.padEnd(10)} ${String(r.bytes).padStart(7)} B  review() ${Math.round(r.reviewPerSec).toLocaleString('en-US').padStart(10)}/s (${(1e6 / r.reviewPerSec).toFixed(1)} µs)  decode+decide ${Math.round(r.fullPerSec).toLocaleString('en-US').padStart(9)}/s (${(1e6 / r.fullPerSec).toFixed(1)} µs, of which JSON.parse ${(1e6 / r.parsePerSec).toFixed(1)}; single p99 ${r.spread.p99.toFixed(0)} µs, p99.9 ${r.spread.p999.toFixed(0)} µs)`);
     }
   }
   if (sink === -1) console.log('');

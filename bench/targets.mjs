@@ -14,7 +14,7 @@ export const LOADED_RSS_MIB = 160;
 const ok = (b) => (b ? 'met' : '**missed**');
 
 /** Markdown lines: one per target, with the figures it was judged on. */
-export function targetLines({ throughput, floor, fixed, rate, rssMaxMiB, soakSeconds, rssFlat, rssFirstMiB, rssLastMiB }) {
+export function targetLines({ throughput, floor, engine = [], fixed, rate, rssMaxMiB, soakSeconds, rssFlat, rssFirstMiB, rssLastMiB }) {
   const tp = throughput.map((r) => {
     const want = THROUGHPUT_TARGET[r.body.name] ?? 0.8;
     const ratio = r['tenant-guard'].rps / r.bare.rps;
@@ -27,7 +27,7 @@ export function targetLines({ throughput, floor, fixed, rate, rssMaxMiB, soakSec
   });
   return [
     `- throughput ≥ the bare server's × ${tp.map((t) => `${t.want} (${t.name})`).join(', ')}, by req/s or, where the machine rather than the server is the limit, by CPU cost: ${tp.map((t) => `${t.name} ${t.ratio.toFixed(2)}× (cost ${t.cost.toFixed(2)}×) ${ok(t.met)}`).join('; ')}`,
-    ...(floor === undefined ? [] : [floorLine(floor)]),
+    ...(floor === undefined ? [] : [floorLine(floor), ...tp.filter((t) => !t.met).map((t) => budgetLine(throughput.find((r) => r.body.name === t.name), t.want, floor, engine.find((e) => e.name === t.name)))]),
     `- p99 at ${rate} requests/s (median window) ≤ ${FIXED_RATE_P99_FACTOR}× the bare server's: ${fx.map((f) => `${f.name} ${f.tg.toFixed(2)} / ${f.bare.toFixed(2)} ms = ${f.factor.toFixed(1)}× ${ok(f.met)}`).join('; ')}`,
     `- RSS under load ≤ ${LOADED_RSS_MIB} MiB: at most ${rssMaxMiB.toFixed(0)} MiB over the ${soakSeconds} s run — ${ok(rssMaxMiB <= LOADED_RSS_MIB)}; flat: ${rssFirstMiB.toFixed(0)} → ${rssLastMiB.toFixed(0)} MiB — ${ok(rssFlat)}`,
   ];
@@ -38,4 +38,20 @@ function floorLine(r) {
   const ratio = r['tenant-guard'].rps / r.bare.rps;
   const cost = r.bare.cpuPerReq / r['tenant-guard'].cpuPerReq;
   return `  - the floor, ${r.body.name} (no policy work, the bare server's answer; not a target): ${ratio.toFixed(2)}× (cost ${cost.toFixed(2)}×), the most any body above can reach with the server as it is: its CPU per request is ${r['tenant-guard'].cpuPerReq.toFixed(0)} µs against the bare server's ${r.bare.cpuPerReq.toFixed(0)}`;
+}
+
+/**
+ * What a missed throughput target leaves the decision, by cost: tenant-guard's CPU per request
+ * may be at most the bare server's / target; less the bare server's own and the floor's extra
+ * (what tenant-guard costs beyond the bare server without deciding; measured on np-small's body,
+ * so for other sizes an approximation), that is the decision's budget. Beside it what the
+ * decision costs in this run's server (tenant-guard − bare − the floor's extra) and alone
+ * (bench/engine.mjs: decode+decide less the body's JSON.parse).
+ */
+function budgetLine(r, want, floor, e) {
+  const extra = floor['tenant-guard'].cpuPerReq - floor.bare.cpuPerReq;
+  const budget = r.bare.cpuPerReq / want - r.bare.cpuPerReq - extra;
+  const inServer = r['tenant-guard'].cpuPerReq - r.bare.cpuPerReq - extra;
+  const alone = e === undefined ? '' : `, ${(1e6 / e.fullPerSec - 1e6 / e.parsePerSec).toFixed(0)} µs alone (engine table: decode+decide less JSON.parse)`;
+  return `  - ${r.body.name} at ${want}× by cost leaves its decision ${budget > 0 ? `${budget.toFixed(0)} µs` : `nothing (${budget.toFixed(0)} µs)`} per request (the bare server's ${r.bare.cpuPerReq.toFixed(0)} µs / ${want}, less those ${r.bare.cpuPerReq.toFixed(0)} and the floor's extra ${extra.toFixed(0)}); the decision costs ${inServer.toFixed(0)} µs in this server${alone}`;
 }
