@@ -174,12 +174,14 @@ const npDenied = applied({
  * name, endpoint, body text, and what a correct answer looks like: allowed,
  * whether a patch comes back, how many violations the refusal lists.
  */
+const withBody = (b) => ({ ...b, body: JSON.stringify(b.review) });
+
 export const BODIES = [
   { name: 'np-small', title: 'NetworkPolicy, small, allowed', path: '/validate', review: review('b1a0c3d4-0000-4000-8000-000000000001', NP, 'acme-web', 'web', npSmall), expect: { allowed: true, patch: false } },
   { name: 'cnp-large', title: 'CiliumNetworkPolicy, specs[] with 50 rules, allowed', path: '/validate', review: review('b1a0c3d4-0000-4000-8000-000000000002', CNP, 'acme-web', 'services', cnpLarge), expect: { allowed: true, patch: false } },
   { name: 'ns-create', title: 'Namespace CREATE, mutated', path: '/mutate', review: review('b1a0c3d4-0000-4000-8000-000000000003', NS, undefined, 'acme-new', nsCreate), expect: { allowed: true, patch: true } },
   { name: 'np-denied', title: 'NetworkPolicy refused, 6 violations', path: '/validate', review: review('b1a0c3d4-0000-4000-8000-000000000004', NP, 'acme-web', 'too-open', npDenied), expect: { allowed: false, violations: 6 } },
-].map((b) => ({ ...b, body: JSON.stringify(b.review) }));
+].map(withBody);
 
 /**
  * The server's floor: np-small's object sent to /mutate, which passes every
@@ -190,7 +192,7 @@ export const BODIES = [
  * server is the most any body's ratio can reach with the server as it is,
  * whatever the engine costs. Only in the throughput table, without a target.
  */
-export const FLOOR = ((b) => ({ ...b, body: JSON.stringify(b.review) }))({
+export const FLOOR = withBody({
   name: 'np-pass', title: 'NetworkPolicy sent to /mutate: passed without judging (the floor)', path: '/mutate', floor: true,
   review: review('b1a0c3d4-0000-4000-8000-000000000005', NP, 'acme-web', 'web', npSmall), expect: { allowed: true, patch: false },
 });

@@ -27,7 +27,7 @@ import { paced, summarize } from './paced.mjs';
 import { build } from 'esbuild';
 import { cliBuildOptions, IMAGE_ENV, IMAGE_NODE_FLAGS, writeOutputs } from '../scripts/cli-build-options.mjs';
 import { profileMarkdown, summarizeProfile } from './profile.mjs';
-import { targetLines } from './targets.mjs';
+import { ratiosOf, targetLines } from './targets.mjs';
 import { request, ServerChild } from './server-child.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -52,7 +52,8 @@ const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((x) => x.trim()).filt
 const BODIES = ONLY.length === 0 ? ALL_BODIES : ALL_BODIES.filter((b) => ONLY.includes(b.name));
 // The floor (bench/bodies.mjs) is measured for throughput only, in a full run or when named.
 const WITH_FLOOR = ONLY.length === 0 || ONLY.includes(FLOOR.name);
-if (BODIES.length === 0 && !WITH_FLOOR) throw new Error(`BENCH_ONLY names no body; the bodies are ${[...ALL_BODIES, FLOOR].map((b) => b.name).join(', ')}`);
+const THROUGHPUT_BODIES = WITH_FLOOR ? [...BODIES, FLOOR] : BODIES;
+if (THROUGHPUT_BODIES.length === 0) throw new Error(`BENCH_ONLY names no body; the bodies are ${[...ALL_BODIES, FLOOR].map((b) => b.name).join(', ')}`);
 // A partial run does not replace the full table.
 const WRITE_README = process.env.BENCH_WRITE !== '0' && ONLY.length === 0;
 
@@ -140,7 +141,7 @@ await sleep(5000);
 const idle = { tg: (await tg.stats()).rss, bare: (await bare.stats()).rss };
 log(`idle RSS (no cluster): tenant-guard ${(idle.tg / 1048576).toFixed(0)} MiB, bare ${(idle.bare / 1048576).toFixed(0)} MiB`);
 
-for (const b of WITH_FLOOR ? [...BODIES, FLOOR] : BODIES) {
+for (const b of THROUGHPUT_BODIES) {
   const answer = await once(tg.port, b);
   const problem = checkAnswer(b, answer.status, answer.text);
   if (problem !== undefined) throw new Error(`tenant-guard's answer to ${b.name} is wrong: ${problem}`);
@@ -150,7 +151,7 @@ for (const b of WITH_FLOOR ? [...BODIES, FLOOR] : BODIES) {
 log('answers checked: every body gets the expected decision from tenant-guard');
 
 const throughput = [];
-for (const [i, b] of (WITH_FLOOR ? [...BODIES, FLOOR] : BODIES).entries()) {
+for (const [i, b] of THROUGHPUT_BODIES.entries()) {
   log(`throughput: ${b.name} (${SECONDS} s each, ${CONNECTIONS} connections)`);
   const order = i % 2 === 0 ? [tg, bare] : [bare, tg];
   const row = { body: b };
@@ -254,9 +255,8 @@ const kb = (n) => (n >= 10240 ? `${(n / 1024).toFixed(0)} KiB` : `${n} B`);
 const tpRows = throughput.flatMap((r) => {
   const t = r['tenant-guard'];
   const z = r.bare;
-  const ratio = t.rps / z.rps;
+  const { ratio, cost: costRatio } = ratiosOf(r);
   const errs = (x) => (x.non2xx + x.errors > 0 ? ` (${x.non2xx} non-2xx, ${x.errors} errors)` : '');
-  const costRatio = z.cpuPerReq / t.cpuPerReq;
   return [
     `| ${r.body.name} | ${kb(r.body.body.length)} | tenant-guard | ${f0(t.rps)}${errs(t)} | ${f2(t.latency.p50)} | ${f2(t.latency.p99)} | ${f2(t.latency.max)} | ${t.cpu.toFixed(0)} % | ${t.cpuPerReq.toFixed(0)} | ${mb(t.rss)} | **${ratio.toFixed(2)}×** | ${costRatio.toFixed(2)}× |`,
     `| | | bare fastify | ${f0(z.rps)}${errs(z)} | ${f2(z.latency.p50)} | ${f2(z.latency.p99)} | ${f2(z.latency.max)} | ${z.cpu.toFixed(0)} % | ${z.cpuPerReq.toFixed(0)} | ${mb(z.rss)} | | |`,

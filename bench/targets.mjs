@@ -17,9 +17,8 @@ const ok = (b) => (b ? 'met' : '**missed**');
 export function targetLines({ throughput, floor, engine = [], fixed, rate, rssMaxMiB, soakSeconds, rssFlat, rssFirstMiB, rssLastMiB }) {
   const tp = throughput.map((r) => {
     const want = THROUGHPUT_TARGET[r.body.name] ?? 0.8;
-    const ratio = r['tenant-guard'].rps / r.bare.rps;
-    const cost = r.bare.cpuPerReq / r['tenant-guard'].cpuPerReq;
-    return { name: r.body.name, want, ratio, cost, met: ratio >= want || cost >= want };
+    const { ratio, cost } = ratiosOf(r);
+    return { row: r, name: r.body.name, want, ratio, cost, met: ratio >= want || cost >= want };
   });
   const fx = fixed.map((r) => {
     const factor = r['tenant-guard'].windowP99 / r.bare.windowP99;
@@ -27,16 +26,20 @@ export function targetLines({ throughput, floor, engine = [], fixed, rate, rssMa
   });
   return [
     `- throughput ≥ the bare server's × ${tp.map((t) => `${t.want} (${t.name})`).join(', ')}, by req/s or, where the machine rather than the server is the limit, by CPU cost: ${tp.map((t) => `${t.name} ${t.ratio.toFixed(2)}× (cost ${t.cost.toFixed(2)}×) ${ok(t.met)}`).join('; ')}`,
-    ...(floor === undefined ? [] : [floorLine(floor), ...tp.filter((t) => !t.met).map((t) => budgetLine(throughput.find((r) => r.body.name === t.name), t.want, floor, engine.find((e) => e.name === t.name)))]),
+    ...(floor === undefined ? [] : [floorLine(floor), ...tp.filter((t) => !t.met).map((t) => budgetLine(t.row, t.want, floor, engine.find((e) => e.name === t.name)))]),
     `- p99 at ${rate} requests/s (median window) ≤ ${FIXED_RATE_P99_FACTOR}× the bare server's: ${fx.map((f) => `${f.name} ${f.tg.toFixed(2)} / ${f.bare.toFixed(2)} ms = ${f.factor.toFixed(1)}× ${ok(f.met)}`).join('; ')}`,
     `- RSS under load ≤ ${LOADED_RSS_MIB} MiB: at most ${rssMaxMiB.toFixed(0)} MiB over the ${soakSeconds} s run — ${ok(rssMaxMiB <= LOADED_RSS_MIB)}; flat: ${rssFirstMiB.toFixed(0)} → ${rssLastMiB.toFixed(0)} MiB — ${ok(rssFlat)}`,
   ];
 }
 
+/** One throughput row's req/s ratio and cost ratio (the bare server's CPU per request over tenant-guard's). */
+export function ratiosOf(r) {
+  return { ratio: r['tenant-guard'].rps / r.bare.rps, cost: r.bare.cpuPerReq / r['tenant-guard'].cpuPerReq };
+}
+
 /** The floor (np-pass, no policy work): not a target, the bound on what the throughput targets can reach. */
 function floorLine(r) {
-  const ratio = r['tenant-guard'].rps / r.bare.rps;
-  const cost = r.bare.cpuPerReq / r['tenant-guard'].cpuPerReq;
+  const { ratio, cost } = ratiosOf(r);
   return `  - the floor, ${r.body.name} (no policy work, the bare server's answer; not a target): ${ratio.toFixed(2)}× (cost ${cost.toFixed(2)}×), the most any body above can reach with the server as it is: its CPU per request is ${r['tenant-guard'].cpuPerReq.toFixed(0)} µs against the bare server's ${r.bare.cpuPerReq.toFixed(0)}`;
 }
 
